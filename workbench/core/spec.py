@@ -1,0 +1,195 @@
+"""Plain, serialisable descriptions of a network and of its training settings.
+
+Specs hold names, not objects: activations, features and optimizers are registry keys, so a spec can be
+written to a project file, compared, and undone like any other value. Validation happens in `validate()`,
+which raises `SpecError` with a message a user can act on.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+#: Input features the network can be given, in display order: CLI name -> label shown to the user.
+FEATURES: dict[str, str] = {
+    "x": "x",
+    "y": "y",
+    "x2": "x²",
+    "y2": "y²",
+    "xy": "x·y",
+    "sinx": "sin x",
+    "siny": "sin y",
+}
+
+#: Activation names the engine implements (the registry in engine.modules must match; a test checks).
+ACTIVATIONS: tuple[str, ...] = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "linear")
+
+OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam")
+
+MAX_CLASSES = 8
+#: Limits where the app would become unusable, not arbitrary caps (documented in the README).
+MAX_HIDDEN_LAYERS = 32
+MAX_LAYER_WIDTH = 1024
+
+
+class SpecError(ValueError):
+    """A network spec or training setting that cannot be used; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One hidden layer: how many neurons and which activation."""
+
+    width: int
+    activation: str = "tanh"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"width": self.width, "activation": self.activation}
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """Input features, hidden layers and the number of classes; the output layer is linear + softmax."""
+
+    features: tuple[str, ...] = ("x", "y")
+    hidden: tuple[LayerSpec, ...] = (LayerSpec(8, "tanh"), LayerSpec(8, "tanh"))
+    n_classes: int = 2
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        """Widths from input to output, e.g. [2, 8, 8, 2]."""
+        return [len(self.features), *(layer.width for layer in self.hidden), self.n_classes]
+
+    @property
+    def n_parameters(self) -> int:
+        sizes = self.layer_sizes
+        return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+
+    def with_hidden(self, hidden: tuple[LayerSpec, ...] | list[LayerSpec]) -> NetworkSpec:
+        return replace(self, hidden=tuple(hidden))
+
+    def validate(self) -> NetworkSpec:
+        if not self.features:
+            raise SpecError("the network needs at least one input feature")
+        unknown = [f for f in self.features if f not in FEATURES]
+        if unknown:
+            raise SpecError(f"unknown input feature {unknown[0]!r}; choose from {', '.join(FEATURES)}")
+        if len(set(self.features)) != len(self.features):
+            raise SpecError("an input feature is listed twice")
+        if not 1 <= self.n_classes <= MAX_CLASSES:
+            raise SpecError(f"the number of classes must be between 1 and {MAX_CLASSES}")
+        if len(self.hidden) > MAX_HIDDEN_LAYERS:
+            raise SpecError(f"at most {MAX_HIDDEN_LAYERS} hidden layers are supported")
+        for i, layer in enumerate(self.hidden, start=1):
+            if not isinstance(layer.width, int) or not 1 <= layer.width <= MAX_LAYER_WIDTH:
+                raise SpecError(f"hidden layer {i}: width must be between 1 and {MAX_LAYER_WIDTH}")
+            if layer.activation not in ACTIVATIONS:
+                raise SpecError(
+                    f"hidden layer {i}: unknown activation {layer.activation!r}; "
+                    f"choose from {', '.join(ACTIVATIONS)}"
+                )
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "features": list(self.features),
+            "hidden": [layer.to_dict() for layer in self.hidden],
+            "n_classes": self.n_classes,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NetworkSpec:
+        """Build and validate a spec from `to_dict()` output; raises SpecError on anything malformed."""
+        try:
+            features = tuple(str(f) for f in data["features"])
+            hidden = tuple(
+                LayerSpec(_strict_int(layer["width"]), str(layer["activation"])) for layer in data["hidden"]
+            )
+            n_classes = _strict_int(data["n_classes"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SpecError(f"malformed network spec: {exc}") from None
+        return cls(features, hidden, n_classes).validate()
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Hyper-parameters; all of them may change between steps without losing weights.
+
+    Conventions: the data loss is cross-entropy averaged over the mini-batch; L2 adds (λ/2)·Σ‖W‖² over
+    weight matrices only (not biases); momentum is Δ ← μΔ + ∂L/∂θ, θ ← θ − ηΔ; Adam is the standard one.
+    ``batch_size=None`` means the full training set.
+    """
+
+    learning_rate: float = 0.03
+    optimizer: str = "adam"
+    momentum: float = 0.9
+    batch_size: int | None = 16
+    l2: float = 0.0
+    seed: int = 0
+    beta1: float = field(default=0.9)
+    beta2: float = field(default=0.999)
+
+    def validate(self) -> TrainingSettings:
+        if not (math.isfinite(self.learning_rate) and 0 < self.learning_rate <= 100):
+            raise SpecError("the learning rate must be a number above 0 and at most 100")
+        if self.optimizer not in OPTIMIZERS:
+            raise SpecError(f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
+        if not (math.isfinite(self.momentum) and 0 <= self.momentum < 1):
+            raise SpecError("momentum must be at least 0 and below 1")
+        if self.batch_size is not None and (not isinstance(self.batch_size, int) or self.batch_size < 1):
+            raise SpecError("the batch size must be a whole number of at least 1, or 'all'")
+        if not (math.isfinite(self.l2) and 0 <= self.l2 <= 100):
+            raise SpecError("the L2 strength must be between 0 and 100")
+        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
+            raise SpecError("Adam's betas must be at least 0 and below 1")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "learning_rate": self.learning_rate,
+            "optimizer": self.optimizer,
+            "momentum": self.momentum,
+            "batch_size": self.batch_size,
+            "l2": self.l2,
+            "seed": self.seed,
+            "beta1": self.beta1,
+            "beta2": self.beta2,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainingSettings:
+        try:
+            batch = data.get("batch_size")
+            settings = cls(
+                learning_rate=float(data["learning_rate"]),
+                optimizer=str(data["optimizer"]),
+                momentum=float(data.get("momentum", 0.9)),
+                batch_size=None if batch is None else _strict_int(batch),
+                l2=float(data.get("l2", 0.0)),
+                seed=_strict_int(data.get("seed", 0)),
+                beta1=float(data.get("beta1", 0.9)),
+                beta2=float(data.get("beta2", 0.999)),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SpecError(f"malformed training settings: {exc}") from None
+        return settings.validate()
+
+
+def parse_layers(text: str, default_activation: str = "tanh") -> tuple[LayerSpec, ...]:
+    """Parse the CLI's ``16,16`` or ``16:tanh,8:relu`` (empty string = no hidden layer)."""
+    layers = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        width_text, _, act = part.partition(":")
+        try:
+            width = int(width_text)
+        except ValueError:
+            raise SpecError(f"layer {part!r}: width must be a whole number") from None
+        layers.append(LayerSpec(width, act.strip() or default_activation))
+    return tuple(layers)
+
+
+def _strict_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    return int(value)
