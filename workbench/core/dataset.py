@@ -51,7 +51,7 @@ def split_keys_for(n: int, seed: int, salt: int) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """Points (N, 2) float64, labels (N,) int64 in [0, n_classes), class names, split keys and test fraction."""
+    """Points (N, 2) float64, labels (N,) int64, class names, split keys and test fraction."""
 
     points: np.ndarray
     labels: np.ndarray

@@ -7,6 +7,7 @@ which raises `SpecError` with a message a user can act on.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -64,7 +65,7 @@ class NetworkSpec:
     @property
     def n_parameters(self) -> int:
         sizes = self.layer_sizes
-        return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+        return sum((a + 1) * b for a, b in itertools.pairwise(sizes))
 
     def with_hidden(self, hidden: tuple[LayerSpec, ...] | list[LayerSpec]) -> NetworkSpec:
         return replace(self, hidden=tuple(hidden))

@@ -1,0 +1,301 @@
+"""The open document: the core's dataset, network spec and settings behind one QUndoStack.
+
+Every change a user makes goes through a command pushed here, so undo/redo covers data, architecture and
+hyper-parameters alike, and the stack's clean state is the "modified" flag. Views listen to the change signals
+and never edit the core objects themselves. Trained weights are not undoable (training is not an edit) but do
+make the document modified, so closing after training still asks before losing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from workbench.core.dataset import Dataset
+from workbench.core.edits import Edit
+from workbench.core.spec import NetworkSpec, TrainingSettings
+
+Weights = list[tuple[np.ndarray, np.ndarray]]
+
+# Merge ids for commands whose consecutive repeats collapse into one undo step (slider drags, spin boxes).
+_MERGE_SETTINGS = 1001
+_MERGE_TEST_FRACTION = 1002
+
+
+class _DatasetEditCommand(QUndoCommand):
+    """Applies one invertible core edit; keeps the spec's class count in step with the dataset."""
+
+    def __init__(self, document: Document, edit: Edit) -> None:
+        super().__init__(edit.description)
+        self._document = document
+        self._edit = edit
+        self._inverse: Edit | None = None
+        self._old_spec: NetworkSpec | None = None
+
+    def redo(self) -> None:
+        doc = self._document
+        new_dataset, self._inverse = self._edit.apply(doc.dataset)
+        self._old_spec = doc.spec
+        doc._set_dataset(new_dataset)
+
+    def undo(self) -> None:
+        doc = self._document
+        assert self._inverse is not None and self._old_spec is not None
+        restored, self._edit = self._inverse.apply(doc.dataset)
+        doc._set_dataset(restored, spec=self._old_spec)
+
+
+class _SpecCommand(QUndoCommand):
+    def __init__(self, document: Document, spec: NetworkSpec, text: str) -> None:
+        super().__init__(text)
+        self._document = document
+        self._new = spec
+        self._old = document.spec
+
+    def redo(self) -> None:
+        self._document._set_spec(self._new)
+
+    def undo(self) -> None:
+        self._document._set_spec(self._old)
+
+
+class _SettingsCommand(QUndoCommand):
+    """A hyper-parameter change; consecutive changes of the same field merge into one undo step."""
+
+    def __init__(self, document: Document, settings: TrainingSettings, text: str, field: str) -> None:
+        super().__init__(text)
+        self._document = document
+        self._new = settings
+        self._old = document.settings
+        self._field = field
+
+    def id(self) -> int:
+        return _MERGE_SETTINGS
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, _SettingsCommand) or other._field != self._field:
+            return False
+        self._new = other._new
+        return True
+
+    def redo(self) -> None:
+        self._document._set_settings(self._new)
+
+    def undo(self) -> None:
+        self._document._set_settings(self._old)
+
+
+class _WeightsCommand(QUndoCommand):
+    """Replace the weights (reset with a new seed, import from a file); undo brings the old ones back."""
+
+    def __init__(self, document: Document, weights: Weights | None, text: str) -> None:
+        super().__init__(text)
+        self._document = document
+        self._new = _copy_weights(weights)
+        self._old = _copy_weights(document.weights)
+
+    def redo(self) -> None:
+        self._document._set_weights(self._new)
+
+    def undo(self) -> None:
+        self._document._set_weights(self._old)
+
+
+def _copy_weights(weights: Sequence[tuple[np.ndarray, np.ndarray]] | None) -> Weights | None:
+    if weights is None:
+        return None
+    return [(np.array(w, copy=True), np.array(b, copy=True)) for w, b in weights]
+
+
+class Document(QObject):
+    """Dataset + spec + settings + weights of one project, with undo and a modified flag."""
+
+    datasetChanged = Signal()
+    specChanged = Signal()
+    settingsChanged = Signal()
+    #: Weights were replaced by an edit (reset, import, open): the trainer must load `document.weights`.
+    weightsReplaced = Signal()
+    pathChanged = Signal()
+    modifiedChanged = Signal(bool)
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        spec: NetworkSpec,
+        settings: TrainingSettings,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(500)
+        self._dataset = dataset
+        self._spec = replace(spec, n_classes=dataset.n_classes)
+        self._settings = settings
+        self._weights: Weights | None = None
+        self._history: list = []
+        self._step = 0
+        self._epoch = 0
+        self._optimizer_state: dict | None = None
+        self._path: Path | None = None
+        self._trained_since_save = False
+        self._was_modified = False
+        self.undo_stack.cleanChanged.connect(self._emit_modified)
+
+    # --- reading ------------------------------------------------------------------------------------------
+    @property
+    def dataset(self) -> Dataset:
+        return self._dataset
+
+    @property
+    def spec(self) -> NetworkSpec:
+        return self._spec
+
+    @property
+    def settings(self) -> TrainingSettings:
+        return self._settings
+
+    @property
+    def weights(self) -> Weights | None:
+        """Last known weights (from the trainer or a file); None until a network exists."""
+        return self._weights
+
+    @property
+    def history(self) -> list:
+        return self._history
+
+    @property
+    def step(self) -> int:
+        return self._step
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    @property
+    def optimizer_state(self) -> dict | None:
+        return self._optimizer_state
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def is_modified(self) -> bool:
+        return not self.undo_stack.isClean() or self._trained_since_save
+
+    @property
+    def display_name(self) -> str:
+        return self._path.name if self._path else "Untitled"
+
+    # --- editing (undoable) ----------------------------------------------------------------------------
+    def apply_edit(self, edit: Edit) -> None:
+        """Apply a core dataset edit as one undo step (or part of the open gesture macro)."""
+        self.undo_stack.push(_DatasetEditCommand(self, edit))
+
+    def set_spec(self, spec: NetworkSpec, text: str = "Change network") -> None:
+        spec = replace(spec, n_classes=self._dataset.n_classes).validate()
+        if spec != self._spec:
+            self.undo_stack.push(_SpecCommand(self, spec, text))
+
+    def set_settings(self, settings: TrainingSettings, text: str = "Change training settings") -> None:
+        settings = settings.validate()
+        if settings == self._settings:
+            return
+        changed = [k for k, v in settings.to_dict().items() if self._settings.to_dict()[k] != v]
+        field = changed[0] if len(changed) == 1 else ",".join(changed)
+        self.undo_stack.push(_SettingsCommand(self, settings, text, field))
+
+    def replace_weights(self, weights: Weights | None, text: str = "Reset weights") -> None:
+        self.undo_stack.push(_WeightsCommand(self, weights, text))
+
+    def begin_gesture(self, text: str) -> None:
+        """Start one undo step that collects every edit of a mouse gesture."""
+        self.undo_stack.beginMacro(text)
+
+    def end_gesture(self) -> None:
+        self.undo_stack.endMacro()
+
+    # --- training results (not undoable) ----------------------------------------------------------------
+    def record_training(
+        self, weights: Weights, history: Sequence, step: int, epoch: int, optimizer_state: dict | None = None
+    ) -> None:
+        """Store the trainer's latest state so Save writes it; marks the document modified."""
+        self._weights = _copy_weights(weights)
+        self._history = list(history)
+        self._step, self._epoch = int(step), int(epoch)
+        self._optimizer_state = optimizer_state
+        if not self._trained_since_save:
+            self._trained_since_save = True
+            self._emit_modified()
+
+    # --- whole-document operations ---------------------------------------------------------------------
+    def load(
+        self,
+        dataset: Dataset,
+        spec: NetworkSpec,
+        settings: TrainingSettings,
+        *,
+        weights: Weights | None = None,
+        history: Sequence = (),
+        step: int = 0,
+        epoch: int = 0,
+        optimizer_state: dict | None = None,
+        path: Path | None = None,
+    ) -> None:
+        """Replace everything (New, Open, Restore); clears undo history and the modified flag."""
+        self.undo_stack.clear()
+        self._dataset = dataset
+        self._spec = replace(spec, n_classes=dataset.n_classes)
+        self._settings = settings
+        self._weights = _copy_weights(weights)
+        self._history = list(history)
+        self._step, self._epoch = int(step), int(epoch)
+        self._optimizer_state = optimizer_state
+        self._trained_since_save = False
+        self._path = Path(path) if path else None
+        self.undo_stack.setClean()
+        self.datasetChanged.emit()
+        self.specChanged.emit()
+        self.settingsChanged.emit()
+        self.weightsReplaced.emit()
+        self.pathChanged.emit()
+        self._emit_modified()
+
+    def mark_saved(self, path: Path) -> None:
+        self._path = Path(path)
+        self._trained_since_save = False
+        self.undo_stack.setClean()
+        self.pathChanged.emit()
+        self._emit_modified()
+
+    # --- internals used by the commands ----------------------------------------------------------------
+    def _set_dataset(self, dataset: Dataset, spec: NetworkSpec | None = None) -> None:
+        self._dataset = dataset
+        new_spec = spec if spec is not None else replace(self._spec, n_classes=dataset.n_classes)
+        self.datasetChanged.emit()
+        if new_spec != self._spec:
+            self._spec = new_spec
+            self.specChanged.emit()
+
+    def _set_spec(self, spec: NetworkSpec) -> None:
+        self._spec = spec
+        self.specChanged.emit()
+
+    def _set_settings(self, settings: TrainingSettings) -> None:
+        self._settings = settings
+        self.settingsChanged.emit()
+
+    def _set_weights(self, weights: Weights | None) -> None:
+        self._weights = _copy_weights(weights)
+        self.weightsReplaced.emit()
+
+    def _emit_modified(self, *_: object) -> None:
+        modified = self.is_modified
+        if modified != self._was_modified:
+            self._was_modified = modified
+            self.modifiedChanged.emit(modified)
