@@ -37,22 +37,26 @@ def build_onnx_model(spec: NetworkSpec, state: dict[str, np.ndarray], metadata: 
         initializers.append(numpy_helper.from_array(np.array(values, dtype=dtype), name))
         return name
 
-    zero = constant("zero", 0.0)
-    axis = constant("column_axis", [1])
-    for column, name in enumerate(("x", "y")):
+    # Only the columns and constants the graph uses: onnxruntime warns about unused initializers.
+    feature_inputs = {
+        "x": ["x"],
+        "y": ["y"],
+        "x2": ["x"],
+        "y2": ["y"],
+        "xy": ["x", "y"],
+        "sinx": ["x"],
+        "siny": ["y"],
+    }
+    columns = [c for c in ("x", "y") if any(c in feature_inputs[f] for f in spec.features)]
+    if columns:
+        axis = constant("column_axis", [1])
+    for column in columns:
+        index = 0 if column == "x" else 1
+        start, end = constant(f"{column}_start", [index]), constant(f"{column}_end", [index + 1])
         nodes.append(
-            helper.make_node(
-                "Slice",
-                [
-                    INPUT_NAME,
-                    constant(f"{name}_start", [column]),
-                    constant(f"{name}_end", [column + 1]),
-                    axis,
-                ],
-                [name],
-                name=f"column_{name}",
-            )
+            helper.make_node("Slice", [INPUT_NAME, start, end, axis], [column], name=f"column_{column}")
         )
+    zero = constant("zero", 0.0) if any(layer.activation == "step" for layer in spec.hidden) else ""
     feature_nodes = {
         "x2": ("Mul", ["x", "x"]),
         "y2": ("Mul", ["y", "y"]),
