@@ -89,8 +89,8 @@ if __name__ == "__main__":
     demo = np.array([[0.0, 0.0], [1.0, 0.5], [-1.0, -0.5]], dtype=np.float32)
     for point, probabilities in zip(demo, predict(demo)):
         best = CLASS_NAMES[int(probabilities.argmax())]
-        shares = ", ".join(f"{name} {p:.4f}" for name, p in zip(CLASS_NAMES, probabilities))
-        print(f"({point[0]:g}, {point[1]:g}) -> {best}  ({shares})")
+        shares = ", ".join(f"{{name}} {{p:.4f}}" for name, p in zip(CLASS_NAMES, probabilities))
+        print(f"({{point[0]:g}}, {{point[1]:g}}) -> {{best}}  ({{shares}})")
 '''
 
 
