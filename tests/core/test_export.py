@@ -367,6 +367,27 @@ def test_garbage_and_truncated_files_raise_import_errors(exported, tmp_path, fmt
             import_weights(broken, spec)
 
 
+@pytest.mark.parametrize("fmt", IMPORT_FORMATS)
+def test_files_with_flipped_bytes_import_or_raise_import_errors(exported, tmp_path, fmt):
+    """Damage anywhere (header, zip directory, metadata, data) must never escape as another exception."""
+    spec, paths = exported
+    data = paths[fmt].read_bytes()
+    rng = np.random.default_rng(1)
+    target = tmp_path / f"damaged.{fmt}"
+    for _ in range(400):
+        damaged = bytearray(data)
+        for position in rng.integers(0, len(data), rng.integers(1, 4)):
+            damaged[position] = rng.integers(0, 256)
+        target.write_bytes(
+            bytes(damaged[: rng.integers(1, len(data) + 1)] if rng.random() < 0.3 else damaged)
+        )
+        try:
+            weights = import_weights(target, spec)
+        except WeightsImportError:
+            continue
+        assert all(np.isfinite(w).all() and np.isfinite(b).all() for w, b in weights)
+
+
 def test_import_refuses_unsupported_extensions_and_missing_files(exported, tmp_path):
     spec, _ = exported
     (tmp_path / "model.onnx").write_bytes(b"")
