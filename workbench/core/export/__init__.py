@@ -104,7 +104,7 @@ def import_weights(path: str | os.PathLike[str], spec: NetworkSpec) -> Weights:
     path = Path(path)
     fmt = _format_for(path, None, dict.fromkeys(IMPORT_FORMATS), "import", error=WeightsImportError)
     if not path.is_file():
-        raise WeightsImportError(f"cannot read {path}: no such file")
+        raise WeightsImportError(f"cannot read {path}: {'not a file' if path.exists() else 'no such file'}")
     if fmt == "npz":
         from workbench.core.export.tensor_files import read_npz
 
