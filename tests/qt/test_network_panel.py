@@ -1,0 +1,333 @@
+"""The network builder panel: every mouse edit goes through the document (undoable), the drawing follows the
+spec and recolours live from weights and neuron maps, and it stays readable at realistic sizes."""
+
+import itertools
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QColor, QHelpEvent, QImage
+from PySide6.QtWidgets import QApplication, QToolTip, QWidget
+
+from workbench.core.dataset import CLASS_COLORS, Dataset
+from workbench.core.engine.network import Network
+from workbench.core.network_layout import palette_for
+from workbench.core.presets import get_preset
+from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.views import neuron_maps
+from workbench.qt.document import Document
+from workbench.qt.network_panel import NetworkPanel
+
+SPEC = NetworkSpec(("x", "y"), (LayerSpec(4, "tanh"), LayerSpec(3, "relu")), 2)
+
+
+def make_panel(qtbot, spec=SPEC, size=(900, 600), n_classes=2):
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(40, 2)) * 2
+    labels = np.arange(40) % n_classes
+    names = tuple(f"class {i + 1}" for i in range(n_classes))
+    document = Document(Dataset(points, labels, class_names=names), spec, TrainingSettings())
+    panel = NetworkPanel(document)
+    qtbot.addWidget(panel)
+    panel.resize(*size)
+    panel.show()
+    QApplication.processEvents()
+    return document, panel
+
+
+def center(rect) -> QPoint:
+    x, y = rect.center
+    return QPoint(round(x), round(y))
+
+
+def click(qtbot, widget):
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def engine_sizes(spec):
+    weights = Network(spec, seed=0).get_weights()
+    return [weights[0][0].shape[0], *(w.shape[1] for w, _ in weights)]
+
+
+def test_panel_has_its_object_name_and_shows_the_parameter_count(qtbot):
+    document, panel = make_panel(qtbot)
+    assert panel.objectName() == "networkPanel"
+    assert panel.parameter_label.text().startswith(f"{SPEC.n_parameters:,} parameters")
+    click(qtbot, panel.canvas.layer_controls[0].plus)
+    assert panel.parameter_label.text().startswith(f"{document.spec.n_parameters:,} parameters")
+
+
+def test_plus_minus_remove_and_insert_buttons_edit_the_spec_undoably(qtbot):
+    document, panel = make_panel(qtbot)
+    canvas = panel.canvas
+    click(qtbot, canvas.layer_controls[0].plus)
+    assert document.spec.hidden[0].width == 5
+    click(qtbot, canvas.layer_controls[1].minus)
+    assert document.spec.hidden[1].width == 2
+    click(qtbot, canvas.insert_buttons[2])  # between layer 2 and the output
+    assert [layer.width for layer in document.spec.hidden] == [5, 2, 2]
+    click(qtbot, canvas.insert_buttons[0])  # before layer 1: copies its neighbour
+    assert [layer.width for layer in document.spec.hidden] == [5, 5, 2, 2]
+    click(qtbot, canvas.layer_controls[1].remove)
+    assert [layer.width for layer in document.spec.hidden] == [5, 2, 2]
+    assert engine_sizes(document.spec) == [2, 5, 2, 2, 2]
+    assert len(canvas.layout_geometry.columns) == 5
+    assert len(canvas.layer_controls) == 3
+
+    stack = document.undo_stack
+    assert stack.count() == 5
+    while stack.canUndo():
+        stack.undo()
+    assert document.spec == SPEC
+    assert [len(c.nodes) for c in canvas.layout_geometry.columns] == [7, 4, 3, 2]
+    assert canvas.layer_controls[0].width_field.value() == 4
+    while stack.canRedo():
+        stack.redo()
+    assert [layer.width for layer in document.spec.hidden] == [5, 2, 2]
+    assert engine_sizes(document.spec) == [2, *canvas.spec.layer_sizes[1:]]
+
+
+def test_typing_a_width_and_picking_an_activation(qtbot):
+    document, panel = make_panel(qtbot)
+    controls = panel.canvas.layer_controls[1]
+    field = controls.width_field
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, "12")
+    assert document.spec.hidden[1].width == 3  # nothing happens per keystroke
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert document.spec.hidden[1].width == 12
+    assert document.undo_stack.count() == 1
+
+    combo = panel.canvas.layer_controls[0].activation
+    assert combo.currentData() == "tanh"
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # the next activation in the list: ReLU
+    assert document.spec.hidden[0].activation == "relu"
+    assert "max(0, z)" in combo.toolTip()
+    document.undo_stack.undo()
+    assert document.spec.hidden[0].activation == "tanh"
+    assert panel.canvas.layer_controls[0].activation.currentData() == "tanh"
+
+
+def test_clicking_input_nodes_toggles_features_but_never_the_last_one(qtbot):
+    document, panel = make_panel(qtbot)
+    canvas = panel.canvas
+
+    def feature_node(name):
+        return next(n for n in canvas.layout_geometry.columns[0].nodes if n.feature == name)
+
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=center(feature_node("sinx").rect))
+    assert document.spec.features == ("x", "y", "sinx")
+    assert engine_sizes(document.spec)[0] == 3
+    qtbot.mouseClick(
+        canvas, Qt.MouseButton.LeftButton, pos=center(feature_node("x").label)
+    )  # the label works too
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=center(feature_node("y").rect))
+    assert document.spec.features == ("sinx",)
+    count = document.undo_stack.count()
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=center(feature_node("sinx").rect))
+    assert document.spec.features == ("sinx",)
+    assert document.undo_stack.count() == count
+    assert "at least one input feature" in panel.status_label.text()
+    assert "only input feature" in canvas.tooltip_at(*feature_node("sinx").rect.center)
+    document.undo_stack.undo()
+    assert document.spec.features == ("y", "sinx")
+
+
+@pytest.mark.parametrize("name", ["perceptron", "one_hidden", "deep_narrow", "playground", "bottleneck"])
+def test_presets_replace_the_architecture_in_one_undo_step(qtbot, name):
+    document, panel = make_panel(qtbot, n_classes=3)
+    combo = panel.preset_combo
+    combo.activated.emit(combo.findData(name))  # what choosing the entry in the open list emits
+    expected = get_preset(name).apply(document.spec)
+    assert document.spec == expected and document.spec.n_classes == 3
+    assert combo.currentIndex() == 0  # back to "Presets…", ready for the next pick
+    assert engine_sizes(document.spec) == expected.layer_sizes
+    assert len(panel.canvas.layer_controls) == len(expected.hidden)
+    document.undo_stack.undo()
+    assert document.spec.hidden == SPEC.hidden
+
+
+def test_growing_past_the_large_network_threshold_asks_first(qtbot):
+    spec = NetworkSpec(("x", "y"), (LayerSpec(300), LayerSpec(300)), 2)
+    document, panel = make_panel(qtbot, spec)
+    field = panel.canvas.layer_controls[1].width_field
+    field.selectAll()
+    qtbot.keyClicks(field, "400")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert document.spec == spec
+    assert panel.warning.isVisible()
+    expected = (2 + 1) * 300 + (300 + 1) * 400 + (400 + 1) * 2
+    assert f"{expected:,} parameters" in panel.warning_label.text()
+    assert field.value() == 300  # the field shows the real width while the question is open
+    click(qtbot, panel.warning_cancel)
+    assert not panel.warning.isVisible() and document.spec == spec
+
+    field.selectAll()
+    qtbot.keyClicks(field, "400")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    click(qtbot, panel.warning_apply)
+    assert document.spec.hidden[1].width == 400
+    assert "large" in panel.parameter_label.text()
+    click(qtbot, panel.canvas.layer_controls[1].plus)  # already large: no second question
+    assert document.spec.hidden[1].width == 401 and not panel.warning.isVisible()
+
+
+def test_spec_changes_report_which_weights_start_again(qtbot):
+    _document, panel = make_panel(qtbot)
+    with qtbot.waitSignal(panel.weightsInvalidated) as blocker:
+        click(qtbot, panel.canvas.layer_controls[1].plus)
+    assert blocker.args == [[1, 2]]
+    assert "Weights re-initialised for changed layers" in panel.status_label.text()
+    assert "layer 2, output" in panel.status_label.text()
+    combo = panel.canvas.layer_controls[0].activation
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert "weights are kept" in panel.status_label.text()
+
+
+def test_hovering_a_neuron_emits_its_layer_and_index(qtbot):
+    _document, panel = make_panel(qtbot)
+    canvas = panel.canvas
+    node = canvas.layout_geometry.node(2, 1)
+    with qtbot.waitSignal(panel.neuronHovered) as blocker:
+        qtbot.mouseMove(canvas, center(node.rect))
+    assert blocker.args == [2, 1]
+    output = canvas.layout_geometry.node(3, 0)
+    with qtbot.waitSignal(panel.neuronHovered) as blocker:
+        qtbot.mouseMove(canvas, center(output.rect))
+    assert blocker.args == [3, 0]
+    with qtbot.waitSignal(panel.neuronUnhovered):
+        qtbot.mouseMove(canvas, QPoint(int(canvas.layout_geometry.width) - 2, 2))
+    assert canvas.hovered_neuron() is None
+
+
+def test_tooltips_show_edge_weights_and_activation_formulas(qtbot):
+    document, panel = make_panel(qtbot)
+    canvas = panel.canvas
+    weights = Network(document.spec, seed=7).get_weights()
+    panel.set_weights(weights)
+    edges = canvas.layout_geometry.edges
+    i = int(np.flatnonzero((edges.layer == 1) & (edges.src == 2) & (edges.dst == 0))[0])
+    t = 0.3  # not the midpoint: symmetric edges cross there
+    at = QPoint(
+        round(edges.x0[i] + t * (edges.x1[i] - edges.x0[i])),
+        round(edges.y0[i] + t * (edges.y1[i] - edges.y0[i])),
+    )
+    event = QHelpEvent(QEvent.Type.ToolTip, at, canvas.mapToGlobal(at))
+    QApplication.sendEvent(canvas, event)
+    expected = f"weight {weights[1][0][2, 0]:+.3f}\nlayer 1, neuron 3 → layer 2, neuron 1"
+    assert QToolTip.text() == expected
+    title = canvas.layout_geometry.columns[1].controls.title
+    assert "tanh(z) = (e^z − e^−z) / (e^z + e^−z)" in canvas.tooltip_at(title.x + 4, title.y + 4)
+
+
+def grab(widget: QWidget) -> QImage:
+    return widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+
+
+def inked_pixels(image: QImage, rect) -> int:
+    """How many pixels in `rect` are not background white (how much edge is drawn there)."""
+    count = 0
+    for x, y in itertools.product(range(int(rect[0]), int(rect[2])), range(int(rect[1]), int(rect[3]))):
+        c = QColor(image.pixel(x, y))
+        count += min(c.red(), c.green(), c.blue()) < 250
+    return count
+
+
+def test_edges_take_the_sign_colour_and_thicken_with_the_weight(qtbot):
+    spec = NetworkSpec(("x",), (LayerSpec(1, "tanh"),), 2)
+    _document, panel = make_panel(qtbot, spec)
+    canvas = panel.canvas
+    edges = canvas.layout_geometry.edges
+    i = int(np.flatnonzero(edges.layer == 0)[0])
+    mid = ((edges.x0[i] + edges.x1[i]) / 2, (edges.y0[i] + edges.y1[i]) / 2)
+    box = (mid[0] - 6, mid[1] - 10, mid[0] + 6, mid[1] + 10)
+
+    def set_first_weight(value):
+        weights = Network(spec, seed=0).get_weights()
+        weights[0][0][...] = value
+        panel.set_weights(weights)
+        return grab(canvas)
+
+    strong_positive = set_first_weight(3.0)
+    c = QColor(strong_positive.pixel(round(mid[0]), round(mid[1])))
+    assert c.blue() > c.red() + 80  # blue
+    strong_negative = set_first_weight(-3.0)
+    c = QColor(strong_negative.pixel(round(mid[0]), round(mid[1])))
+    assert c.red() > c.blue() + 80  # orange
+    weak_negative = set_first_weight(-0.05)
+    assert inked_pixels(strong_negative, box) > 2 * inked_pixels(weak_negative, box) > 0
+
+
+def test_thumbnails_show_the_neuron_maps_in_the_layer_palette(qtbot):
+    document, panel = make_panel(qtbot, size=(900, 700))
+    canvas = panel.canvas
+    spec = document.spec
+    sizes = spec.layer_sizes
+
+    def uniform_maps(value):
+        return [np.full((width, 16, 16), value, dtype=np.uint8) for width in sizes[1:]]
+
+    def colour_at(image, layer, neuron):
+        return QColor(image.pixel(center(canvas.layout_geometry.node(layer, neuron).rect)))
+
+    for value in (20, 230):
+        panel.set_neuron_maps(uniform_maps(value))
+        image = grab(canvas)
+        for layer, neuron in [(1, 0), (2, 2), (3, 1)]:
+            expected = palette_for(spec, layer, neuron, CLASS_COLORS)[value]
+            got = colour_at(image, layer, neuron)
+            assert (got.red(), got.green(), got.blue()) == tuple(int(v) for v in expected)
+
+    # Real maps from two different networks: the thumbnails change with the weights.
+    bounds = document.dataset.bounds()
+    before = grab(canvas)
+    panel.set_neuron_maps(neuron_maps(Network(spec, seed=1), spec, bounds, 32))
+    first = grab(canvas)
+    panel.set_neuron_maps(neuron_maps(Network(spec, seed=2), spec, bounds, 32))
+    second = grab(canvas)
+    node = canvas.layout_geometry.node(1, 0).rect
+    area = (
+        QPoint(round(node.x + 4), round(node.y + 4)),
+        QPoint(round(node.x + node.w - 4), round(node.y + node.h - 4)),
+    )
+    crop = [
+        img.copy(area[0].x(), area[0].y(), area[1].x() - area[0].x(), area[1].y() - area[0].y())
+        for img in (before, first, second)
+    ]
+    assert crop[0] != crop[1] != crop[2]
+    # A frame from before a spec change (wrong widths) is not drawn on the wrong neurons: blank placeholders.
+    panel.set_neuron_maps([np.zeros((9, 16, 16), np.uint8)] * 3)
+    assert colour_at(grab(canvas), 1, 0) == QColor("#F3F3F3")
+
+
+SCREENSHOTS = {
+    "2x4": (NetworkSpec(("x", "y", "x2"), (LayerSpec(4, "tanh"), LayerSpec(4, "relu"))), (700, 480)),
+    "6x16": (NetworkSpec(("x", "y"), tuple(LayerSpec(16, "tanh") for _ in range(6))), (1200, 640)),
+    "1x64": (NetworkSpec(("x", "y", "sinx", "siny"), (LayerSpec(64, "sigmoid"),)), (600, 700)),
+}
+
+
+@pytest.mark.parametrize("name", list(SCREENSHOTS))
+def test_screenshots_are_readable_at_several_sizes(qtbot, tmp_path, name):
+    spec, size = SCREENSHOTS[name]
+    document, panel = make_panel(qtbot, spec, size)
+    network = Network(document.spec, seed=1)
+    panel.set_weights(network.get_weights())
+    panel.set_neuron_maps(neuron_maps(network, document.spec, document.dataset.bounds(), 32))
+    path = tmp_path / f"network_{name}.png"
+    assert panel.grab().save(str(path))
+    assert path.stat().st_size > 5000
+    canvas = panel.canvas
+    # Wide layers collapse so the whole height fits without scrolling; no widget sits on another.
+    assert canvas.height() <= panel.scroll.viewport().height()
+    widgets = [w for w in canvas.findChildren(QWidget) if w.isVisible() and w.parent() is canvas]
+    assert len(widgets) == 5 * len(spec.hidden) + len(spec.hidden) + 1
+    for a, b in itertools.combinations(widgets, 2):
+        assert not a.geometry().intersects(b.geometry()), (a.objectName(), b.objectName())
+    for column in canvas.layout_geometry.columns:
+        assert column.layer == 0 or len(column.nodes) + column.hidden_count == spec.layer_sizes[column.layer]
+        for node in column.nodes:
+            assert node.rect.w >= 30  # thumbnails stay big enough to see

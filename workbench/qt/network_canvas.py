@@ -1,0 +1,528 @@
+"""The drawing of the network: columns of neuron thumbnails, weighted edges and the per-layer controls.
+
+Geometry comes from `workbench.core.network_layout`; this widget paints it and turns mouse gestures into
+requests (signals) that the `NetworkPanel` turns into spec edits. The layout, the header widgets and the
+per-edge line objects are rebuilt only when the spec (or the available height) changes; during training only
+the edge batches and the thumbnail images are replaced, ~30 times a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPen
+from PySide6.QtWidgets import QComboBox, QSpinBox, QToolButton, QToolTip, QWidget
+
+from workbench.core.dataset import CLASS_COLORS
+from workbench.core.network_layout import (
+    ACTIVATION_FORMULAS,
+    ACTIVATION_LABELS,
+    NEGATIVE_COLOR,
+    POSITIVE_COLOR,
+    UNKNOWN_EDGE_COLOR,
+    Hit,
+    Metrics,
+    NetworkLayout,
+    NodeBox,
+    Rect,
+    edge_levels,
+    edge_values,
+    format_weight,
+    header_tooltip,
+    hit_test,
+    layout_network,
+    level_style,
+    palette_for,
+)
+from workbench.core.spec import ACTIVATIONS, FEATURES, MAX_LAYER_WIDTH, NetworkSpec
+
+Weights = Sequence[tuple[np.ndarray, np.ndarray]]
+
+
+def _qrect(rect: Rect) -> QRectF:
+    return QRectF(rect.x, rect.y, rect.w, rect.h)
+
+
+def _color_table(palette: np.ndarray) -> list[int]:
+    return [0xFF000000 | (int(r) << 16) | (int(g) << 8) | int(b) for r, g, b in palette]
+
+
+def _indexed_image(values: np.ndarray, table: list[int]) -> QImage:
+    """A (S, S) uint8 map with row 0 at the bottom -> an indexed QImage (top row first), owning its data."""
+    rows = np.ascontiguousarray(values[::-1], dtype=np.uint8)
+    height, width = rows.shape
+    image = QImage(rows.data, width, height, width, QImage.Format.Format_Indexed8)
+    image.setColorTable(table)
+    return image.copy()
+
+
+_INSERT_BUTTON_STYLE = (
+    "QToolButton { border: 1px solid #9A9A9A; border-radius: 11px; background: #FFFFFF; color: #404040;"
+    " font-weight: bold; } QToolButton:hover { border-color: #0072B2; color: #0072B2; }"
+)
+
+
+class _LayerControls:
+    """The widgets on one hidden column's header, reused across spec changes (only values and places change).
+
+    Reusing them matters: a button clicked by the user must not be deleted by the redraw its click causes.
+    """
+
+    def __init__(self, canvas: NetworkCanvas) -> None:
+        self.index = 0
+        self.remove = QToolButton(canvas)
+        self.remove.setText("×")
+        self.remove.setAutoRaise(True)
+        self.minus = QToolButton(canvas)
+        self.minus.setText("−")
+        self.plus = QToolButton(canvas)
+        self.plus.setText("+")
+        self.width_field = QSpinBox(canvas)
+        self.width_field.setRange(1, MAX_LAYER_WIDTH)
+        self.width_field.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
+        self.width_field.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.width_field.setKeyboardTracking(False)  # one edit when the user presses Enter, not per digit
+        self.width_field.setToolTip(
+            f"Neurons in this layer (1 to {MAX_LAYER_WIDTH}); type a number and Enter"
+        )
+        self.activation = QComboBox(canvas)
+        for i, name in enumerate(ACTIVATIONS):
+            self.activation.addItem(ACTIVATION_LABELS[name], name)
+            self.activation.setItemData(i, ACTIVATION_FORMULAS[name], Qt.ItemDataRole.ToolTipRole)
+        self.remove.clicked.connect(lambda: canvas.removeLayerRequested.emit(self.index))
+        self.minus.clicked.connect(lambda: canvas.widthChangeRequested.emit(self.index, self._width() - 1))
+        self.plus.clicked.connect(lambda: canvas.widthChangeRequested.emit(self.index, self._width() + 1))
+        self.width_field.valueChanged.connect(
+            lambda value: canvas.widthChangeRequested.emit(self.index, value)
+        )
+        self.activation.activated.connect(
+            lambda row: canvas.activationChangeRequested.emit(self.index, self.activation.itemData(row))
+        )
+        self._current_width = 1
+
+    def _width(self) -> int:
+        return self._current_width
+
+    def widgets(self) -> tuple[QWidget, ...]:
+        return (self.remove, self.minus, self.plus, self.width_field, self.activation)
+
+    def update(self, index: int, spec: NetworkSpec, layout: NetworkLayout) -> None:
+        self.index = index
+        layer = spec.hidden[index]
+        self._current_width = layer.width
+        controls = layout.columns[index + 1].controls
+        assert controls is not None
+        number = index + 1
+        for widget, rect in (
+            (self.remove, controls.remove),
+            (self.minus, controls.minus),
+            (self.plus, controls.plus),
+            (self.width_field, controls.width_field),
+            (self.activation, controls.activation),
+        ):
+            widget.setGeometry(int(rect.x), int(rect.y), int(rect.w), int(rect.h))
+            widget.show()
+        self.remove.setObjectName(f"removeLayer{number}")
+        self.remove.setToolTip(f"Remove hidden layer {number}")
+        self.minus.setObjectName(f"layer{number}Minus")
+        self.minus.setToolTip(f"One neuron fewer in layer {number}")
+        self.minus.setEnabled(layer.width > 1)
+        self.plus.setObjectName(f"layer{number}Plus")
+        self.plus.setToolTip(f"One neuron more in layer {number}")
+        self.plus.setEnabled(layer.width < MAX_LAYER_WIDTH)
+        self.width_field.setObjectName(f"layer{number}Width")
+        self.activation.setObjectName(f"layer{number}Activation")
+        self.activation.setToolTip(ACTIVATION_FORMULAS[layer.activation])
+        self.width_field.blockSignals(True)
+        self.activation.blockSignals(True)
+        self.width_field.setValue(layer.width)
+        self.activation.setCurrentIndex(ACTIVATIONS.index(layer.activation))
+        self.width_field.blockSignals(False)
+        self.activation.blockSignals(False)
+
+    def hide(self) -> None:
+        for widget in self.widgets():
+            widget.hide()
+            widget.setObjectName("")
+
+
+class NetworkCanvas(QWidget):
+    """Paints a `NetworkLayout`; emits what the user asked for. Lives inside the panel's scroll area."""
+
+    neuronHovered = Signal(int, int)
+    neuronUnhovered = Signal()
+    featureClicked = Signal(str)
+    insertLayerRequested = Signal(int)
+    removeLayerRequested = Signal(int)
+    widthChangeRequested = Signal(int, int)
+    activationChangeRequested = Signal(int, str)
+
+    def __init__(self, spec: NetworkSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("networkCanvas")
+        self.setMouseTracking(True)
+        self.setAutoFillBackground(True)
+        self._metrics = Metrics()
+        self._max_slots = 12
+        self._spec = spec
+        self._class_names: tuple[str, ...] = ()
+        self._weights: Weights | None = None
+        self._maps: Sequence[np.ndarray] | None = None
+        self._feature_maps: dict[str, np.ndarray] | None = None
+        self._images: dict[tuple[int, int], QImage] = {}
+        self._feature_images: dict[str, QImage] = {}
+        self._hovered: tuple[int, int] | None = None
+        self._layer_controls: list[_LayerControls] = []
+        self._insert_buttons: list[QToolButton] = []
+        self._edge_batches: list[tuple[QPen, list[QLineF]]] = []
+        self._rebuild()
+
+    # --- public ------------------------------------------------------------------------------------------
+    @property
+    def layout_geometry(self) -> NetworkLayout:
+        return self._layout
+
+    @property
+    def spec(self) -> NetworkSpec:
+        return self._spec
+
+    @property
+    def layer_controls(self) -> list[_LayerControls]:
+        """Header widgets of the hidden layers, index i = spec.hidden[i] (for tests and keyboard focus)."""
+        return self._layer_controls[: len(self._spec.hidden)]
+
+    @property
+    def insert_buttons(self) -> list[QToolButton]:
+        return self._insert_buttons[: len(self._spec.hidden) + 1]
+
+    def set_spec(self, spec: NetworkSpec) -> None:
+        if spec != self._spec:
+            self._spec = spec
+            self._rebuild()
+
+    def set_geometry_hint(self, metrics: Metrics, max_slots: int) -> None:
+        """Node size and how many neurons per column fit; relayout only when they change."""
+        if metrics != self._metrics or max_slots != self._max_slots:
+            self._metrics, self._max_slots = metrics, max_slots
+            self._rebuild()
+
+    def set_class_names(self, names: Sequence[str]) -> None:
+        names = tuple(names)
+        if names != self._class_names:
+            self._class_names = names
+            self.update()
+
+    def set_weights(self, weights: Weights | None) -> None:
+        self._weights = weights
+        self._rebuild_edge_batches()
+        self.update()
+
+    def set_neuron_maps(self, maps: Sequence[np.ndarray] | None) -> None:
+        self._maps = maps
+        self._rebuild_images()
+        self.update()
+
+    def set_feature_maps(self, maps: dict[str, np.ndarray] | None) -> None:
+        self._feature_maps = maps
+        self._rebuild_feature_images()
+        self.update()
+
+    def refresh_controls(self) -> None:
+        """Put the header widgets back to the spec's values (after a refused edit)."""
+        self._sync_controls()
+
+    def hovered_neuron(self) -> tuple[int, int] | None:
+        return self._hovered
+
+    # --- rebuilding (spec / size changes only) ------------------------------------------------------------
+    def _rebuild(self) -> None:
+        self._layout = layout_network(self._spec, self._max_slots, self._metrics)
+        self.setMinimumSize(int(self._layout.width), int(self._layout.height))
+        self.resize(int(self._layout.width), int(self._layout.height))
+        self._tables: dict[int, list[list[int]]] = {}
+        colors = CLASS_COLORS
+        for column in self._layout.columns:
+            self._tables[column.layer] = [
+                _color_table(palette_for(self._spec, column.layer, node.neuron, colors))
+                for node in column.nodes
+            ]
+        edges = self._layout.edges
+        self._lines = [
+            QLineF(x0, y0, x1, y1)
+            for x0, y0, x1, y1 in zip(
+                edges.x0.tolist(), edges.y0.tolist(), edges.x1.tolist(), edges.y1.tolist(), strict=True
+            )
+        ]
+        self._sync_controls()
+        self._rebuild_edge_batches()
+        self._rebuild_images()
+        self._rebuild_feature_images()
+        if self._hovered is not None and self._layout.node(*self._hovered) is None:
+            self._set_hovered(None)
+        self.update()
+
+    def _sync_controls(self) -> None:
+        hidden = self._spec.hidden
+        while len(self._layer_controls) < len(hidden):
+            self._layer_controls.append(_LayerControls(self))
+        for i, controls in enumerate(self._layer_controls):
+            if i < len(hidden):
+                controls.update(i, self._spec, self._layout)
+            else:
+                controls.hide()
+        slots = self._layout.insert_slots
+        while len(self._insert_buttons) < len(slots):
+            button = QToolButton(self)
+            button.setText("+")
+            button.setStyleSheet(_INSERT_BUTTON_STYLE)
+            position = len(self._insert_buttons)
+            button.clicked.connect(lambda _=False, p=position: self.insertLayerRequested.emit(p))
+            self._insert_buttons.append(button)
+        for i, button in enumerate(self._insert_buttons):
+            if i < len(slots):
+                rect = slots[i]
+                button.setGeometry(int(rect.x), int(rect.y), int(rect.w), int(rect.h))
+                button.setObjectName(f"insertLayer{i}")
+                button.setToolTip(f"Insert a hidden layer here (it becomes layer {i + 1})")
+                button.show()
+            else:
+                button.hide()
+                button.setObjectName("")
+
+    def _rebuild_edge_batches(self) -> None:
+        """Group the edges by (sign, thickness) so a frame is ~2·EDGE_LEVELS drawLines calls."""
+        values = edge_values(self._layout, self._weights)
+        levels = edge_levels(values)
+        positive = values > 0
+        keys = np.where(levels < 0, -1, levels * 2 + positive.astype(np.int64))
+        self._edge_values = values
+        batches: list[tuple[QPen, list[QLineF]]] = []
+        lines = self._lines
+        for key in np.unique(keys).tolist():  # ascending: unknown first, thick edges last (on top)
+            indices = np.flatnonzero(keys == key).tolist()
+            if key < 0:
+                color, width, alpha = QColor(UNKNOWN_EDGE_COLOR), 0.8, 0.6
+            else:
+                width, alpha = level_style(key // 2)
+                color = QColor(POSITIVE_COLOR if key % 2 else NEGATIVE_COLOR)
+            color.setAlphaF(alpha)
+            pen = QPen(color, width)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            batches.append((pen, [lines[i] for i in indices]))
+        batches.sort(key=lambda batch: batch[0].widthF())
+        self._edge_batches = batches
+
+    def _rebuild_images(self) -> None:
+        self._images = {}
+        if not self._maps:
+            return
+        sizes = self._spec.layer_sizes
+        for column in self._layout.columns[1:]:
+            index = column.layer - 1
+            if index >= len(self._maps):
+                continue
+            layer_maps = np.asarray(self._maps[index])
+            if layer_maps.ndim != 3 or layer_maps.shape[0] != sizes[column.layer]:
+                continue  # a frame from before the last spec change
+            tables = self._tables[column.layer]
+            for node, table in zip(column.nodes, tables, strict=True):
+                self._images[(column.layer, node.neuron)] = _indexed_image(layer_maps[node.neuron], table)
+
+    def _rebuild_feature_images(self) -> None:
+        self._feature_images = {}
+        if not self._feature_maps:
+            return
+        table = self._tables[0][0]
+        for name, values in self._feature_maps.items():
+            self._feature_images[name] = _indexed_image(np.asarray(values), table)
+
+    # --- painting --------------------------------------------------------------------------------------
+    def paintEvent(self, event: QEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), self.palette().base())
+        self._paint_headers(painter)
+        for pen, lines in self._edge_batches:
+            painter.setPen(pen)
+            painter.drawLines(lines)
+        for column in self._layout.columns:
+            for node in column.nodes:
+                self._paint_node(painter, node, column.kind)
+            if column.more is not None:
+                self._paint_more(painter, column.more, column.hidden_count)
+        painter.end()
+
+    def _text_color(self, dim: bool = False) -> QColor:
+        color = QColor(self.palette().text().color())
+        if dim:
+            color.setAlphaF(0.55)
+        return color
+
+    def _paint_headers(self, painter: QPainter) -> None:
+        base_font = QFont(self.font())
+        bold = QFont(base_font)
+        bold.setBold(True)
+        small = QFont(base_font)
+        small.setPointSizeF(max(7.0, base_font.pointSizeF() * 0.9))
+        row = self._layout.metrics.row
+        for column in self._layout.columns:
+            header = column.header
+            painter.setPen(self._text_color())
+            painter.setFont(bold)
+            if column.kind == "hidden":
+                assert column.controls is not None
+                title = _qrect(column.controls.title)
+                painter.drawText(
+                    title, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, f"Layer {column.layer}"
+                )
+                continue
+            title = QRectF(header.x, header.y, header.w, row)
+            sub = QRectF(header.x, header.y + row + 6, header.w, row * 2)
+            align = Qt.AlignmentFlag.AlignRight if column.kind == "input" else Qt.AlignmentFlag.AlignLeft
+            painter.drawText(
+                title, align | Qt.AlignmentFlag.AlignVCenter, "Input" if column.layer == 0 else "Output"
+            )
+            painter.setFont(small)
+            painter.setPen(self._text_color(dim=True))
+            if column.layer == 0:
+                text = f"{len(self._spec.features)} of {len(FEATURES)} on\nclick to toggle"
+            else:
+                text = f"softmax over\n{column.total} classes"
+            painter.drawText(sub, align | Qt.AlignmentFlag.AlignTop, text)
+
+    def _paint_node(self, painter: QPainter, node: NodeBox, kind: str) -> None:
+        rect = _qrect(node.rect)
+        key = (node.layer, node.neuron)
+        image = self._feature_images.get(node.feature) if node.feature else self._images.get(key)
+        painter.save()
+        if not node.enabled:
+            painter.setOpacity(0.35)
+        if image is not None and node.enabled:
+            painter.drawImage(rect, image)
+        else:
+            painter.fillRect(rect, QColor("#F3F3F3"))
+        hovered = self._hovered == key and node.enabled
+        if kind == "output":
+            border = QColor(CLASS_COLORS[node.neuron % len(CLASS_COLORS)])
+            pen = QPen(border, 3.0 if hovered else 2.0)
+        else:
+            pen = QPen(QColor("#202020") if hovered else QColor("#8A8A8A"), 2.0 if hovered else 1.0)
+            if not node.enabled:
+                pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
+        if node.label is not None:
+            painter.setPen(self._text_color())
+            label = _qrect(node.label)
+            if node.feature is not None:
+                font = QFont(self.font())
+                font.setBold(node.enabled)
+                painter.setFont(font)
+                painter.drawText(
+                    label, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, FEATURES[node.feature]
+                )
+            else:
+                painter.setFont(self.font())
+                name = (
+                    self._class_names[node.neuron]
+                    if node.neuron < len(self._class_names)
+                    else f"class {node.neuron + 1}"
+                )
+                text = painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, int(label.width()))
+                painter.drawText(label, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+        painter.restore()
+
+    def _paint_more(self, painter: QPainter, rect: Rect, count: int) -> None:
+        painter.save()
+        box = _qrect(rect).adjusted(4, 4, -4, -4)
+        pen = QPen(QColor("#9A9A9A"), 1.0, Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(QColor("#FAFAFA"))
+        painter.drawRoundedRect(box, 6, 6)
+        painter.setPen(self._text_color(dim=True))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, f"… +{count} more")
+        painter.restore()
+
+    # --- mouse -----------------------------------------------------------------------------------------
+    def hit(self, x: float, y: float) -> Hit | None:
+        return hit_test(self._layout, x, y)
+
+    def _set_hovered(self, key: tuple[int, int] | None) -> None:
+        if key == self._hovered:
+            return
+        self._hovered = key
+        self.update()
+        if key is None:
+            self.neuronUnhovered.emit()
+        else:
+            self.neuronHovered.emit(*key)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        position = event.position()
+        hit = self.hit(position.x(), position.y())
+        if hit is not None and hit.kind == "node" and hit.enabled:
+            self._set_hovered((hit.layer, hit.neuron))
+        else:
+            self._set_hovered(None)
+        on_feature = hit is not None and hit.kind == "node" and hit.feature is not None
+        self.setCursor(Qt.CursorShape.PointingHandCursor if on_feature else Qt.CursorShape.ArrowCursor)
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self._set_hovered(None)
+        super().leaveEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            position = event.position()
+            hit = self.hit(position.x(), position.y())
+            if hit is not None and hit.kind == "node" and hit.feature is not None:
+                self.featureClicked.emit(hit.feature)
+                event.accept()
+                return
+        super().mousePressEvent(event)
+
+    def tooltip_at(self, x: float, y: float) -> str:
+        """The hover text at a point: edge weight, activation formula, neuron or feature description."""
+        hit = self.hit(x, y)
+        if hit is None:
+            return ""
+        if hit.kind == "edge":
+            return format_weight(
+                self._layout, hit.edge, float(self._edge_values[hit.edge]), self._class_names
+            )
+        if hit.kind == "header":
+            return header_tooltip(self._spec, hit.layer)
+        if hit.kind == "more":
+            return (
+                "More neurons than fit: the first ones are drawn. Make the panel taller to see more; "
+                "all of them are trained."
+            )
+        if hit.feature is not None:
+            state = "on" if hit.enabled else "off"
+            if hit.enabled and len(self._spec.features) == 1:
+                name = FEATURES[hit.feature]
+                return f"{name} is the only input feature, so it stays on: switch another one on first"
+            return f"{FEATURES[hit.feature]} is {state}: click to switch it {'off' if hit.enabled else 'on'}"
+        if hit.layer == len(self._spec.hidden) + 1:
+            name = (
+                self._class_names[hit.neuron] if hit.neuron < len(self._class_names) else f"{hit.neuron + 1}"
+            )
+            return f"Output: probability of {name}"
+        activation = self._spec.hidden[hit.layer - 1].activation
+        return f"Layer {hit.layer}, neuron {hit.neuron + 1} ({ACTIVATION_LABELS[activation]})"
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            position = QPointF(event.pos())  # type: ignore[attr-defined]
+            text = self.tooltip_at(position.x(), position.y())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)  # type: ignore[attr-defined]
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)

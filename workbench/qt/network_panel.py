@@ -1,0 +1,286 @@
+"""The point-and-click network builder: see the network, change it with the mouse.
+
+The panel shows a `NetworkCanvas` in a scroll area with a preset menu, the parameter count and one status
+line. Every click becomes a pure spec edit (`workbench.core.network_edits`) handed to
+``document.set_spec(spec, text)``, so it lands on the same undo stack as the data; the drawing follows
+``document.specChanged`` (also after undo/redo). Live training data arrives through `set_weights` and
+`set_neuron_maps`; hovering a neuron emits `neuronHovered(layer, neuron)` with the layer numbering of
+``Network.layer_outputs`` (0 = inputs, 1..L = hidden, L + 1 = output).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.network_edits import (
+    LARGE_NETWORK_PARAMETERS,
+    changed_weight_layers,
+    grows_past_large,
+    insert_layer,
+    remove_layer,
+    set_layer_activation,
+    set_layer_width,
+    toggle_feature,
+)
+from workbench.core.network_layout import (
+    ACTIVATION_LABELS,
+    feature_maps,
+    metrics_for_height,
+    slots_for_height,
+)
+from workbench.core.presets import PRESETS
+from workbench.core.spec import FEATURES, NetworkSpec, SpecError
+from workbench.qt.document import Document
+from workbench.qt.network_canvas import NetworkCanvas
+
+#: Edge length of the neuron thumbnails worth computing (ViewRequest.neuron_map_size).
+THUMBNAIL_SIZE = 32
+
+
+def _linear_layer_name(index: int, spec: NetworkSpec) -> str:
+    return "output" if index == len(spec.hidden) else f"layer {index + 1}"
+
+
+class NetworkPanel(QWidget):
+    """Network drawing + editing; objectName ``networkPanel``."""
+
+    neuronHovered = Signal(int, int)
+    neuronUnhovered = Signal()
+    #: The spec changed and these Linear layers (0 = into layer 1) start from fresh weights.
+    weightsInvalidated = Signal(list)
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("networkPanel")
+        self._document = document
+        self._spec = document.spec
+        self._pending: tuple[NetworkSpec, str] | None = None
+
+        self.preset_combo = QComboBox(self)
+        self.preset_combo.setObjectName("presetCombo")
+        self.preset_combo.addItem("Presets…", None)
+        for preset in PRESETS:
+            self.preset_combo.addItem(preset.label, preset.name)
+            self.preset_combo.setItemData(
+                self.preset_combo.count() - 1, preset.description, Qt.ItemDataRole.ToolTipRole
+            )
+        self.preset_combo.setToolTip("Replace the architecture with a ready-made one (undoable)")
+        self.preset_combo.activated.connect(self._apply_preset)
+
+        self.parameter_label = QLabel(self)
+        self.parameter_label.setObjectName("parameterCount")
+        self.parameter_label.setToolTip("Weights and biases the optimiser adjusts")
+
+        self.status_label = QLabel(self)
+        self.status_label.setObjectName("networkStatus")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.warning = QFrame(self)
+        self.warning.setObjectName("largeNetworkWarning")
+        self.warning.setFrameShape(QFrame.Shape.StyledPanel)
+        self.warning.setStyleSheet("#largeNetworkWarning { background: #FFF4D6; border: 1px solid #E69F00; }")
+        self.warning_label = QLabel(self.warning)
+        self.warning_label.setWordWrap(True)
+        self.warning_apply = QPushButton("Build it anyway", self.warning)
+        self.warning_apply.setObjectName("largeNetworkApply")
+        self.warning_cancel = QPushButton("Cancel", self.warning)
+        self.warning_cancel.setObjectName("largeNetworkCancel")
+        self.warning_apply.clicked.connect(self._apply_pending)
+        self.warning_cancel.clicked.connect(self._cancel_pending)
+        warning_row = QHBoxLayout(self.warning)
+        warning_row.setContentsMargins(8, 4, 8, 4)
+        warning_row.addWidget(self.warning_label, 1)
+        warning_row.addWidget(self.warning_apply)
+        warning_row.addWidget(self.warning_cancel)
+        self.warning.hide()
+
+        self.canvas = NetworkCanvas(self._spec)
+        self.canvas.set_class_names(document.dataset.class_names)
+        self.scroll = QScrollArea(self)
+        self.scroll.setObjectName("networkScroll")
+        self.scroll.setWidget(self.canvas)
+        self.scroll.setWidgetResizable(False)
+        self.scroll.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setBackgroundRole(QPalette.ColorRole.Base)
+        self.scroll.viewport().installEventFilter(self)
+
+        top = QHBoxLayout()
+        top.setContentsMargins(6, 4, 6, 0)
+        top.addWidget(self.preset_combo)
+        top.addStretch(1)
+        top.addWidget(self.parameter_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addWidget(self.warning)
+        layout.addWidget(self.scroll, 1)
+        status_row = QHBoxLayout()
+        status_row.setContentsMargins(6, 0, 6, 4)
+        status_row.addWidget(self.status_label, 1)
+        layout.addLayout(status_row)
+
+        self.canvas.featureClicked.connect(self._toggle_feature)
+        self.canvas.insertLayerRequested.connect(self._insert_layer)
+        self.canvas.removeLayerRequested.connect(self._remove_layer)
+        self.canvas.widthChangeRequested.connect(self._set_width)
+        self.canvas.activationChangeRequested.connect(self._set_activation)
+        self.canvas.neuronHovered.connect(self.neuronHovered)
+        self.canvas.neuronUnhovered.connect(self.neuronUnhovered)
+        document.specChanged.connect(self._on_spec_changed)
+        document.weightsReplaced.connect(self._on_weights_replaced)
+        document.datasetChanged.connect(self._on_dataset_changed)
+
+        self.set_input_bounds(*document.dataset.bounds())
+        self._update_parameter_label()
+        self._on_weights_replaced()
+
+    # --- live data ------------------------------------------------------------------------------------
+    @Slot(object)
+    def set_weights(self, weights: Sequence[tuple[np.ndarray, np.ndarray]] | None) -> None:
+        """Recolour the edges (sign) and thicken them (|weight|); weights that do not fit draw grey."""
+        self.canvas.set_weights(weights)
+
+    @Slot(object)
+    def set_neuron_maps(self, maps: Sequence[np.ndarray] | None) -> None:
+        """One (width, S, S) uint8 array per hidden layer plus one for the output (views.neuron_maps)."""
+        self.canvas.set_neuron_maps(maps)
+
+    @Slot(float, float, float, float)
+    def set_input_bounds(self, x0: float, x1: float, y0: float, y1: float) -> None:
+        """The visible input plane: redraw the input features' thumbnails over it (connect to the canvas's
+        visibleRangeChanged)."""
+        self.canvas.set_feature_maps(feature_maps((x0, x1, y0, y1), THUMBNAIL_SIZE))
+
+    # --- edits ----------------------------------------------------------------------------------------
+    def _propose(self, edit: Callable[[NetworkSpec], NetworkSpec], text: str) -> None:
+        """Apply one edit through the document, explaining refusals and asking before huge networks."""
+        old = self._document.spec
+        try:
+            new = edit(old)
+        except SpecError as exc:
+            self._show_status(f"Not changed: {exc}.", error=True)
+            self.canvas.refresh_controls()
+            return
+        if new == old:
+            return
+        if grows_past_large(old, new):
+            self._pending = (new, text)
+            self.warning_label.setText(
+                f"This network would have {new.n_parameters:,} parameters (more than "
+                f"{LARGE_NETWORK_PARAMETERS:,}): training and the live views will be slow."
+            )
+            self.warning.show()
+            self.canvas.refresh_controls()
+            return
+        self._document.set_spec(new, text)
+
+    @Slot()
+    def _apply_pending(self) -> None:
+        pending, self._pending = self._pending, None
+        self.warning.hide()
+        if pending is not None:
+            self._document.set_spec(*pending)
+
+    @Slot()
+    def _cancel_pending(self) -> None:
+        self._pending = None
+        self.warning.hide()
+        self._show_status("Kept the smaller network.")
+
+    @Slot(str)
+    def _toggle_feature(self, feature: str) -> None:
+        verb = "Remove" if feature in self._document.spec.features else "Add"
+        self._propose(lambda spec: toggle_feature(spec, feature), f"{verb} input feature {FEATURES[feature]}")
+
+    @Slot(int)
+    def _insert_layer(self, index: int) -> None:
+        self._propose(lambda spec: insert_layer(spec, index), f"Insert hidden layer {index + 1}")
+
+    @Slot(int)
+    def _remove_layer(self, index: int) -> None:
+        self._propose(lambda spec: remove_layer(spec, index), f"Remove hidden layer {index + 1}")
+
+    @Slot(int, int)
+    def _set_width(self, index: int, width: int) -> None:
+        self._propose(lambda spec: set_layer_width(spec, index, width), f"Layer {index + 1}: {width} neurons")
+
+    @Slot(int, str)
+    def _set_activation(self, index: int, activation: str) -> None:
+        self._propose(
+            lambda spec: set_layer_activation(spec, index, activation),
+            f"Layer {index + 1}: {ACTIVATION_LABELS.get(activation, activation)}",
+        )
+
+    @Slot(int)
+    def _apply_preset(self, row: int) -> None:
+        name = self.preset_combo.itemData(row)
+        self.preset_combo.setCurrentIndex(0)
+        preset = next((p for p in PRESETS if p.name == name), None)
+        if preset is not None:
+            self._propose(preset.apply, f"Preset: {preset.label}")
+
+    # --- document signals -----------------------------------------------------------------------------
+    @Slot()
+    def _on_spec_changed(self) -> None:
+        old, new = self._spec, self._document.spec
+        self._spec = new
+        self.canvas.set_spec(new)
+        self._update_parameter_label()
+        if old == new:
+            return
+        changed = changed_weight_layers(old, new)
+        if changed:
+            names = ", ".join(_linear_layer_name(i, new) for i in changed)
+            self._show_status(
+                f"Weights re-initialised for changed layers (into {names}); the others are kept."
+            )
+        else:
+            self._show_status("Activation changed; all weights are kept.")
+        self.weightsInvalidated.emit(changed)
+
+    @Slot()
+    def _on_weights_replaced(self) -> None:
+        self.canvas.set_weights(self._document.weights)
+
+    @Slot()
+    def _on_dataset_changed(self) -> None:
+        self.canvas.set_class_names(self._document.dataset.class_names)
+
+    def _update_parameter_label(self) -> None:
+        count = self._spec.n_parameters
+        text = f"{count:,} parameters"
+        if count > LARGE_NETWORK_PARAMETERS:
+            text += "  (large: training will be slow)"
+        self.parameter_label.setText(text)
+
+    def _show_status(self, text: str, error: bool = False) -> None:
+        self.status_label.setStyleSheet("color: #B00020;" if error else "")
+        self.status_label.setText(text)
+
+    # --- sizing ---------------------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_to_height(self.scroll.viewport().height())
+        return super().eventFilter(watched, event)
+
+    def _fit_to_height(self, height: int) -> None:
+        """Nodes shrink in short panels and wide layers show as many neurons as fit the height."""
+        metrics = metrics_for_height(height)
+        self.canvas.set_geometry_hint(metrics, slots_for_height(height, metrics))
