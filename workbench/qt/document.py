@@ -273,6 +273,11 @@ class Document(QObject):
         self.pathChanged.emit()
         self._emit_modified()
 
+    def mark_restored(self) -> None:
+        """Flag a document restored from a crash-recovery file as unsaved work, so closing still asks."""
+        self._trained_since_save = True
+        self._emit_modified()
+
     # --- internals used by the commands ----------------------------------------------------------------
     def _set_dataset(self, dataset: Dataset, spec: NetworkSpec | None = None) -> None:
         self._dataset = dataset

@@ -1,0 +1,104 @@
+"""Fixtures for the Qt tests: isolated settings and data folders, and guards against leaked threads/windows.
+
+Following napari's test support: a test fails if it leaves a QThread running or a top-level widget alive, so
+shutdown bugs ("QThread: Destroyed while thread is still running") show up here, not on a user's desktop.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths, QThread
+from PySide6.QtWidgets import QApplication
+
+# Nothing a test does may touch the real user's settings or data folders.
+QStandardPaths.setTestModeEnabled(True)
+QCoreApplication.setOrganizationName("WorkbenchTests")
+QCoreApplication.setApplicationName("WorkbenchTests")
+
+
+def _pointer(obj) -> int:
+    return shiboken6.getCppPointer(obj)[0]
+
+
+def _live_top_levels() -> set[int]:
+    return {_pointer(w) for w in QApplication.topLevelWidgets() if shiboken6.isValid(w)}
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_threads(monkeypatch):
+    """Fail the test if a QThread it started is still running at the end."""
+    started: list[QThread] = []
+    original_start = QThread.start
+
+    def recording_start(self, *args):
+        started.append(self)
+        return original_start(self, *args)
+
+    monkeypatch.setattr(QThread, "start", recording_start)
+    yield started
+    running = [t for t in started if shiboken6.isValid(t) and t.isRunning()]
+    for thread in running:  # stop them so the next test is not affected, then fail this one
+        thread.quit()
+        thread.wait(5000)
+    assert not running, f"the test left {len(running)} QThread(s) running"
+
+
+def flush_deletes() -> None:
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QCoreApplication.processEvents()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    """A settings file in tmp_path (never the user's real settings)."""
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "recovery"
+
+
+@pytest.fixture
+def make_window(qtbot, settings, data_dir):
+    """Factory for main windows with isolated settings and recovery folder.
+
+    At the end every window is closed without prompts and deleted, and the test fails if any top-level
+    widget it created (a window, a dialog, a stray popup) is still alive.
+    """
+    from workbench.qt.main_window import MainWindow
+
+    before = _live_top_levels()
+    windows: list[MainWindow] = []
+
+    def factory(document=None, *, data_dir_override: Path | None = None, show: bool = True) -> MainWindow:
+        window = MainWindow(document, settings=settings, data_dir=data_dir_override or data_dir)
+        windows.append(window)
+        if show:
+            window.show()
+            qtbot.waitExposed(window)
+        return window
+
+    yield factory
+
+    for window in windows:
+        if shiboken6.isValid(window):
+            window._ask_save_changes = lambda: "discard"  # teardown never prompts
+            window.close()
+            window.deleteLater()
+    flush_deletes()
+    leftovers = [
+        f"{type(w).__name__}({w.objectName()!r})"
+        for w in QApplication.topLevelWidgets()
+        if shiboken6.isValid(w) and _pointer(w) not in before
+    ]
+    assert not leftovers, f"top-level widgets left behind: {leftovers}"
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()

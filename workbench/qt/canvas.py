@@ -1,0 +1,360 @@
+"""The dataset canvas: a pyqtgraph plot of the document's points that the drawing tools paint on.
+
+Performance choices (the canvas must stay fluid with 20,000 points): one ScatterPlotItem per class for train
+points and one per class for test points, created once, each with one shared pen and brush, and fed new
+coordinates only when the dataset changes. The decision-region and neuron-overlay images are ImageItems under
+the points, fed uint8 RGBA with fixed levels so pyqtgraph takes its fast path.
+
+Mouse handling follows Orange's Paint Data: a ViewBox subclass forwards left-button presses, moves and
+releases to the active tool (see `workbench.qt.tools`); other buttons pan and zoom as usual.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsRectItem, QWidget
+
+from workbench.core.dataset import CLASS_COLORS
+from workbench.core.spec import MAX_CLASSES
+from workbench.qt.document import Document
+from workbench.qt.tools import TOOLS, Tool
+
+#: The view a fresh canvas shows; the generators fill about [-5, 5]².
+DEFAULT_RANGE = (-6.0, 6.0, -6.0, 6.0)
+POINT_SIZE = 7
+
+
+class ToolViewBox(pg.ViewBox):
+    """A ViewBox that hands left-button gestures to the active tool and keeps panning on the other buttons."""
+
+    def __init__(self) -> None:
+        super().__init__(enableMenu=True)
+        self.tool: Tool | None = None
+        self._gesture_active = False
+
+    def _view_pos(self, event) -> tuple[float, float]:
+        p = self.mapToView(event.pos())
+        return (float(p.x()), float(p.y()))
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.tool is not None:
+            event.accept()
+            self._gesture_active = True
+            self.tool.press(self._view_pos(event), event.modifiers())
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._gesture_active and self.tool is not None:
+            event.accept()
+            self.tool.move(self._view_pos(event), event.modifiers())
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._gesture_active and event.button() == Qt.MouseButton.LeftButton:
+            event.accept()
+            self._gesture_active = False
+            if self.tool is not None:
+                self.tool.release(self._view_pos(event), event.modifiers())
+            return
+        super().mouseReleaseEvent(event)
+
+    def cancel_gesture(self) -> None:
+        """End a half-done gesture (tool switch, focus loss) so the undo macro is always closed."""
+        if self._gesture_active and self.tool is not None:
+            self.tool.cancel()
+        self._gesture_active = False
+
+
+class DatasetCanvas(pg.PlotWidget):
+    """Scatter plot of the document's dataset with drawing tools, a brush cursor and two image layers."""
+
+    visibleRangeChanged = Signal(float, float, float, float)
+    #: Data coordinates under the mouse, for the status bar.
+    cursorMoved = Signal(float, float)
+    selectionChanged = Signal()
+    currentClassChanged = Signal(int)
+    toolChanged = Signal(str)
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        self._view_box = ToolViewBox()
+        super().__init__(parent=parent, viewBox=self._view_box)
+        self.setObjectName("datasetCanvas")
+        self.setAccessibleName("Dataset canvas")
+        self.setAccessibleDescription("Scatter plot of the training data; draw points with the tools")
+        self.setMinimumSize(320, 240)
+        self.document = document
+        self.rng = np.random.default_rng()
+        self.brush_radius = 0.6
+        self.brush_density = 8
+        self._current_class = 0
+        self._selection = np.zeros(0, dtype=np.int64)
+        self._shown_count = -1
+        self._dark = False
+
+        plot = self.getPlotItem()
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.showGrid(x=True, y=True, alpha=0.12)
+        plot.setLabel("bottom", "x")
+        plot.setLabel("left", "y")
+        vb = self._view_box
+        vb.setAspectLocked(True)
+        vb.setDefaultPadding(0.0)
+
+        self.background_image = pg.ImageItem(axisOrder="row-major")
+        self.background_image.setZValue(-20)
+        self.background_image.setVisible(False)
+        self.overlay_image = pg.ImageItem(axisOrder="row-major")
+        self.overlay_image.setZValue(-10)
+        self.overlay_image.setVisible(False)
+        vb.addItem(self.background_image, ignoreBounds=True)
+        vb.addItem(self.overlay_image, ignoreBounds=True)
+
+        self._train_items: list[pg.ScatterPlotItem] = []
+        self._test_items: list[pg.ScatterPlotItem] = []
+        for c in range(MAX_CLASSES):
+            color = QColor(CLASS_COLORS[c])
+            train = pg.ScatterPlotItem(
+                size=POINT_SIZE,
+                pen=pg.mkPen(color.darker(160), width=1),
+                brush=pg.mkBrush(color),
+                hoverable=False,
+                name=f"train {c}",
+            )
+            test = pg.ScatterPlotItem(
+                size=POINT_SIZE,
+                pen=pg.mkPen(color.darker(110), width=1.6),
+                brush=QBrush(Qt.BrushStyle.NoBrush),
+                hoverable=False,
+                name=f"test {c}",
+            )
+            for item in (train, test):
+                item.setZValue(10)
+                vb.addItem(item)
+            self._train_items.append(train)
+            self._test_items.append(test)
+
+        self._selection_item = pg.ScatterPlotItem(
+            size=POINT_SIZE + 7,
+            pen=pg.mkPen("#202020", width=1.5),
+            brush=pg.mkBrush(255, 255, 255, 60),
+            hoverable=False,
+        )
+        self._selection_item.setZValue(5)
+        vb.addItem(self._selection_item, ignoreBounds=True)
+
+        self.rubber_band = QGraphicsRectItem()
+        band_pen = QPen(QColor("#333333"), 0, Qt.PenStyle.DashLine)
+        band_pen.setCosmetic(True)
+        self.rubber_band.setPen(band_pen)
+        self.rubber_band.setBrush(QBrush(QColor(0, 114, 178, 40)))
+        self.rubber_band.setZValue(30)
+        self.rubber_band.setVisible(False)
+        vb.addItem(self.rubber_band, ignoreBounds=True)
+
+        self.brush_cursor = QGraphicsEllipseItem()
+        cursor_pen = QPen(QColor("#333333"), 0, Qt.PenStyle.DashLine)
+        cursor_pen.setCosmetic(True)
+        self.brush_cursor.setPen(cursor_pen)
+        self.brush_cursor.setZValue(40)
+        self.brush_cursor.setVisible(False)
+        vb.addItem(self.brush_cursor, ignoreBounds=True)
+
+        self.tools: dict[str, Tool] = {info.name: info.factory(self) for info in TOOLS}
+        self._tool_name = ""
+        self.set_tool("brush")
+
+        self.set_dark(False)
+        self.reset_view()
+        vb.sigRangeChanged.connect(self._emit_visible_range)
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        document.datasetChanged.connect(self.refresh)
+        self.refresh()
+
+    # --- data -----------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Push the document's dataset into the scatter items (only called when the dataset changed)."""
+        dataset = self.document.dataset
+        if len(dataset) != self._shown_count:
+            self._shown_count = len(dataset)
+            if len(self._selection):
+                self._selection = np.zeros(0, dtype=np.int64)
+                self.selectionChanged.emit()
+        points, labels, is_test = dataset.points, dataset.labels, dataset.is_test
+        order = np.argsort(labels, kind="stable")
+        bounds = np.searchsorted(labels[order], np.arange(MAX_CLASSES + 1))
+        for c in range(MAX_CLASSES):
+            idx = order[bounds[c] : bounds[c + 1]]
+            test_mask = is_test[idx]
+            self._set_points(self._train_items[c], points[idx[~test_mask]])
+            self._set_points(self._test_items[c], points[idx[test_mask]])
+        if self._current_class >= dataset.n_classes:
+            self.set_current_class(dataset.n_classes - 1)
+        self._update_selection_item()
+
+    @staticmethod
+    def _set_points(item: pg.ScatterPlotItem, pts: np.ndarray) -> None:
+        if len(pts) == 0 and len(item.data) == 0:
+            return
+        item.setData(pos=pts)
+
+    # --- drawing state ----------------------------------------------------------------------------------
+    @property
+    def current_class(self) -> int:
+        return self._current_class
+
+    def set_current_class(self, index: int) -> None:
+        index = int(np.clip(index, 0, self.document.dataset.n_classes - 1))
+        if index != self._current_class:
+            self._current_class = index
+            self.currentClassChanged.emit(index)
+
+    @property
+    def tool_name(self) -> str:
+        return self._tool_name
+
+    def set_tool(self, name: str) -> None:
+        """Activate a tool by name ("pan" means plain pan/zoom with the left button)."""
+        if name == self._tool_name:
+            return
+        self._view_box.cancel_gesture()
+        tool = self.tools[name]
+        self._tool_name = name
+        self._view_box.tool = None if tool.pans else tool
+        self._view_box.setMouseMode(pg.ViewBox.PanMode)
+        self.viewport().setCursor(tool.cursor)
+        if not tool.uses_brush:
+            self.brush_cursor.setVisible(False)
+        self.toolChanged.emit(name)
+
+    def set_brush(self, radius: float | None = None, density: int | None = None) -> None:
+        if radius is not None:
+            self.brush_radius = float(radius)
+        if density is not None:
+            self.brush_density = int(density)
+        self._place_brush_cursor(self.brush_cursor.pos(), visible=self.brush_cursor.isVisible())
+
+    # --- selection ----------------------------------------------------------------------------------
+    @property
+    def selection(self) -> np.ndarray:
+        return self._selection
+
+    def set_selection(self, indices: np.ndarray) -> None:
+        indices = np.unique(np.asarray(indices, dtype=np.int64))
+        indices = indices[(indices >= 0) & (indices < len(self.document.dataset))]
+        if not np.array_equal(indices, self._selection):
+            self._selection = indices
+            self.selectionChanged.emit()
+        self._update_selection_item()
+
+    def select_all(self) -> None:
+        self.set_selection(np.arange(len(self.document.dataset)))
+
+    def delete_selection(self) -> int:
+        """Delete the selected points as one undo step; returns how many were deleted."""
+        from workbench.core.edits import DeletePoints
+
+        count = len(self._selection)
+        if count:
+            self.document.apply_edit(DeletePoints(self._selection, description="Delete points"))
+            self.set_selection(np.zeros(0, dtype=np.int64))
+        return count
+
+    def _update_selection_item(self) -> None:
+        if len(self._selection):
+            self._selection_item.setData(pos=self.document.dataset.points[self._selection])
+        elif len(self._selection_item.data):
+            self._selection_item.setData(pos=np.zeros((0, 2)))
+
+    # --- images (decision regions, neuron overlay) ---------------------------------------------------
+    def set_background_image(self, rgba: np.ndarray, rect: tuple[float, float, float, float]) -> None:
+        """Show an (H, W, 4) uint8 image under the points; row 0 is the bottom edge of `rect`."""
+        self._set_image(self.background_image, rgba, rect)
+
+    def set_overlay_image(self, rgba: np.ndarray | None, rect: tuple[float, float, float, float]) -> None:
+        """Show (or hide, with None) a second image over the background, e.g. a hovered neuron's map."""
+        if rgba is None:
+            self.overlay_image.setVisible(False)
+            return
+        self._set_image(self.overlay_image, rgba, rect)
+
+    @staticmethod
+    def _set_image(item: pg.ImageItem, rgba: np.ndarray, rect: tuple[float, float, float, float]) -> None:
+        image = np.asarray(rgba)
+        if image.ndim != 3 or image.shape[2] != 4 or image.dtype != np.uint8:
+            raise ValueError(f"expected an (H, W, 4) uint8 RGBA image, got {image.dtype} {image.shape}")
+        item.setImage(np.ascontiguousarray(image), autoLevels=False, levels=None)
+        item.setRect(QRectF(*map(float, rect)))
+        item.setVisible(True)
+
+    # --- view -----------------------------------------------------------------------------------------
+    def reset_view(self) -> None:
+        x0, x1, y0, y1 = DEFAULT_RANGE
+        self._view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+
+    def fit_to_data(self) -> None:
+        """Zoom so every point is visible (the default range when there are no points)."""
+        x0, x1, y0, y1 = self.document.dataset.bounds(margin=0.08)
+        self._view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+
+    def visible_range(self) -> tuple[float, float, float, float]:
+        (x0, x1), (y0, y1) = self._view_box.viewRange()
+        return (float(x0), float(x1), float(y0), float(y1))
+
+    def set_dark(self, dark: bool) -> None:
+        """Follow the application theme: background, axes and the helper outlines."""
+        self._dark = dark
+        fg = QColor("#d0d0d0" if dark else "#303030")
+        self.setBackground("#1f2125" if dark else "#ffffff")
+        for name in ("left", "bottom"):
+            axis = self.getPlotItem().getAxis(name)
+            axis.setPen(fg)
+            axis.setTextPen(fg)
+        for item in (self.rubber_band, self.brush_cursor):
+            pen = item.pen()
+            pen.setColor(fg)
+            item.setPen(pen)
+        self._selection_item.setPen(pg.mkPen(fg, width=1.5))
+
+    def data_to_viewport(self, x: float, y: float) -> QPoint:
+        """Viewport pixel of a data point (tests and tools use it to aim the mouse)."""
+        scene = self._view_box.mapViewToScene(QPointF(x, y))
+        return self.mapFromScene(scene)
+
+    def pixel_size(self) -> float:
+        """Data units per screen pixel (the larger of the two axes)."""
+        w, h = self._view_box.viewPixelSize()
+        return float(max(w, h))
+
+    @property
+    def view_box(self) -> ToolViewBox:
+        return self._view_box
+
+    # --- internals ----------------------------------------------------------------------------------
+    def _emit_visible_range(self, *_: object) -> None:
+        self.visibleRangeChanged.emit(*self.visible_range())
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        vb = self._view_box
+        if not vb.sceneBoundingRect().contains(scene_pos):
+            self.brush_cursor.setVisible(False)
+            return
+        p = vb.mapSceneToView(scene_pos)
+        self.cursorMoved.emit(float(p.x()), float(p.y()))
+        self._place_brush_cursor(p)
+
+    def _place_brush_cursor(self, p: QPointF, visible: bool = True) -> None:
+        tool = self.tools.get(self._tool_name)
+        r = self.brush_radius
+        self.brush_cursor.setRect(QRectF(-r, -r, 2 * r, 2 * r))
+        self.brush_cursor.setPos(p)
+        self.brush_cursor.setVisible(visible and bool(tool and tool.uses_brush))
+
+    def leaveEvent(self, event) -> None:
+        self.brush_cursor.setVisible(False)
+        super().leaveEvent(event)
