@@ -13,8 +13,9 @@ measured on a fixed sample of at most ``eval_points`` training and test points; 
 point. The batch loss is checked every ``check_every`` steps.
 
 Divergence: a non-finite loss, or a loss far above the best seen so far (a diverging network often stays
-finite), stops training, restores the last weights and optimizer state that passed a check and sets
-`divergence` to a message that says what to change. Numpy warnings never escape (``np.errstate``).
+finite), stops training, restores the last recorded weights and optimizer state whose loss was healthy
+(close to the best) and sets `divergence` to a message that says what to change. Numpy warnings never
+escape (``np.errstate``).
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ class Trainer:
         seed: int | None = None,
         *,
         record_every: int = 50,
-        eval_points: int = 2048,
+        eval_points: int = 1000,
         check_every: int = 10,
         dtype: np.dtype | type = np.float32,
     ) -> None:
@@ -182,6 +183,7 @@ class Trainer:
         self._make_optimizer()
         self._prepare_data()
         self._record(self._evaluate_sample())
+        self._save_checkpoint()
 
     def _make_optimizer(self) -> None:
         network = self._network
@@ -323,7 +325,6 @@ class Trainer:
                 if problem:
                     self._diverge(problem)
                     break
-                self._save_checkpoint()
             optimizer_step()
             self._step += 1
             done += 1
@@ -336,11 +337,18 @@ class Trainer:
                     self._diverge(problem)
                     break
                 self._record(metrics)
+                if metrics.train_loss <= self._healthy_limit():
+                    self._save_checkpoint()
             if should_stop is not None and should_stop():
                 stopped = True
                 break
         self._perm, self._pos = perm, pos
         return done, stopped
+
+    def _healthy_limit(self) -> float:
+        """Below this the weights are worth keeping as the state to fall back to."""
+        best = self._best_loss
+        return max(2.0 * best, best + 0.5)
 
     def _explosion_limit(self) -> float:
         best = self._best_loss

@@ -116,7 +116,9 @@ class Step(Activation):
     name = "step"
 
     def forward(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        return np.heaviside(x, 0.0, out=out)
+        if out is None:
+            return (x > 0).astype(x.dtype)
+        return np.greater(x, 0, out=out)
 
     def backward(self, dy: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         if out is None:
@@ -162,7 +164,7 @@ class Tanh(Activation):
 
 
 class ReLU(Activation):
-    """max(x, 0); the derivative is 1 where the output is positive, else 0 (sign of the output)."""
+    """max(x, 0); the derivative is 1 where the output is positive, else 0."""
 
     name = "relu"
 
@@ -171,7 +173,7 @@ class ReLU(Activation):
         return self._a
 
     def backward(self, dy: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        g = np.sign(self._a, out=out)  # the output is >= 0, so its sign is exactly the 0/1 derivative
+        g = np.greater(self._a, 0, out=out) if out is not None else (self._a > 0).astype(dy.dtype)
         g *= dy
         return g
 
@@ -258,7 +260,7 @@ class SoftmaxCrossEntropy(Loss):
     name = "cross_entropy"
 
     def __init__(self) -> None:
-        self._scratch: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._scratch: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         """Mean cross-entropy of logits (B, C) against integer labels (B,) or one-hot rows (B, C)."""
@@ -284,20 +286,19 @@ class SoftmaxCrossEntropy(Loss):
         """
         scratch = self._scratch.get(logits.shape)
         if scratch is None:
-            n = logits.shape[0]
-            scratch = self._scratch[logits.shape] = (
-                np.empty((n, 1), logits.dtype),
-                np.empty((n, 1), logits.dtype),
-            )
-        shift, total = scratch
+            n, c = logits.shape
+            dtype = logits.dtype
+            scratch = (np.empty((n, 1), dtype), np.empty((n, 1), dtype), np.ones((c, 1), dtype))
+            self._scratch[logits.shape] = scratch
+        shift, total, ones = scratch
         p = out
-        if logits.shape[1] == 2:  # a binary maximum is much cheaper than a reduction for tiny batches
+        if logits.shape[1] == 2:  # for tiny batches a binary maximum is cheaper than a reduction
             np.maximum(logits[:, :1], logits[:, 1:], out=shift)
         else:
-            np.max(logits, axis=1, keepdims=True, out=shift)
+            np.maximum.reduce(logits, axis=1, keepdims=True, out=shift)
         np.subtract(logits, shift, out=p)
         np.exp(p, out=p)
-        np.sum(p, axis=1, keepdims=True, out=total)
+        np.matmul(p, ones, out=total)  # row sums as a matmul: one cheap BLAS call instead of a reduction
         np.divide(p, total, out=p)
         self._fused = (logits, onehot, shift, total)
         np.subtract(p, onehot, out=out)
