@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 
@@ -17,18 +17,30 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Replace `path` with `data` atomically; raises OSError (old file intact) when that is impossible."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
-    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    temp_name = folder / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        # 0o666 minus the umask, like an ordinary new file (mkstemp would make it private to the owner)
+        fd = os.open(temp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as exc:
+        raise _about(target, exc) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp_name, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
+        if isinstance(exc, OSError):
+            raise _about(target, exc) from exc
         raise
     _fsync_folder(folder)
+
+
+def _about(target: Path, exc: OSError) -> OSError:
+    """The same error, but naming the file the caller asked for rather than the temporary one."""
+    return OSError(exc.errno, exc.strerror or str(exc), os.fspath(target))
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:

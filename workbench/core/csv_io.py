@@ -35,6 +35,8 @@ from workbench.core.spec import MAX_CLASSES
 
 #: More rows than this is refused: the canvas and the trainer become unusable well before that.
 MAX_ROWS = 1_000_000
+#: Networks compute in float32; larger coordinates would overflow to infinity.
+MAX_COORDINATE = float(np.finfo(np.float32).max)
 _CLASSES_COMMENT = re.compile(r"^#\s*classes:\s*(\[.*\])\s*$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 
@@ -161,6 +163,8 @@ def _number(field: str, column: str, line: int, decimal_comma: bool) -> float:
         raise DatasetFormatError(f"line {line}: {column} is not a number: {shown!r}") from None
     if not math.isfinite(value):
         raise DatasetFormatError(f"line {line}: {column} must be a finite number, not {field.strip()!r}")
+    if abs(value) > MAX_COORDINATE:
+        raise DatasetFormatError(f"line {line}: {column} is too large ({field.strip()[:40]})")
     return value
 
 
