@@ -6,6 +6,7 @@ shutdown bugs ("QThread: Destroyed while thread is still running") show up here,
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ def _live_top_levels() -> set[int]:
 
 
 @pytest.fixture(autouse=True)
-def no_leftover_threads(monkeypatch):
+def no_leftover_threads():
     """Fail the test if a QThread it started is still running at the end."""
     started: list[QThread] = []
     original_start = QThread.start
@@ -37,8 +38,10 @@ def no_leftover_threads(monkeypatch):
         started.append(self)
         return original_start(self, *args)
 
-    monkeypatch.setattr(QThread, "start", recording_start)
-    yield started
+    # A private MonkeyPatch: the test's own `monkeypatch` must be undone before windows are checked for leaks.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(QThread, "start", recording_start)
+        yield started
     running = [t for t in started if shiboken6.isValid(t) and t.isRunning()]
     for thread in running:  # stop them so the next test is not affected, then fail this one
         thread.quit()
@@ -47,9 +50,21 @@ def no_leftover_threads(monkeypatch):
 
 
 def flush_deletes() -> None:
+    """Run pending deleteLater()s and collect Python cycles (pyqtgraph's menus live in those)."""
     for _ in range(3):
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         QCoreApplication.processEvents()
+        gc.collect()
+
+
+def _close_without_prompts(windows: list) -> None:
+    """Close and delete the windows, then drop the Python references (they keep pyqtgraph's menus alive)."""
+    for window in windows:
+        if shiboken6.isValid(window):
+            window._ask_save_changes = lambda: "discard"
+            window.close()
+            window.deleteLater()
+    windows.clear()
 
 
 @pytest.fixture
@@ -64,7 +79,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_window(qtbot, settings, data_dir):
+def make_window(qtbot, settings, data_dir, request):
     """Factory for main windows with isolated settings and recovery folder.
 
     At the end every window is closed without prompts and deleted, and the test fails if any top-level
@@ -85,11 +100,12 @@ def make_window(qtbot, settings, data_dir):
 
     yield factory
 
-    for window in windows:
-        if shiboken6.isValid(window):
-            window._ask_save_changes = lambda: "discard"  # teardown never prompts
-            window.close()
-            window.deleteLater()
+    # pytest holds fixture values (the `window` fixture) until after teardown; let go of ours now.
+    funcargs = getattr(request.node, "funcargs", None) or {}
+    for key, value in list(funcargs.items()):
+        if any(value is w for w in windows):
+            funcargs[key] = None
+    _close_without_prompts(windows)
     flush_deletes()
     leftovers = [
         f"{type(w).__name__}({w.objectName()!r})"

@@ -1,0 +1,39 @@
+"""Start the desktop application: `workbench` with no arguments ends up here."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+ORGANISATION = "Workbench"
+APPLICATION = "Neural Network Workbench"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Create the application and the main window, open a project given on the command line, run."""
+    argv = list(sys.argv if argv is None else [sys.argv[0], *argv])
+    app = QApplication.instance() or QApplication(argv)
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APPLICATION)
+
+    from workbench.qt.main_window import MainWindow
+    from workbench.qt.theme import ThemeManager
+
+    theme = ThemeManager(app)
+    window = MainWindow(theme=theme)
+    window.show()
+    paths = [a for a in argv[1:] if not a.startswith("-")]
+
+    def _after_start() -> None:
+        if not window.check_recovery() and paths:
+            window.open_project(paths[0])
+
+    QTimer.singleShot(0, _after_start)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

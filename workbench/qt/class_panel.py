@@ -1,0 +1,224 @@
+"""The "Data" panel: the class list (pick, add, remove, rename), brush settings and the train/test split.
+
+It edits only through the document (every change is undoable) and the canvas's drawing state; it listens to
+`datasetChanged` and rebuilds its rows with signals blocked so writing back never loops.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.dataset import CLASS_COLORS, DEFAULT_CLASS_NAMES
+from workbench.core.edits import AddClass, RemoveClass, RenameClass, SetTestFraction
+from workbench.core.spec import MAX_CLASSES
+from workbench.qt.canvas import DatasetCanvas
+from workbench.qt.document import Document
+from workbench.qt.tools import Gesture
+
+RADIUS_STEPS = 0.05  # brush radius slider: data units per slider step
+
+
+def swatch(color: str, size: int = 14, hollow: bool = False) -> QIcon:
+    """A round colour chip like the points on the canvas."""
+    pixmap = QPixmap(size * 2, size * 2)
+    pixmap.setDevicePixelRatio(2)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    c = QColor(color)
+    painter.setPen(c.darker(160))
+    painter.setBrush(Qt.BrushStyle.NoBrush if hollow else c)
+    painter.drawEllipse(1, 1, size - 2, size - 2)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class ClassPanel(QWidget):
+    """Class list with counts, brush radius and density, test fraction and a Generate button."""
+
+    generateRequested = Signal()
+
+    def __init__(self, document: Document, canvas: DatasetCanvas, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("classPanel")
+        self.document = document
+        self.canvas = canvas
+        self._split_gesture: Gesture | None = None
+
+        classes_box = QGroupBox("Classes")
+        self.class_list = QListWidget()
+        self.class_list.setObjectName("classList")
+        self.class_list.setAccessibleName("Classes")
+        self.class_list.setToolTip("Pick the class to draw (keys 1–8); double-click a name to rename it")
+        self.class_list.setIconSize(QSize(14, 14))
+        self.class_list.setMaximumHeight(MAX_CLASSES * 22 + 8)
+        self.class_list.setEditTriggers(
+            QListWidget.EditTrigger.DoubleClicked | QListWidget.EditTrigger.EditKeyPressed
+        )
+        self.add_button = QToolButton(text="+ Add")
+        self.add_button.setToolTip(f"Add a class (up to {MAX_CLASSES})")
+        self.remove_button = QToolButton(text="− Remove")
+        self.remove_button.setToolTip("Remove the selected class and its points")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        box_layout = QVBoxLayout(classes_box)
+        box_layout.addWidget(self.class_list)
+        box_layout.addLayout(buttons)
+
+        brush_box = QGroupBox("Brush")
+        self.radius_slider = QSlider(Qt.Orientation.Horizontal, minimum=2, maximum=60)
+        self.radius_slider.setAccessibleName("Brush radius")
+        self.radius_slider.setValue(round(canvas.brush_radius / RADIUS_STEPS))
+        self.density_slider = QSlider(Qt.Orientation.Horizontal, minimum=1, maximum=40)
+        self.density_slider.setAccessibleName("Brush density")
+        self.density_slider.setValue(canvas.brush_density)
+        self.radius_label = QLabel()
+        self.density_label = QLabel()
+        brush_form = QFormLayout(brush_box)
+        brush_form.addRow(self.radius_label, self.radius_slider)
+        brush_form.addRow(self.density_label, self.density_slider)
+
+        split_box = QGroupBox("Train / test split")
+        self.split_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=90)
+        self.split_slider.setObjectName("testFractionSlider")
+        self.split_slider.setAccessibleName("Test fraction")
+        self.split_slider.setToolTip("Share of points held out for testing (drawn hollow)")
+        self.split_slider.setPageStep(10)
+        self.split_label = QLabel()
+        self.split_label.setWordWrap(True)
+        split_layout = QVBoxLayout(split_box)
+        split_layout.addWidget(self.split_slider)
+        split_layout.addWidget(self.split_label)
+
+        self.generate_button = QPushButton("Generate dataset…")
+        self.generate_button.setToolTip("Start from a classic toy dataset (spiral, moons, XOR, …)")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(classes_box)
+        layout.addWidget(brush_box)
+        layout.addWidget(split_box)
+        layout.addWidget(self.generate_button)
+        layout.addStretch(1)
+
+        self.class_list.currentRowChanged.connect(self._on_row_changed)
+        self.class_list.itemChanged.connect(self._on_item_renamed)
+        self.add_button.clicked.connect(self.add_class)
+        self.remove_button.clicked.connect(self.remove_current_class)
+        self.radius_slider.valueChanged.connect(self._on_brush_changed)
+        self.density_slider.valueChanged.connect(self._on_brush_changed)
+        self.split_slider.valueChanged.connect(self._on_split_changed)
+        self.split_slider.sliderPressed.connect(self._begin_split_drag)
+        self.split_slider.sliderReleased.connect(self._end_split_drag)
+        self.generate_button.clicked.connect(self.generateRequested)
+        document.datasetChanged.connect(self.refresh)
+        canvas.currentClassChanged.connect(self._select_row)
+        self._on_brush_changed()
+        self.refresh()
+
+    # --- refresh from the document -------------------------------------------------------------------
+    def refresh(self) -> None:
+        dataset = self.document.dataset
+        counts = dataset.class_counts()
+        test_counts = [int(((dataset.labels == c) & dataset.is_test).sum()) for c in range(dataset.n_classes)]
+        self.class_list.blockSignals(True)
+        while self.class_list.count() > dataset.n_classes:
+            self.class_list.takeItem(self.class_list.count() - 1)
+        for c, name in enumerate(dataset.class_names):
+            if c < self.class_list.count():
+                item = self.class_list.item(c)
+            else:
+                item = QListWidgetItem()
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+                self.class_list.addItem(item)
+            item.setText(name)
+            item.setIcon(swatch(CLASS_COLORS[c]))
+            item.setToolTip(
+                f"Key {c + 1} · {counts[c]} points "
+                f"({counts[c] - test_counts[c]} train, {test_counts[c]} test)"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, int(counts[c]))
+        self.class_list.setCurrentRow(min(self.canvas.current_class, dataset.n_classes - 1))
+        self.class_list.blockSignals(False)
+        self.add_button.setEnabled(dataset.n_classes < MAX_CLASSES)
+        self.remove_button.setEnabled(dataset.n_classes > 1)
+
+        self.split_slider.blockSignals(True)
+        self.split_slider.setValue(round(dataset.test_fraction * 100))
+        self.split_slider.blockSignals(False)
+        n_test = int(dataset.is_test.sum())
+        self.split_label.setText(
+            f"{round(dataset.test_fraction * 100)}% test: {len(dataset) - n_test} train ● / {n_test} test ○"
+        )
+
+    def _select_row(self, index: int) -> None:
+        self.class_list.blockSignals(True)
+        self.class_list.setCurrentRow(index)
+        self.class_list.blockSignals(False)
+
+    # --- user actions -------------------------------------------------------------------------------
+    def add_class(self) -> None:
+        dataset = self.document.dataset
+        if dataset.n_classes >= MAX_CLASSES:
+            return
+        used = set(dataset.class_names)
+        name = next((n for n in DEFAULT_CLASS_NAMES if n not in used), f"class {dataset.n_classes + 1}")
+        self.document.apply_edit(AddClass(name))
+        self.canvas.set_current_class(self.document.dataset.n_classes - 1)
+
+    def remove_current_class(self) -> None:
+        dataset = self.document.dataset
+        if dataset.n_classes <= 1:
+            return
+        index = max(0, self.class_list.currentRow())
+        self.document.apply_edit(RemoveClass(index, description=f"Remove {dataset.class_names[index]}"))
+
+    def _on_row_changed(self, row: int) -> None:
+        if row >= 0:
+            self.canvas.set_current_class(row)
+
+    def _on_item_renamed(self, item: QListWidgetItem) -> None:
+        row = self.class_list.row(item)
+        name = item.text().strip()
+        names = self.document.dataset.class_names
+        if not name or name == names[row]:
+            self.refresh()
+            return
+        self.document.apply_edit(RenameClass(row, name))
+
+    def _on_brush_changed(self, *_: object) -> None:
+        radius = self.radius_slider.value() * RADIUS_STEPS
+        density = self.density_slider.value()
+        self.radius_label.setText(f"Radius {radius:.2f}")
+        self.density_label.setText(f"Density {density}")
+        self.canvas.set_brush(radius, density)
+
+    def _begin_split_drag(self) -> None:
+        self._split_gesture = Gesture(self.document, "Change test fraction")
+
+    def _end_split_drag(self) -> None:
+        if self._split_gesture is not None:
+            self._split_gesture.finish()
+        self._split_gesture = None
+
+    def _on_split_changed(self, value: int) -> None:
+        edit = SetTestFraction(value / 100.0)
+        if self._split_gesture is not None:  # one undo step for the whole drag
+            self._split_gesture.apply(edit)
+        else:
+            self.document.apply_edit(edit)

@@ -1,0 +1,955 @@
+"""The main window: the dataset canvas in the middle, panels in docks, menus, toolbar and status bar.
+
+The window owns the one `Document` of the open project and everything that happens to it as a file: New,
+Open, Save, import/export, the unsaved-changes prompt, recent files, drag-and-drop and crash recovery.
+Every question it asks the user goes through a small `_ask_*` / `_get_*` / `_show_*` method so tests can
+answer them without a blocking dialog.
+
+Other panels plug into the docks: `set_dock_widget("networkPanel", NetworkPanel(window.document))`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.dataset import CLASS_COLORS, Dataset, DatasetFormatError
+from workbench.core.edits import ReplaceDataset, clear_points
+from workbench.core.spec import MAX_CLASSES, NetworkSpec, TrainingSettings
+from workbench.qt import icons
+from workbench.qt.canvas import DatasetCanvas
+from workbench.qt.class_panel import ClassPanel
+from workbench.qt.document import Document
+from workbench.qt.project_io import document_to_project, load_project_into
+from workbench.qt.recovery import RecoveryCandidate, RecoveryManager
+from workbench.qt.theme import ThemeManager
+from workbench.qt.tools import TOOLS
+
+APP_NAME = "Neural Network Workbench"
+PROJECT_SUFFIX = ".wbproj"
+PROJECT_FILTER = "Workbench project (*.wbproj)"
+CSV_FILTER = "CSV data (*.csv)"
+#: Bump when the dock layout changes incompatibly: an old saved layout is then ignored, not half-applied.
+STATE_VERSION = 1
+MAX_RECENT = 8
+WEIGHT_FILTERS = (
+    "NumPy archive (*.npz)",
+    "safetensors (*.safetensors)",
+    "ONNX model (*.onnx)",
+    "JSON (*.json)",
+    "PyTorch module source (*.py)",
+)
+
+
+@dataclass(frozen=True)
+class DockInfo:
+    """One dock: its content's objectName (what other code refers to), title, area and placeholder text."""
+
+    name: str
+    title: str
+    area: Qt.DockWidgetArea
+    placeholder: str
+
+
+DOCKS: tuple[DockInfo, ...] = (
+    DockInfo("classPanel", "Data", Qt.DockWidgetArea.LeftDockWidgetArea, ""),
+    DockInfo(
+        "trainingPanel",
+        "Training",
+        Qt.DockWidgetArea.LeftDockWidgetArea,
+        "Training controls will appear here:\nstart/pause, learning rate, optimizer, batch size.",
+    ),
+    DockInfo(
+        "networkPanel",
+        "Network",
+        Qt.DockWidgetArea.RightDockWidgetArea,
+        "The network will appear here:\nlayers and neurons to edit point-and-click,\n"
+        "each neuron showing what it has learned.",
+    ),
+    DockInfo(
+        "hiddenSpacePlot",
+        "Hidden Space",
+        Qt.DockWidgetArea.RightDockWidgetArea,
+        "The hidden-space view will appear here:\nhow a hidden layer bends the input plane.",
+    ),
+    DockInfo(
+        "lossPlot",
+        "Loss",
+        Qt.DockWidgetArea.BottomDockWidgetArea,
+        "Loss and accuracy curves (train and test) will appear here while training.",
+    ),
+)
+
+
+def default_document(parent=None) -> Document:
+    """What the app opens with: a two-class spiral and the default network, ready to train."""
+    from workbench.core.generators import generate
+
+    dataset = generate("spiral", n_points=400, n_classes=2, seed=0)
+    return Document(dataset, NetworkSpec(), TrainingSettings(), parent)
+
+
+def default_data_dir() -> Path:
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)) / "recovery"
+
+
+def _placeholder(text: str) -> QWidget:
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setEnabled(False)
+    label.setMinimumSize(120, 80)
+    return label
+
+
+class MainWindow(QMainWindow):
+    """The application window around one document."""
+
+    #: Emitted once when the window has agreed to close (after any save prompt): stop threads here.
+    closing = Signal()
+
+    def __init__(
+        self,
+        document: Document | None = None,
+        *,
+        settings: QSettings | None = None,
+        data_dir: Path | str | None = None,
+        theme: ThemeManager | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setAccessibleName(APP_NAME)
+        self.settings = settings if settings is not None else QSettings()
+        self.document = document if document is not None else default_document()
+        self.document.setParent(self)
+        app = QApplication.instance()
+        self.theme = theme if theme is not None else ThemeManager(app, self)
+        self.setAcceptDrops(True)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+        )
+
+        self.canvas = DatasetCanvas(self.document, self)
+        self.setCentralWidget(self.canvas)
+        self.class_panel = ClassPanel(self.document, self.canvas)
+        self.class_panel.generateRequested.connect(self.generate_dataset)
+
+        self.actions_by_name: dict[str, QAction] = {}
+        self.tool_actions: dict[str, QAction] = {}
+        self.docks: dict[str, QDockWidget] = {}
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_docks()
+        self._build_status_bar()
+
+        doc = self.document
+        doc.datasetChanged.connect(self._update_counts)
+        doc.pathChanged.connect(self._update_title)
+        doc.modifiedChanged.connect(self._update_title)
+        doc.modifiedChanged.connect(self._update_action_states)
+        doc.weightsReplaced.connect(self._update_action_states)
+        self.canvas.cursorMoved.connect(self._show_cursor)
+        self.canvas.toolChanged.connect(self._on_tool_changed)
+        self.canvas.currentClassChanged.connect(self._on_class_changed)
+        self.canvas.selectionChanged.connect(self._update_action_states)
+        self.theme.changed.connect(self._apply_theme)
+
+        self.recovery = RecoveryManager(self.document, data_dir or default_data_dir(), self)
+        self.recovery.autosaveFailed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self.recovery.start()
+
+        self._restore_settings()
+        self._apply_theme(self.theme.is_dark)
+        self._update_title()
+        self._update_counts()
+        self._update_action_states()
+        self._on_tool_changed(self.canvas.tool_name)
+        self._on_class_changed(self.canvas.current_class)
+
+    # ======================================================================================================
+    # Building
+    # ======================================================================================================
+    def _action(
+        self,
+        text: str,
+        slot: Callable | None = None,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        name: str | None = None,
+        tip: str = "",
+        icon: str | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if name:
+            action.setObjectName(name)
+            self.actions_by_name[name] = action
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(f"{text.replace('&', '').rstrip('…')} — {tip}")
+        if icon:
+            action.setData(icon)
+        if slot is not None:
+            action.triggered.connect(lambda *_: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        A, K = self._action, QKeySequence.StandardKey
+        self.action_new = A("&New", self.new_document, K.New, "actionNew", "Start an empty project")
+        self.action_open = A("&Open…", self.open_project, K.Open, "actionOpen", "Open a project file")
+        self.action_save = A("&Save", self.save, K.Save, "actionSave", "Save the project")
+        self.action_save_as = A("Save &As…", self.save_as, K.SaveAs, "actionSaveAs", "Save under a new name")
+        self.action_import_csv = A(
+            "&Import Data (CSV)…", self.import_csv, "Ctrl+I", "actionImportCsv", "Replace the data from a CSV"
+        )
+        self.action_export_csv = A(
+            "&Export Data (CSV)…", self.export_csv, "Ctrl+E", "actionExportCsv", "Write the data as CSV"
+        )
+        self.action_export_weights = A(
+            "Export &Weights…",
+            self.export_weights,
+            None,
+            "actionExportWeights",
+            "Write the trained weights (npz, safetensors, ONNX, JSON or PyTorch)",
+        )
+        self.action_export_image = A(
+            "Export &Image…", self.export_image, None, "actionExportImage", "Save the canvas as a PNG"
+        )
+        self.action_quit = A("&Quit", self.close, K.Quit, "actionQuit", "Close the window")
+        self.action_quit.setMenuRole(QAction.MenuRole.QuitRole)
+
+        stack = self.document.undo_stack
+        self.action_undo = stack.createUndoAction(self, "&Undo")
+        self.action_undo.setShortcut(QKeySequence(K.Undo))
+        self.action_undo.setObjectName("actionUndo")
+        self.action_redo = stack.createRedoAction(self, "&Redo")
+        self.action_redo.setShortcuts([QKeySequence(K.Redo), QKeySequence("Ctrl+Y")])
+        self.action_redo.setObjectName("actionRedo")
+        self.actions_by_name["actionUndo"] = self.action_undo
+        self.actions_by_name["actionRedo"] = self.action_redo
+        self.addActions([self.action_undo, self.action_redo])
+        self.action_select_all = A(
+            "Select &All", self.canvas.select_all, K.SelectAll, "actionSelectAll", "Select every point"
+        )
+        self.action_delete = A(
+            "&Delete", self.delete_selection, K.Delete, "actionDelete", "Delete the selected points"
+        )
+        self.action_clear = A(
+            "&Clear Data",
+            self.clear_data,
+            "Ctrl+Shift+Backspace",
+            "actionClear",
+            "Remove every point",
+            "clear",
+        )
+        self.action_generate = A(
+            "&Generate Dataset…",
+            self.generate_dataset,
+            "Ctrl+G",
+            "actionGenerate",
+            "Start from a toy dataset",
+            "generate",
+        )
+
+        tool_group = QActionGroup(self)
+        tool_group.setExclusive(True)
+        for info in TOOLS:
+            action = A(info.label, None, info.shortcut, f"actionTool{info.label}", info.tip, info.name)
+            action.setCheckable(True)
+            action.triggered.connect(lambda _=False, name=info.name: self.canvas.set_tool(name))
+            tool_group.addAction(action)
+            self.tool_actions[info.name] = action
+        self.class_actions = []
+        class_group = QActionGroup(self)
+        for c in range(MAX_CLASSES):
+            action = A(f"Class {c + 1}", None, str(c + 1), f"actionClass{c + 1}", f"Draw class {c + 1}")
+            action.setCheckable(True)
+            action.triggered.connect(lambda _=False, c=c: self.canvas.set_current_class(c))
+            class_group.addAction(action)
+            self.class_actions.append(action)
+
+        self.action_fit = A(
+            "&Fit to Data", self.canvas.fit_to_data, "Ctrl+0", "actionFit", "Show every point", "fit"
+        )
+        self.action_reset_view = A(
+            "Reset &View", self.canvas.reset_view, "Ctrl+Shift+0", "actionResetView", "Show [-6, 6]²"
+        )
+        self.action_reset_layout = A(
+            "Reset &Layout",
+            self.reset_layout,
+            None,
+            "actionResetLayout",
+            "Put the panels back where they were",
+        )
+        theme_group = QActionGroup(self)
+        self.theme_actions = {}
+        for mode, label in (("system", "Follow &System"), ("light", "&Light"), ("dark", "&Dark")):
+            action = A(label, None, None, f"actionTheme{mode.title()}", f"{label.replace('&', '')} theme")
+            action.setCheckable(True)
+            action.triggered.connect(lambda _=False, m=mode: self.set_theme(m))
+            theme_group.addAction(action)
+            self.theme_actions[mode] = action
+
+        # Training actions: placeholders the training panel connects (see set_training_actions_enabled).
+        pending = "Training is not connected yet"
+        self.action_train_toggle = A(
+            "&Start Training", None, "Space", "actionTrainToggle", "Start or pause training", "train"
+        )
+        self.action_step = A("S&tep", None, "N", "actionStep", "Train one step", "step")
+        self.action_reset_weights = A(
+            "&Reset Weights", None, "Ctrl+R", "actionResetWeights", "New random weights", "reset"
+        )
+        for action in (self.action_train_toggle, self.action_step, self.action_reset_weights):
+            action.setEnabled(False)
+            action.setStatusTip(f"{action.statusTip()} ({pending})")
+
+        self.action_shortcuts = A(
+            "&Keyboard Shortcuts", self.show_shortcuts, "F1", "actionShortcuts", "List every shortcut"
+        )
+        self.action_about = A("&About", self.show_about, None, "actionAbout", "About this program")
+        self.action_about.setMenuRole(QAction.MenuRole.AboutRole)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.action_new, self.action_open])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.setObjectName("menuRecent")
+        self.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
+        file_menu.addActions([self.action_save, self.action_save_as])
+        file_menu.addSeparator()
+        file_menu.addActions([self.action_import_csv, self.action_export_csv])
+        file_menu.addSeparator()
+        file_menu.addActions([self.action_export_weights, self.action_export_image])
+        file_menu.addSeparator()
+        file_menu.addAction(self.action_quit)
+        file_menu.aboutToShow.connect(self._update_action_states)
+
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([self.action_undo, self.action_redo])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.action_select_all, self.action_delete, self.action_clear])
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.action_generate)
+        tools_menu = edit_menu.addMenu("Drawing &Tool")
+        tools_menu.addActions(list(self.tool_actions.values()))
+        self.class_menu = edit_menu.addMenu("Current &Class")
+        self.class_menu.addActions(self.class_actions)
+
+        self.view_menu = bar.addMenu("&View")
+        self._dock_actions_anchor = self.view_menu.addSeparator()
+        self.view_menu.addActions([self.action_fit, self.action_reset_view])
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.action_reset_layout)
+        theme_menu = self.view_menu.addMenu("&Theme")
+        theme_menu.addActions(list(self.theme_actions.values()))
+
+        train_menu = bar.addMenu("&Train")
+        train_menu.addActions([self.action_train_toggle, self.action_step, self.action_reset_weights])
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([self.action_shortcuts, self.action_about])
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Tools", self)
+        bar.setObjectName("toolsToolBar")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.setMovable(False)
+        bar.addActions(list(self.tool_actions.values()))
+        bar.addSeparator()
+        bar.addActions([self.action_clear, self.action_generate, self.action_fit])
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addActions([self.action_train_toggle, self.action_step, self.action_reset_weights])
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.toolbar = bar
+
+    def _build_docks(self) -> None:
+        """One dock per panel. The real panels replace the placeholders with `set_dock_widget`."""
+        for info in DOCKS:
+            dock = QDockWidget(info.title, self)
+            dock.setObjectName(f"{info.name}Dock")
+            if info.name == "classPanel":
+                widget: QWidget = self.class_panel
+            else:
+                widget = _placeholder(info.placeholder)
+                widget.setObjectName(info.name)
+                widget.setAccessibleName(info.title)
+            dock.setWidget(widget)
+            self.docks[info.name] = dock
+            toggle = dock.toggleViewAction()
+            toggle.setStatusTip(f"Show or hide the {info.title} panel")
+            self.view_menu.insertAction(self._dock_actions_anchor, toggle)
+        self._place_docks()
+
+    def _place_docks(self) -> None:
+        """The default layout: data and training on the left, network and hidden space on the right,
+        loss under the canvas; the canvas gets most of the room."""
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        for info in DOCKS:
+            dock = self.docks[info.name]
+            dock.setFloating(False)
+            self.addDockWidget(info.area, dock)
+            dock.show()
+        self.splitDockWidget(self.docks["classPanel"], self.docks["trainingPanel"], Qt.Orientation.Vertical)
+        self.splitDockWidget(
+            self.docks["networkPanel"], self.docks["hiddenSpacePlot"], Qt.Orientation.Vertical
+        )
+        self.resizeDocks(
+            [self.docks["classPanel"], self.docks["networkPanel"]], [250, 420], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks(
+            [self.docks["classPanel"], self.docks["trainingPanel"]], [480, 300], Qt.Orientation.Vertical
+        )
+        self.resizeDocks(
+            [self.docks["networkPanel"], self.docks["hiddenSpacePlot"]], [450, 330], Qt.Orientation.Vertical
+        )
+        self.resizeDocks([self.docks["lossPlot"]], [170], Qt.Orientation.Vertical)
+
+    def set_dock_widget(self, name: str, widget: QWidget) -> None:
+        """Put a real panel into its dock (name = the content's objectName, e.g. "networkPanel")."""
+        dock = self.docks[name]
+        old = dock.widget()
+        widget.setObjectName(name)
+        if not widget.accessibleName():
+            widget.setAccessibleName(dock.windowTitle())
+        dock.setWidget(widget)
+        if old is not None and old is not widget:
+            old.setObjectName("")  # so findChild(name) finds the new panel before the old one is gone
+            old.deleteLater()
+
+    def set_training_actions_enabled(self, enabled: bool) -> None:
+        """For the training panel: enable the Train menu once its slots are connected."""
+        for action in (self.action_train_toggle, self.action_step, self.action_reset_weights):
+            action.setEnabled(enabled)
+            action.setStatusTip(action.statusTip().split(" (")[0])
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        status.setObjectName("statusBar")
+        self.counts_label = QLabel()
+        self.counts_label.setObjectName("pointCounts")
+        self.counts_label.setTextFormat(Qt.TextFormat.RichText)
+        self.cursor_label = QLabel()
+        self.cursor_label.setObjectName("cursorPosition")
+        self.cursor_label.setMinimumWidth(150)
+        self.cursor_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        status.addPermanentWidget(self.counts_label)
+        status.addPermanentWidget(self.cursor_label)
+
+    # ======================================================================================================
+    # Documents
+    # ======================================================================================================
+    def new_document(self) -> bool:
+        if not self.maybe_save():
+            return False
+        current = self.document.dataset
+        empty = Dataset.empty(current.class_names[:2], test_fraction=current.test_fraction)
+        self.document.load(empty, NetworkSpec(), TrainingSettings())
+        self.canvas.reset_view()
+        self.statusBar().showMessage("New project: draw points with the Brush, or Generate a dataset", 6000)
+        return True
+
+    def open_project(self, path: str | Path | None = None) -> bool:
+        """Open a project file; a file that cannot be read leaves the current document untouched."""
+        if path is None:
+            path = self._get_open_path("Open Project", f"{PROJECT_FILTER};;{CSV_FILTER};;All files (*)")
+            if not path:
+                return False
+        path = Path(path)
+        if path.suffix.lower() == ".csv":
+            return self.import_csv(path)
+        from workbench.core.project import ProjectFormatError, load_project
+
+        try:
+            project = load_project(path)
+        except (ProjectFormatError, OSError, ValueError) as exc:
+            self._show_error("Cannot Open Project", f"Could not open {path.name}:\n\n{_message(exc)}")
+            self._forget_recent(path)
+            return False
+        if not self.maybe_save():
+            return False
+        load_project_into(self.document, project, path)
+        self._add_recent(path)
+        self._show_all_data()
+        self.statusBar().showMessage(f"Opened {path.name}", 5000)
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._write_project(self.document.path)
+
+    def save_as(self) -> bool:
+        suggested = str(self.document.path or Path.home() / f"untitled{PROJECT_SUFFIX}")
+        path = self._get_save_path("Save Project As", PROJECT_FILTER, suggested)
+        if not path:
+            return False
+        path = Path(path)
+        if path.suffix.lower() != PROJECT_SUFFIX:
+            path = path.with_name(path.name + PROJECT_SUFFIX)
+        return self._write_project(path)
+
+    def _write_project(self, path: Path) -> bool:
+        from workbench.core.project import save_project
+
+        try:
+            save_project(document_to_project(self.document), path)
+        except Exception as exc:
+            self._show_error("Cannot Save Project", f"Could not save {path.name}:\n\n{_message(exc)}")
+            return False
+        self.document.mark_saved(path)
+        self._add_recent(path)
+        self.statusBar().showMessage(f"Saved {path.name}", 5000)
+        return True
+
+    def maybe_save(self) -> bool:
+        """Ask about unsaved changes; True when it is fine to replace or close the document."""
+        if not self.document.is_modified:
+            return True
+        answer = self._ask_save_changes()
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def import_csv(self, path: str | Path | None = None) -> bool:
+        """Replace the data with a CSV file's (one undo step, so nothing is lost)."""
+        if path is None:
+            path = self._get_open_path("Import Data", f"{CSV_FILTER};;All files (*)")
+            if not path:
+                return False
+        path = Path(path)
+        from workbench.core.csv_io import read_csv
+
+        try:
+            dataset = read_csv(path, test_fraction=self.document.dataset.test_fraction)
+        except (DatasetFormatError, OSError, ValueError) as exc:
+            self._show_error("Cannot Import Data", f"Could not import {path.name}:\n\n{_message(exc)}")
+            return False
+        self.document.apply_edit(ReplaceDataset(dataset, description=f"Import {path.name}"))
+        self._show_all_data()
+        self.statusBar().showMessage(f"Imported {len(dataset)} points from {path.name}", 5000)
+        return True
+
+    def export_csv(self) -> bool:
+        suggested = str(Path.home() / f"{Path(self.document.display_name).stem}.csv")
+        path = self._get_save_path("Export Data", CSV_FILTER, suggested)
+        if not path:
+            return False
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_suffix(".csv")
+        from workbench.core.csv_io import write_csv
+
+        try:
+            write_csv(self.document.dataset, path)
+        except Exception as exc:
+            self._show_error("Cannot Export Data", f"Could not write {path.name}:\n\n{_message(exc)}")
+            return False
+        self.statusBar().showMessage(f"Exported {len(self.document.dataset)} points to {path.name}", 5000)
+        return True
+
+    def export_weights(self) -> bool:
+        doc = self.document
+        if doc.weights is None:
+            self.statusBar().showMessage("There are no weights yet: train the network first", 5000)
+            return False
+        suggested = str(Path.home() / f"{Path(doc.display_name).stem}-weights.npz")
+        path = self._get_save_path("Export Weights", ";;".join(WEIGHT_FILTERS), suggested)
+        if not path:
+            return False
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_suffix(".npz")
+        from workbench.core.export import export_weights
+
+        try:
+            export_weights(path, doc.spec, doc.weights, doc.dataset.class_names)
+        except Exception as exc:
+            self._show_error("Cannot Export Weights", f"Could not write {path.name}:\n\n{_message(exc)}")
+            return False
+        self.statusBar().showMessage(f"Exported weights to {path.name}", 5000)
+        return True
+
+    def export_image(self) -> bool:
+        suggested = str(Path.home() / f"{Path(self.document.display_name).stem}.png")
+        path = self._get_save_path("Export Image", "PNG image (*.png)", suggested)
+        if not path:
+            return False
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_suffix(".png")
+        if not self.canvas.grab().save(str(path)):
+            self._show_error("Cannot Export Image", f"Could not write {path.name}.")
+            return False
+        self.statusBar().showMessage(f"Saved the canvas as {path.name}", 5000)
+        return True
+
+    def _show_all_data(self) -> None:
+        """After opening data: keep the default view if it shows everything, otherwise fit to the data."""
+        self.canvas.reset_view()
+        x0, x1, y0, y1 = self.document.dataset.bounds(margin=0.0)
+        vx0, vx1, vy0, vy1 = self.canvas.visible_range()
+        if x0 < vx0 or x1 > vx1 or y0 < vy0 or y1 > vy1:
+            self.canvas.fit_to_data()
+
+    # --- recent files -----------------------------------------------------------------------------------
+    def recent_files(self) -> list[Path]:
+        value = self.settings.value("recentFiles", [])
+        if isinstance(value, str):
+            value = [value] if value else []
+        return [Path(v) for v in (value or [])]
+
+    def _set_recent(self, paths: list[Path]) -> None:
+        self.settings.setValue("recentFiles", [str(p) for p in paths[:MAX_RECENT]])
+
+    def _add_recent(self, path: Path) -> None:
+        path = Path(path).resolve()
+        self._set_recent([path] + [p for p in self.recent_files() if p != path])
+
+    def _forget_recent(self, path: Path) -> None:
+        path = Path(path).resolve()
+        self._set_recent([p for p in self.recent_files() if p != path])
+
+    def _rebuild_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        existing = [p for p in self.recent_files() if p.exists()]
+        self._set_recent(existing)  # missing files are dropped for good
+        for i, path in enumerate(existing):
+            action = menu.addAction(f"&{i + 1} {path.name}")
+            action.setToolTip(str(path))
+            action.setStatusTip(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.open_project(p))
+        if not existing:
+            menu.addAction("No recent projects").setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("Clear Recent", lambda: self._set_recent([]))
+
+    # --- drag and drop ------------------------------------------------------------------------------
+    @staticmethod
+    def _dropped_file(event) -> Path | None:
+        mime = event.mimeData()
+        if not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            if url.isLocalFile():
+                path = Path(url.toLocalFile())
+                if path.suffix.lower() in (PROJECT_SUFFIX, ".csv"):
+                    return path
+        return None
+
+    def dragEnterEvent(self, event) -> None:
+        if self._dropped_file(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        path = self._dropped_file(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        # Open after the drop returns, so a message box does not run inside the drag-and-drop loop.
+        QTimer.singleShot(0, lambda: self.open_project(path))
+
+    # --- crash recovery -----------------------------------------------------------------------------
+    def check_recovery(self) -> bool:
+        """Offer what crashed sessions left behind; True if a project was restored."""
+        for candidate in self.recovery.orphans():
+            answer = self._ask_restore(candidate)
+            if answer is None:
+                continue  # keep it for next time
+            if not answer:
+                self.recovery.discard(candidate)
+                continue
+            try:
+                project = self.recovery.restore(candidate)
+            except Exception as exc:
+                self._show_error(
+                    "Cannot Restore", f"The recovered project could not be read:\n\n{_message(exc)}"
+                )
+                continue
+            if not self.maybe_save():
+                return False
+            load_project_into(self.document, project, candidate.original_path)
+            self.document.mark_restored()
+            self.recovery.save_now()
+            self.recovery.discard(candidate)
+            self._show_all_data()
+            self.statusBar().showMessage("Restored the unsaved work of the last session", 8000)
+            return True
+        return False
+
+    # ======================================================================================================
+    # Editing
+    # ======================================================================================================
+    def delete_selection(self) -> None:
+        count = self.canvas.delete_selection()
+        if count:
+            self.statusBar().showMessage(f"Deleted {count} points", 3000)
+
+    def clear_data(self) -> None:
+        count = len(self.document.dataset)
+        if count:
+            self.document.apply_edit(clear_points(self.document.dataset))
+            self.statusBar().showMessage(f"Cleared {count} points (Undo brings them back)", 5000)
+
+    def generate_dataset(self) -> None:
+        result = self._run_generator_dialog()
+        if result is None:
+            return
+        dataset, mode = result
+        from workbench.qt.generator_dialog import GeneratorDialog, merge_datasets
+
+        if mode == GeneratorDialog.ADD:
+            new = merge_datasets(self.document.dataset, dataset)
+            self.document.apply_edit(ReplaceDataset(new, description="Add generated points"))
+        else:
+            self.document.apply_edit(ReplaceDataset(dataset, description="Generate dataset"))
+        self._show_all_data()
+
+    # ======================================================================================================
+    # View
+    # ======================================================================================================
+    def reset_layout(self) -> None:
+        self._place_docks()
+        self.statusBar().showMessage("Panels are back in their default places", 3000)
+
+    def set_theme(self, mode: str) -> None:
+        self.theme.set_mode(mode)
+        self.settings.setValue("theme", self.theme.mode)
+        self.theme_actions[self.theme.mode].setChecked(True)
+
+    def _apply_theme(self, dark: bool) -> None:
+        self.canvas.set_dark(dark)
+        fg = QColor("#dcdcdc" if dark else "#333333")
+        for action in self.findChildren(QAction):
+            name = action.data()
+            if isinstance(name, str) and name in icons.names():
+                action.setIcon(icons.icon(name, fg))
+        self._update_counts()
+
+    def show_shortcuts(self) -> None:
+        rows = []
+        seen = set()
+        for action in self.findChildren(QAction):
+            keys = action.shortcuts()
+            text = action.text().replace("&", "").rstrip("…")
+            if not keys or not text or text in seen:
+                continue
+            seen.add(text)
+            key_text = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
+            rows.append(f"<tr><td>{text}</td><td><b>{key_text}</b></td></tr>")
+        extra = (
+            "<tr><td>Pan / zoom the canvas</td><td><b>right or middle drag, mouse wheel</b></td></tr>"
+            "<tr><td>Add to the selection</td><td><b>Shift + drag</b></td></tr>"
+        )
+        self._show_info("Keyboard Shortcuts", f"<table cellspacing=6>{''.join(rows)}{extra}</table>")
+
+    def show_about(self) -> None:
+        self._show_info(
+            f"About {APP_NAME}",
+            f"<h3>{APP_NAME}</h3><p>Draw a 2D dataset, build a neural network point-and-click and watch "
+            "it learn.</p><p>Points are filled for training data and hollow for test data.</p>",
+        )
+
+    # ======================================================================================================
+    # Prompts: every question to the user goes through one of these (tests replace them)
+    # ======================================================================================================
+    def _ask_save_changes(self) -> str:
+        """ "save", "discard" or "cancel"."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(APP_NAME)
+        box.setText(f"Save the changes to {self.document.display_name}?")
+        box.setInformativeText("Your changes will be lost if you don't save them.")
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        return {
+            QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard",
+        }.get(QMessageBox.StandardButton(answer), "cancel")
+
+    def _ask_restore(self, candidate: RecoveryCandidate) -> bool | None:
+        """True to restore, False to discard, None to keep the file for later."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Recover Unsaved Work")
+        box.setText("The last session ended unexpectedly. Restore its unsaved work?")
+        box.setInformativeText(candidate.description)
+        restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(restore)
+        box.exec()
+        clicked = box.clickedButton()
+        return True if clicked is restore else False if clicked is discard else None
+
+    def _show_error(self, title: str, text: str) -> None:
+        QMessageBox.warning(self, title, text)
+
+    def _show_info(self, title: str, html: str) -> None:
+        dialog = QDialog(self)
+        dialog.setWindowTitle(title)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        label = QLabel(html)
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setWordWrap(True)
+        QVBoxLayout(dialog).addWidget(label)
+        dialog.show()
+
+    def _get_open_path(self, caption: str, filters: str) -> str | None:
+        path, _ = QFileDialog.getOpenFileName(self, caption, self._last_folder(), filters)
+        return path or None
+
+    def _get_save_path(self, caption: str, filters: str, suggested: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self, caption, suggested, filters)
+        return path or None
+
+    def _run_generator_dialog(self) -> tuple[Dataset, str] | None:
+        from workbench.qt.generator_dialog import GeneratorDialog
+
+        dialog = GeneratorDialog(self.document.dataset, self)
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted or dialog.dataset() is None:
+                return None
+            return dialog.dataset(), dialog.mode
+        finally:
+            dialog.deleteLater()
+
+    def _last_folder(self) -> str:
+        recent = self.recent_files()
+        return str(recent[0].parent) if recent else str(Path.home())
+
+    # ======================================================================================================
+    # State shown in the chrome
+    # ======================================================================================================
+    def _update_title(self, *_: object) -> None:
+        self.setWindowTitle(f"{self.document.display_name}[*] — {APP_NAME}")
+        self.setWindowModified(self.document.is_modified)
+
+    def _update_counts(self) -> None:
+        dataset = self.document.dataset
+        counts = dataset.class_counts()
+        parts = []
+        for c, name in enumerate(dataset.class_names):
+            parts.append(
+                f"<span style='color:{CLASS_COLORS[c]}; font-size:14px'>●</span>&nbsp;{_escape(name)}: "
+                f"<b>{counts[c]}</b>"
+            )
+        n_test = int(dataset.is_test.sum())
+        parts.append(f"&nbsp;·&nbsp;{len(dataset) - n_test} train / {n_test} test")
+        self.counts_label.setText("&nbsp;&nbsp;".join(parts))
+        self._update_action_states()
+
+    def _update_action_states(self, *_: object) -> None:
+        doc = self.document
+        self.action_export_weights.setEnabled(doc.weights is not None)
+        has_points = len(doc.dataset) > 0
+        self.action_clear.setEnabled(has_points)
+        self.action_export_csv.setEnabled(has_points)
+        self.action_select_all.setEnabled(has_points)
+        self.action_delete.setEnabled(len(self.canvas.selection) > 0)
+        n = doc.dataset.n_classes
+        for c, action in enumerate(self.class_actions):
+            action.setEnabled(c < n)
+
+    def _show_cursor(self, x: float, y: float) -> None:
+        self.cursor_label.setText(f"x = {x:+.2f}   y = {y:+.2f}")
+
+    def _on_tool_changed(self, name: str) -> None:
+        if name in self.tool_actions:
+            self.tool_actions[name].setChecked(True)
+            self.statusBar().showMessage(self.tool_actions[name].statusTip(), 4000)
+
+    def _on_class_changed(self, index: int) -> None:
+        if 0 <= index < len(self.class_actions):
+            self.class_actions[index].setChecked(True)
+
+    # ======================================================================================================
+    # Settings and closing
+    # ======================================================================================================
+    def _restore_settings(self) -> None:
+        s = self.settings
+        theme = s.value("theme", "system")
+        self.theme.set_mode(theme if isinstance(theme, str) else "system")
+        self.theme_actions[self.theme.mode].setChecked(True)
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray | bytes) and geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        else:
+            self.resize(1400, 900)
+        version = s.value("window/stateVersion", 0)
+        state = s.value("window/state")
+        if _as_int(version) == STATE_VERSION and isinstance(state, QByteArray | bytes) and state:
+            self.restoreState(QByteArray(state), STATE_VERSION)
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState(STATE_VERSION))
+        s.setValue("window/stateVersion", STATE_VERSION)
+        s.setValue("theme", self.theme.mode)
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.closing.emit()
+        self.save_settings()
+        self.recovery.shutdown()
+        event.accept()
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc).strip()
+    if isinstance(exc, OSError) and exc.strerror:
+        text = exc.strerror + (f": {exc.filename}" if exc.filename else "")
+    return text or type(exc).__name__
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _as_int(value: object) -> int:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
+
+
+__all__ = ["DOCKS", "MainWindow", "default_document"]

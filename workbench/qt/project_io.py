@@ -1,0 +1,42 @@
+"""Moving a whole project between the document and the core's project file format.
+
+Save, Open and crash recovery all need the same two conversions; keeping them here means the recovery file
+is exactly what Save would have written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workbench.qt.document import Document
+
+
+def document_to_project(document: Document):
+    """A core `Project` holding everything the document would save (arrays are copies)."""
+    from workbench.core.project import Project
+
+    return Project(
+        dataset=document.dataset,
+        spec=document.spec,
+        settings=document.settings,
+        weights=document.weights,
+        optimizer_state=document.optimizer_state,
+        history=tuple(document.history),
+        step=document.step,
+        epoch=document.epoch,
+    )
+
+
+def load_project_into(document: Document, project, path: Path | None) -> None:
+    """Replace the document's contents with a loaded project (clears undo history)."""
+    document.load(
+        project.dataset,
+        project.spec,
+        project.settings,
+        weights=project.weights,
+        history=project.history,
+        step=project.step,
+        epoch=project.epoch,
+        optimizer_state=project.optimizer_state,
+        path=path,
+    )
