@@ -10,6 +10,7 @@ For the input column, `neuron` is the column of the feature in ``spec.features``
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -409,22 +410,26 @@ def _hex_rgb(color: str) -> np.ndarray:
     return np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.float64)
 
 
-def _ramp(stops: list[str]) -> np.ndarray:
+@functools.lru_cache(maxsize=64)
+def _ramp(stops: tuple[str, ...]) -> np.ndarray:
+    """A 256-entry colour ramp through `stops`; cached and read-only (every node of a layer shares it)."""
     colors = np.array([_hex_rgb(c) for c in stops])
     t = np.linspace(0, len(stops) - 1, 256)
     lo = np.minimum(np.floor(t).astype(int), len(stops) - 2)
     frac = (t - lo)[:, None]
-    return np.rint(colors[lo] * (1 - frac) + colors[lo + 1] * frac).astype(np.uint8)
+    ramp = np.rint(colors[lo] * (1 - frac) + colors[lo + 1] * frac).astype(np.uint8)
+    ramp.setflags(write=False)
+    return ramp
 
 
 def diverging_palette() -> np.ndarray:
     """(256, 3) uint8: orange (negative) – white (0 at 128) – blue (positive), like the edges."""
-    return _ramp([NEGATIVE_COLOR, "#FFFFFF", POSITIVE_COLOR])
+    return _ramp((NEGATIVE_COLOR, "#FFFFFF", POSITIVE_COLOR))
 
 
 def sequential_palette(color: str = POSITIVE_COLOR) -> np.ndarray:
     """(256, 3) uint8 from white ("off", 0) to `color` ("on", 255)."""
-    return _ramp(["#FFFFFF", color])
+    return _ramp(("#FFFFFF", color))
 
 
 def palette_for(spec: NetworkSpec, layer: int, neuron: int, class_colors: tuple[str, ...] = ()) -> np.ndarray:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPen
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QComboBox, QSpinBox, QToolButton, QToolTip, QWidget
 
 from workbench.core.dataset import CLASS_COLORS
@@ -40,6 +40,9 @@ from workbench.core.spec import ACTIVATIONS, FEATURES, MAX_LAYER_WIDTH, NetworkS
 
 Weights = Sequence[tuple[np.ndarray, np.ndarray]]
 
+#: After this long without a new frame, the live (unsmoothed) edges are redrawn antialiased.
+SETTLE_MS = 250
+
 
 def _qrect(rect: Rect) -> QRectF:
     return QRectF(rect.x, rect.y, rect.w, rect.h)
@@ -49,13 +52,24 @@ def _color_table(palette: np.ndarray) -> list[int]:
     return [0xFF000000 | (int(r) << 16) | (int(g) << 8) | int(b) for r, g, b in palette]
 
 
-def _indexed_image(values: np.ndarray, table: list[int]) -> QImage:
-    """A (S, S) uint8 map with row 0 at the bottom -> an indexed QImage (top row first), owning its data."""
-    rows = np.ascontiguousarray(values[::-1], dtype=np.uint8)
-    height, width = rows.shape
-    image = QImage(rows.data, width, height, width, QImage.Format.Format_Indexed8)
+def _faded(color: QColor, alpha: float, background: QColor) -> QColor:
+    """`color` at opacity `alpha` over `background`, as an opaque colour: opaque lines draw much faster."""
+    return QColor.fromRgbF(
+        color.redF() * alpha + background.redF() * (1 - alpha),
+        color.greenF() * alpha + background.greenF() * (1 - alpha),
+        color.blueF() * alpha + background.blueF() * (1 - alpha),
+    )
+
+
+def _tiles(maps: np.ndarray, table: list[int]) -> list[tuple[QImage, QRect]]:
+    """(n, S, S) uint8 maps with row 0 at the bottom -> one indexed QImage holding the n tiles stacked
+    (top row first), and each tile's source rectangle. One image per layer keeps a frame cheap."""
+    n, height, width = maps.shape
+    rows = np.ascontiguousarray(maps[:, ::-1, :], dtype=np.uint8).reshape(n * height, width)
+    image = QImage(rows.data, width, n * height, width, QImage.Format.Format_Indexed8)
     image.setColorTable(table)
-    return image.copy()
+    image = image.copy()  # own the pixels: `rows` goes away
+    return [(image, QRect(0, i * height, width, height)) for i in range(n)]
 
 
 _INSERT_BUTTON_STYLE = (
@@ -171,12 +185,17 @@ class NetworkCanvas(QWidget):
         self._weights: Weights | None = None
         self._maps: Sequence[np.ndarray] | None = None
         self._feature_maps: dict[str, np.ndarray] | None = None
-        self._images: dict[tuple[int, int], QImage] = {}
-        self._feature_images: dict[str, QImage] = {}
+        self._images: dict[tuple[int, int], tuple[QImage, QRect]] = {}
+        self._feature_images: dict[str, tuple[QImage, QRect]] = {}
         self._hovered: tuple[int, int] | None = None
         self._layer_controls: list[_LayerControls] = []
         self._insert_buttons: list[QToolButton] = []
         self._edge_batches: list[tuple[QPen, list[QLineF]]] = []
+        self._live = False
+        self._settle_timer = QTimer(self)
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.setInterval(SETTLE_MS)
+        self._settle_timer.timeout.connect(self._settle)
         self._rebuild()
 
     # --- public ------------------------------------------------------------------------------------------
@@ -217,12 +236,27 @@ class NetworkCanvas(QWidget):
     def set_weights(self, weights: Weights | None) -> None:
         self._weights = weights
         self._rebuild_edge_batches()
-        self.update()
+        self._live_frame()
 
     def set_neuron_maps(self, maps: Sequence[np.ndarray] | None) -> None:
         self._maps = maps
         self._rebuild_images()
-        self.update()
+        self._live_frame()
+
+    def _live_frame(self) -> None:
+        """Repaint only the body (not the header widgets). While frames keep coming, edges are drawn without
+        antialiasing (3-4x cheaper); once they stop for a moment the picture is redrawn smooth."""
+        self._live = True
+        self._settle_timer.start()
+        self.update(self._body_rect())
+
+    def _settle(self) -> None:
+        self._live = False
+        self.update(self._body_rect())
+
+    def _body_rect(self) -> QRect:
+        top = int(self._layout.metrics.margin + self._layout.metrics.header)
+        return QRect(0, top, self.width(), self.height() - top)
 
     def set_feature_maps(self, maps: dict[str, np.ndarray] | None) -> None:
         self._feature_maps = maps
@@ -242,12 +276,16 @@ class NetworkCanvas(QWidget):
         self.setMinimumSize(int(self._layout.width), int(self._layout.height))
         self.resize(int(self._layout.width), int(self._layout.height))
         self._tables: dict[int, list[list[int]]] = {}
-        colors = CLASS_COLORS
+        known: dict[bytes, list[int]] = {}
         for column in self._layout.columns:
-            self._tables[column.layer] = [
-                _color_table(palette_for(self._spec, column.layer, node.neuron, colors))
-                for node in column.nodes
-            ]
+            tables = []
+            for node in column.nodes:
+                palette = palette_for(self._spec, column.layer, node.neuron, CLASS_COLORS)
+                key = palette.tobytes()
+                if key not in known:
+                    known[key] = _color_table(palette)
+                tables.append(known[key])
+            self._tables[column.layer] = tables
         edges = self._layout.edges
         self._lines = [
             QLineF(x0, y0, x1, y1)
@@ -300,6 +338,7 @@ class NetworkCanvas(QWidget):
         self._edge_values = values
         batches: list[tuple[QPen, list[QLineF]]] = []
         lines = self._lines
+        background = self.palette().base().color()
         for key in np.unique(keys).tolist():  # ascending: unknown first, thick edges last (on top)
             indices = np.flatnonzero(keys == key).tolist()
             if key < 0:
@@ -307,46 +346,54 @@ class NetworkCanvas(QWidget):
             else:
                 width, alpha = level_style(key // 2)
                 color = QColor(POSITIVE_COLOR if key % 2 else NEGATIVE_COLOR)
-            color.setAlphaF(alpha)
-            pen = QPen(color, width)
+            pen = QPen(_faded(color, alpha, background), width)
             pen.setCapStyle(Qt.PenCapStyle.FlatCap)
             batches.append((pen, [lines[i] for i in indices]))
         batches.sort(key=lambda batch: batch[0].widthF())
         self._edge_batches = batches
 
     def _rebuild_images(self) -> None:
+        """One indexed image per hidden layer (drawn neurons stacked); one per output neuron (own colours)."""
         self._images = {}
         if not self._maps:
             return
         sizes = self._spec.layer_sizes
         for column in self._layout.columns[1:]:
             index = column.layer - 1
-            if index >= len(self._maps):
+            if index >= len(self._maps) or not column.nodes:
                 continue
             layer_maps = np.asarray(self._maps[index])
             if layer_maps.ndim != 3 or layer_maps.shape[0] != sizes[column.layer]:
                 continue  # a frame from before the last spec change
             tables = self._tables[column.layer]
-            for node, table in zip(column.nodes, tables, strict=True):
-                self._images[(column.layer, node.neuron)] = _indexed_image(layer_maps[node.neuron], table)
+            neurons = [node.neuron for node in column.nodes]
+            if column.kind == "output":
+                for neuron, table in zip(neurons, tables, strict=True):
+                    self._images[(column.layer, neuron)] = _tiles(layer_maps[[neuron]], table)[0]
+            else:
+                for neuron, tile in zip(neurons, _tiles(layer_maps[neurons], tables[0]), strict=True):
+                    self._images[(column.layer, neuron)] = tile
 
     def _rebuild_feature_images(self) -> None:
         self._feature_images = {}
         if not self._feature_maps:
             return
-        table = self._tables[0][0]
-        for name, values in self._feature_maps.items():
-            self._feature_images[name] = _indexed_image(np.asarray(values), table)
+        names = list(self._feature_maps)
+        stack = np.stack([np.asarray(self._feature_maps[name]) for name in names])
+        self._feature_images = dict(zip(names, _tiles(stack, self._tables[0][0]), strict=True))
 
     # --- painting --------------------------------------------------------------------------------------
-    def paintEvent(self, event: QEvent) -> None:
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), self.palette().base())
-        self._paint_headers(painter)
+        painter.fillRect(event.rect(), self.palette().base())
+        if event.rect().top() < self._body_rect().top():
+            self._paint_headers(painter)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, not self._live)
         for pen, lines in self._edge_batches:
             painter.setPen(pen)
             painter.drawLines(lines)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # nodes are axis-aligned boxes
         for column in self._layout.columns:
             for node in column.nodes:
                 self._paint_node(painter, node, column.kind)
@@ -395,12 +442,12 @@ class NetworkCanvas(QWidget):
     def _paint_node(self, painter: QPainter, node: NodeBox, kind: str) -> None:
         rect = _qrect(node.rect)
         key = (node.layer, node.neuron)
-        image = self._feature_images.get(node.feature) if node.feature else self._images.get(key)
+        tile = self._feature_images.get(node.feature) if node.feature else self._images.get(key)
         painter.save()
         if not node.enabled:
             painter.setOpacity(0.35)
-        if image is not None and node.enabled:
-            painter.drawImage(rect, image)
+        if tile is not None and node.enabled:
+            painter.drawImage(rect, tile[0], QRectF(tile[1]))
         else:
             painter.fillRect(rect, QColor("#F3F3F3"))
         hovered = self._hovered == key and node.enabled
