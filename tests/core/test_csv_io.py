@@ -123,3 +123,9 @@ def test_write_failure_leaves_old_file(tmp_path, monkeypatch):
         write_csv(generate("moons", n_points=10), path)
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["data.csv"]
+
+
+def test_declared_classes_come_first_and_new_labels_follow():
+    dataset = parse_csv('# classes: ["b", "a"]\nx,y,label\n1,1,c\n2,2,a\n3,3,b\n')
+    assert dataset.class_names == ("b", "a", "c")
+    assert dataset.labels.tolist() == [2, 1, 0]

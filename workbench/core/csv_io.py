@@ -65,57 +65,74 @@ def parse_csv(text: str, *, test_fraction: float = 0.2, split_seed: int = 0) -> 
     text = text.removeprefix("\ufeff")
     if "\x00" in text:
         raise DatasetFormatError("the file contains NUL bytes; it does not look like a CSV text file")
-    first = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), None)
+    first = next((ln for ln in io.StringIO(text) if ln.strip() and not ln.lstrip().startswith("#")), None)
     if first is None:
         raise DatasetFormatError("the file has no data rows")
     delimiter = "\t" if "\t" in first else ";" if ";" in first else ","
     decimal_comma = delimiter == ";"
 
     declared = _declared_classes(text)
-    columns = (0, 1, 2)
-    header_seen = False
+    class_of: dict[str, int] = {name: i for i, name in enumerate(declared)}  # provisional ids
+    first_line: dict[str, int] = {}
     xs: list[float] = []
     ys: list[float] = []
-    raw_labels: list[str] = []
-    first_line: dict[str, int] = {}
+    ids: list[int] = []
+    ix, iy, il = 0, 1, 2
+    n_columns = 3
+    header_possible = True
+    limit = MAX_COORDINATE
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         for row in reader:
-            line = reader.line_num
-            if not row or all(not field.strip() for field in row):
+            if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
                 continue
-            if row[0].lstrip().startswith("#"):
-                continue
-            if not header_seen and not xs:
-                header_seen = True
+            if header_possible:
+                header_possible = False
                 if not _is_number(row[0], decimal_comma):
-                    columns = _header_columns(row)
+                    ix, iy, il = _header_columns(row)
+                    n_columns = max(ix, iy, il) + 1
                     continue
-            if len(row) <= max(columns):
+            if len(row) < n_columns:
                 raise DatasetFormatError(
-                    f"line {line}: expected {max(columns) + 1} columns (x, y, label), found {len(row)}"
+                    f"line {reader.line_num}: expected {n_columns} columns (x, y, label), found {len(row)}"
                 )
-            if len(xs) >= MAX_ROWS:
-                raise DatasetFormatError(f"line {line}: more than {MAX_ROWS:,} rows; use a smaller dataset")
-            xs.append(_number(row[columns[0]], "x", line, decimal_comma))
-            ys.append(_number(row[columns[1]], "y", line, decimal_comma))
-            label = row[columns[2]].strip()
-            if not label:
-                raise DatasetFormatError(f"line {line}: the label is empty")
-            raw_labels.append(label)
-            if label not in first_line:
-                first_line[label] = line
-                if label not in declared and len(set(first_line) | set(declared)) > MAX_CLASSES:
+            try:  # fast path; float() accepts surrounding spaces
+                x = float(row[ix])
+                y = float(row[iy])
+            except ValueError:
+                x = _number(row[ix], "x", reader.line_num, decimal_comma)
+                y = _number(row[iy], "y", reader.line_num, decimal_comma)
+            if not (-limit <= x <= limit and -limit <= y <= limit):  # also catches NaN
+                _number(row[ix], "x", reader.line_num, decimal_comma)
+                _number(row[iy], "y", reader.line_num, decimal_comma)
+            label = row[il].strip()
+            class_id = class_of.get(label)
+            if class_id is None:
+                line = reader.line_num
+                if not label:
+                    raise DatasetFormatError(f"line {line}: the label is empty")
+                if len(class_of) >= MAX_CLASSES:
                     raise DatasetFormatError(
                         f"line {line}: label {label[:40]!r} is a class too many; "
                         f"Workbench supports at most {MAX_CLASSES} classes"
                     )
+                class_id = class_of[label] = len(class_of)
+                first_line[label] = line
+            if len(xs) >= MAX_ROWS:
+                raise DatasetFormatError(
+                    f"line {reader.line_num}: more than {MAX_ROWS:,} rows; use a smaller dataset"
+                )
+            xs.append(x)
+            ys.append(y)
+            ids.append(class_id)
     except csv.Error as exc:
         raise DatasetFormatError(f"line {reader.line_num}: {exc}") from None
     if not xs:
         raise DatasetFormatError("the file has no data rows")
 
-    names, labels = _class_ids(raw_labels, declared, list(first_line))
+    names = _class_order(declared, list(first_line))
+    remap = np.array([names.index(name) for name in class_of], dtype=np.int64)
+    labels = remap[np.array(ids, dtype=np.int64)]
     points = np.column_stack([np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)])
     return Dataset(points, labels, tuple(names), test_fraction=test_fraction, split_seed=split_seed)
 
@@ -127,15 +144,18 @@ def write_csv(dataset: Dataset, path: str | os.PathLike[str]) -> None:
 
 def format_csv(dataset: Dataset) -> str:
     """The CSV text `write_csv` writes."""
-    out = io.StringIO()
-    out.write("# classes: " + json.dumps(list(dataset.class_names), ensure_ascii=False) + "\n")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["x", "y", "label"])
-    names = dataset.class_names
-    writer.writerows(
-        (repr(x), repr(y), names[label])
+    names = [_csv_field(name) for name in dataset.class_names]  # quoted once, as csv would
+    header = "# classes: " + json.dumps(list(dataset.class_names), ensure_ascii=False) + "\nx,y,label\n"
+    rows = [
+        f"{x!r},{y!r},{names[label]}\n"
         for (x, y), label in zip(dataset.points.tolist(), dataset.labels.tolist(), strict=True)
-    )
+    ]
+    return header + "".join(rows)
+
+
+def _csv_field(text: str) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow([text])
     return out.getvalue()
 
 
@@ -179,7 +199,7 @@ def _header_columns(header: list[str]) -> tuple[int, int, int]:
 
 def _declared_classes(text: str) -> list[str]:
     """Class names from a ``# classes: [...]`` comment among the leading comment lines (empty if none)."""
-    for line, raw in enumerate(text.splitlines(), start=1):
+    for line, raw in enumerate(io.StringIO(text), start=1):
         stripped = raw.strip()
         if not stripped:
             continue
@@ -205,14 +225,9 @@ def _parse_declared(text: str, line: int) -> list[str]:
     return [n.strip() for n in names]
 
 
-def _class_ids(
-    raw_labels: list[str], declared: list[str], first_seen: list[str]
-) -> tuple[list[str], np.ndarray]:
-    """Class names and integer ids for the label texts (see the module docstring for the order)."""
-    known = set(declared)
-    new = [label for label in first_seen if label not in known]
+def _class_order(declared: list[str], first_seen: list[str]) -> list[str]:
+    """Class names in id order (see the module docstring): declared ones, then new ones."""
+    new = [label for label in first_seen if label not in declared]
     if all(_INTEGER.match(label) for label in new):
         new.sort(key=int)
-    names = declared + new
-    index = {name: i for i, name in enumerate(names)}
-    return names, np.fromiter((index[label] for label in raw_labels), dtype=np.int64, count=len(raw_labels))
+    return declared + new
