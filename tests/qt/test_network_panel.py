@@ -163,6 +163,14 @@ def test_growing_past_the_large_network_threshold_asks_first(qtbot):
     assert field.value() == 300  # the field shows the real width while the question is open
     click(qtbot, panel.warning_cancel)
     assert not panel.warning.isVisible() and document.spec == spec
+    field.selectAll()
+    qtbot.keyClicks(field, "1000")  # asks again; then a preset makes the question moot
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert panel.warning.isVisible()
+    panel.preset_combo.activated.emit(panel.preset_combo.findData("perceptron"))
+    assert not panel.warning.isVisible()
+    document.undo_stack.undo()
+    assert document.spec == spec
 
     field.selectAll()
     qtbot.keyClicks(field, "400")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRect, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
 from PySide6.QtWidgets import QComboBox, QSpinBox, QToolButton, QToolTip, QWidget
 
 from workbench.core.dataset import CLASS_COLORS
@@ -78,6 +78,24 @@ _INSERT_BUTTON_STYLE = (
 )
 
 
+class _QuietSpinBox(QSpinBox):
+    """Ignores the mouse wheel unless focused, so scrolling the panel never changes a layer by accident."""
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
+class _QuietComboBox(QComboBox):
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
 class _LayerControls:
     """The widgets on one hidden column's header, reused across spec changes (only values and places change).
 
@@ -93,7 +111,8 @@ class _LayerControls:
         self.minus.setText("−")
         self.plus = QToolButton(canvas)
         self.plus.setText("+")
-        self.width_field = QSpinBox(canvas)
+        self.width_field = _QuietSpinBox(canvas)
+        self.width_field.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.width_field.setRange(1, MAX_LAYER_WIDTH)
         self.width_field.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
         self.width_field.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -101,7 +120,8 @@ class _LayerControls:
         self.width_field.setToolTip(
             f"Neurons in this layer (1 to {MAX_LAYER_WIDTH}); type a number and Enter"
         )
-        self.activation = QComboBox(canvas)
+        self.activation = _QuietComboBox(canvas)
+        self.activation.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         for i, name in enumerate(ACTIVATIONS):
             self.activation.addItem(ACTIVATION_LABELS[name], name)
             self.activation.setItemData(i, ACTIVATION_FORMULAS[name], Qt.ItemDataRole.ToolTipRole)

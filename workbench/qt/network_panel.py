@@ -241,6 +241,9 @@ class NetworkPanel(QWidget):
     def _on_spec_changed(self) -> None:
         old, new = self._spec, self._document.spec
         self._spec = new
+        if self._pending is not None:  # the question was about the old network (undo, preset, ...)
+            self._pending = None
+            self.warning.hide()
         self.canvas.set_spec(new)
         self._update_parameter_label()
         if old == new:
@@ -284,3 +287,47 @@ class NetworkPanel(QWidget):
         """Nodes shrink in short panels and wide layers show as many neurons as fit the height."""
         metrics = metrics_for_height(height)
         self.canvas.set_geometry_hint(metrics, slots_for_height(height, metrics))
+
+
+def _preview() -> None:  # pragma: no cover - a quick look: python -m workbench.qt.network_panel
+    import sys
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from workbench.core.engine.network import Network
+    from workbench.core.generators import generate
+    from workbench.core.spec import TrainingSettings
+    from workbench.core.trainer import Trainer
+    from workbench.core.views import neuron_maps
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    dataset = generate("moons", seed=1)
+    document = Document(dataset, NetworkSpec(), TrainingSettings())
+    panel = NetworkPanel(document)
+    state: dict = {}
+
+    def restart() -> None:
+        state["trainer"] = Trainer(document.dataset, document.spec, document.settings)
+
+    def tick() -> None:  # train on the GUI thread: fine for a preview, never in the app
+        trainer = state["trainer"]
+        trainer.step(5)
+        weights = trainer.snapshot().weights
+        network = Network(document.spec)
+        network.set_weights(weights)
+        panel.set_weights(weights)
+        panel.set_neuron_maps(neuron_maps(network, document.spec, dataset.bounds(), THUMBNAIL_SIZE))
+
+    restart()
+    document.specChanged.connect(restart)
+    timer = QTimer(panel)
+    timer.timeout.connect(tick)
+    timer.start(33)
+    panel.resize(1000, 640)
+    panel.show()
+    sys.exit(app.exec())
+
+
+if __name__ == "__main__":
+    _preview()
