@@ -158,13 +158,27 @@ def test_malformed_projects_raise_one_error_type_with_a_reason(valid_bytes, chan
         project_from_bytes(_edit(valid_bytes, change))
 
 
-def test_non_finite_weights_are_rejected(valid_bytes):
-    trainer = _trained(steps=1)
-    project = Project.from_trainer(trainer)
+def test_non_finite_weights_are_refused_on_save_and_on_load():
+    project = Project.from_trainer(_trained(steps=1))
     weights = [(w.copy(), b.copy()) for w, b in project.weights]
     weights[1][0][0, 0] = np.nan
+    with pytest.raises(ProjectFormatError, match="cannot save the project: the weights contain NaN"):
+        project_to_bytes(replace(project, weights=weights))
+
+    document = json.loads(project_to_bytes(project))
+    document["state"]["weights"][1]["W"] = project_module._encode_array(weights[1][0], "float32")
     with pytest.raises(ProjectFormatError, match="layer 2 contain NaN"):
-        project_from_bytes(project_to_bytes(replace(project, weights=weights)))
+        project_from_bytes(json.dumps(document).encode())
+
+
+def test_inconsistent_projects_are_refused_on_save(tmp_path):
+    project = Project.from_trainer(_trained(steps=1))
+    path = tmp_path / "p.wbproj"
+    with pytest.raises(ProjectFormatError, match="3 outputs but the dataset has 2 classes"):
+        save_project(replace(project, dataset=generate("moons", n_points=10)), path)
+    with pytest.raises(ProjectFormatError, match="weights have shapes"):
+        save_project(replace(project, weights=project.weights[:-1]), path)
+    assert not path.exists()
 
 
 def test_not_json_not_utf8_and_missing_file(tmp_path, valid_bytes):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import math
 import os
@@ -98,7 +99,12 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
 
 
 def project_to_bytes(project: Project) -> bytes:
-    """The file content `save_project` writes (strict JSON, UTF-8)."""
+    """The file content `save_project` writes (strict JSON, UTF-8).
+
+    Raises ProjectFormatError instead when `load_project` would refuse the result (for example weights that
+    do not fit the spec), so a file that was saved can always be opened again.
+    """
+    _check_savable(project)
     dataset = project.dataset
     document = {
         "format": FORMAT_NAME,
@@ -138,6 +144,32 @@ _LEAF_LIST = re.compile(r"\[[^\[\]{}]*\]")
 def _join_lines(match: re.Match[str]) -> str:
     # Only the newlines json.dumps inserted are removed: JSON strings never contain a raw newline.
     return re.sub(r"\n\s*", "", re.sub(r",\n\s*", ", ", match.group(0)))
+
+
+def _check_savable(project: Project) -> None:
+    try:
+        spec = project.spec.validate()
+        project.settings.validate()
+        if spec.n_classes != project.dataset.n_classes:
+            n_classes = project.dataset.n_classes
+            raise _Invalid(
+                f"the network has {spec.n_classes} outputs but the dataset has {n_classes} classes"
+            )
+        if project.weights is not None:
+            shapes = [((a, b), (b,)) for a, b in itertools.pairwise(spec.layer_sizes)]
+            got = [(np.shape(w), np.shape(b)) for w, b in project.weights]
+            if got != shapes:
+                raise _Invalid(f"the weights have shapes {got}, the network needs {shapes}")
+            if not all(np.isfinite(w).all() and np.isfinite(b).all() for w, b in project.weights):
+                raise _Invalid("the weights contain NaN or infinity")
+        state = project.optimizer_state
+        if state is not None:
+            state = {
+                k: np.asarray(v, np.float32) if isinstance(v, np.ndarray) else v for k, v in state.items()
+            }
+            _check_optimizer_state(state, spec, project.settings)
+    except (_Invalid, SpecError) as exc:
+        raise ProjectFormatError(f"cannot save the project: {exc}") from None
 
 
 def _encode_array(array: np.ndarray, dtype: str) -> dict[str, Any]:
