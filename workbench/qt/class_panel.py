@@ -65,7 +65,7 @@ class ClassPanel(QWidget):
         self.class_list.setAccessibleName("Classes")
         self.class_list.setToolTip("Pick the class to draw (keys 1–8); double-click a name to rename it")
         self.class_list.setIconSize(QSize(14, 14))
-        self.class_list.setMaximumHeight(MAX_CLASSES * 22 + 8)
+        self.class_list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.class_list.setEditTriggers(
             QListWidget.EditTrigger.DoubleClicked | QListWidget.EditTrigger.EditKeyPressed
         )
@@ -155,6 +155,9 @@ class ClassPanel(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, int(counts[c]))
         self.class_list.setCurrentRow(min(self.canvas.current_class, dataset.n_classes - 1))
         self.class_list.blockSignals(False)
+        rows = max(2, dataset.n_classes)  # the list is exactly as tall as its classes
+        row_height = max(self.class_list.sizeHintForRow(0), 18)
+        self.class_list.setFixedHeight(rows * row_height + 2 * self.class_list.frameWidth() + 4)
         self.add_button.setEnabled(dataset.n_classes < MAX_CLASSES)
         self.remove_button.setEnabled(dataset.n_classes > 1)
 

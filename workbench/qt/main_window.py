@@ -18,6 +18,7 @@ from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer, Si
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QDialog,
     QDockWidget,
     QFileDialog,
@@ -35,7 +36,7 @@ from workbench.core.edits import ReplaceDataset, clear_points
 from workbench.core.spec import MAX_CLASSES, NetworkSpec, TrainingSettings
 from workbench.qt import icons
 from workbench.qt.canvas import DatasetCanvas
-from workbench.qt.class_panel import ClassPanel
+from workbench.qt.class_panel import ClassPanel, swatch
 from workbench.qt.document import Document
 from workbench.qt.project_io import document_to_project, load_project_into
 from workbench.qt.recovery import RecoveryCandidate, RecoveryManager
@@ -379,6 +380,19 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         bar.addActions(list(self.tool_actions.values()))
         bar.addSeparator()
+        bar.addSeparator()
+        class_label = QLabel("  Class ")
+        class_label.setToolTip("The class new points get (keys 1–8)")
+        bar.addWidget(class_label)
+        self.class_combo = QComboBox()
+        self.class_combo.setObjectName("classCombo")
+        self.class_combo.setAccessibleName("Current class")
+        self.class_combo.setToolTip("The class new points get (keys 1–8)")
+        self.class_combo.setMinimumContentsLength(10)
+        self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.class_combo.activated.connect(self.canvas.set_current_class)
+        bar.addWidget(self.class_combo)
+        bar.addSeparator()
         bar.addActions([self.action_clear, self.action_generate, self.action_fit])
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -423,7 +437,7 @@ class MainWindow(QMainWindow):
             [self.docks["classPanel"], self.docks["networkPanel"]], [250, 420], Qt.Orientation.Horizontal
         )
         self.resizeDocks(
-            [self.docks["classPanel"], self.docks["trainingPanel"]], [480, 300], Qt.Orientation.Vertical
+            [self.docks["classPanel"], self.docks["trainingPanel"]], [350, 430], Qt.Orientation.Vertical
         )
         self.resizeDocks(
             [self.docks["networkPanel"], self.docks["hiddenSpacePlot"]], [450, 330], Qt.Orientation.Vertical
@@ -872,6 +886,7 @@ class MainWindow(QMainWindow):
         n_test = int(dataset.is_test.sum())
         parts.append(f"&nbsp;·&nbsp;{len(dataset) - n_test} train / {n_test} test")
         self.counts_label.setText("&nbsp;&nbsp;".join(parts))
+        self._update_class_combo()
         self._update_action_states()
 
     def _update_action_states(self, *_: object) -> None:
@@ -897,6 +912,19 @@ class MainWindow(QMainWindow):
     def _on_class_changed(self, index: int) -> None:
         if 0 <= index < len(self.class_actions):
             self.class_actions[index].setChecked(True)
+        if index < self.class_combo.count():
+            self.class_combo.setCurrentIndex(index)
+
+    def _update_class_combo(self) -> None:
+        names = self.document.dataset.class_names
+        combo = self.class_combo
+        combo.blockSignals(True)
+        if [combo.itemText(i) for i in range(combo.count())] != list(names):
+            combo.clear()
+            for c, name in enumerate(names):
+                combo.addItem(swatch(CLASS_COLORS[c]), name)
+        combo.setCurrentIndex(min(self.canvas.current_class, len(names) - 1))
+        combo.blockSignals(False)
 
     # ======================================================================================================
     # Settings and closing
