@@ -108,7 +108,7 @@ class NetworkSpec:
                 LayerSpec(_strict_int(layer["width"]), str(layer["activation"])) for layer in data["hidden"]
             )
             n_classes = _strict_int(data["n_classes"])
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise SpecError(f"malformed network spec: {exc}") from None
         return cls(features, hidden, n_classes).validate()
 
@@ -172,7 +172,7 @@ class TrainingSettings:
                 beta1=float(data.get("beta1", 0.9)),
                 beta2=float(data.get("beta2", 0.999)),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise SpecError(f"malformed training settings: {exc}") from None
         return settings.validate()
 
