@@ -1,0 +1,222 @@
+"""The hidden-space view (`hiddenSpacePlot`): the data and a warped input grid as one hidden layer sees them.
+
+The worker computes the coordinates (`workbench.core.views.hidden_space`); this widget only picks what to
+show (layer, neuron pair or PCA), sends that to the controller, and hands each frame's arrays to plot items
+made once: one scatter per class (a shared brush, no per-point styling), one curve for all grid lines (NaN
+separated) and one image for the output layer's regions when they are exact.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QSignalBlocker, Slot
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+
+from workbench.core.dataset import CLASS_COLORS
+from workbench.core.views import HiddenSpaceRequest, HiddenSpaceView, ViewFrame
+from workbench.qt.document import Document
+from workbench.qt.training import TrainingController
+
+MODES = (("auto", "Automatic"), ("pair", "Two neurons"), ("pca", "PCA projection"))
+
+
+def grid_polyline(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(L, M, 2) polylines -> x, y arrays with a NaN after each line, for one `connect="finite"` curve."""
+    n_lines, samples, _ = lines.shape
+    joined = np.full((n_lines, samples + 1, 2), np.nan, dtype=np.float32)
+    joined[:, :samples] = lines
+    flat = joined.reshape(-1, 2)
+    return flat[:, 0], flat[:, 1]
+
+
+class HiddenSpacePlot(QWidget):
+    """Pick a hidden layer and a projection; see the points and the bent input grid in that layer's space."""
+
+    def __init__(
+        self, document: Document, controller: TrainingController | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("hiddenSpacePlot")
+        self._document = document
+        self._controller = controller
+        self._view: HiddenSpaceView | None = None
+        self._range_bounds: tuple[float, float, float, float] | None = None
+        self._axis_labels: tuple[str, str] | None = None
+
+        self.layer_combo = QComboBox()
+        self.layer_combo.setObjectName("hiddenLayerCombo")
+        self.mode_combo = QComboBox()
+        self.mode_combo.setObjectName("hiddenModeCombo")
+        for key, label in MODES:
+            self.mode_combo.addItem(label, key)
+        self.neuron_x = QSpinBox()
+        self.neuron_y = QSpinBox()
+        for spin, prefix, value in ((self.neuron_x, "x: neuron ", 1), (self.neuron_y, "y: neuron ", 2)):
+            spin.setPrefix(prefix)
+            spin.setMinimum(1)
+            spin.setValue(value)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Layer"))
+        controls.addWidget(self.layer_combo, 1)
+        controls.addWidget(self.mode_combo, 1)
+        controls.addWidget(self.neuron_x)
+        controls.addWidget(self.neuron_y)
+
+        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.showGrid(x=False, y=False)
+        self.plot.getViewBox().disableAutoRange()
+        self.regions = pg.ImageItem(axisOrder="row-major")
+        self.regions.setZValue(-10)
+        self.plot.addItem(self.regions)
+        self.grid_curve = pg.PlotCurveItem(pen=pg.mkPen(110, 110, 110, 110, width=1), connect="finite")
+        self.grid_curve.setZValue(-5)
+        self.plot.addItem(self.grid_curve)
+        self.scatters: list[pg.ScatterPlotItem] = []
+        for color in CLASS_COLORS:
+            scatter = pg.ScatterPlotItem(
+                size=6, pen=pg.mkPen(255, 255, 255, 180, width=0.8), brush=pg.mkBrush(color), pxMode=True
+            )
+            self.plot.addItem(scatter)
+            self.scatters.append(scatter)
+
+        self.caption = QLabel()
+        self.caption.setObjectName("hiddenSpaceCaption")
+        self.caption.setWordWrap(True)
+        self.caption.setStyleSheet("color: #444;")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(controls)
+        layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.caption)
+
+        self.layer_combo.currentIndexChanged.connect(self._send_request)
+        self.mode_combo.currentIndexChanged.connect(self._send_request)
+        self.neuron_x.valueChanged.connect(self._send_request)
+        self.neuron_y.valueChanged.connect(self._send_request)
+        document.specChanged.connect(self.show_spec)
+        if controller is not None:
+            controller.frameArrived.connect(self.show_frame)
+        self.show_spec()
+
+    # --- what to show -----------------------------------------------------------------------------------
+    def request(self) -> HiddenSpaceRequest | None:
+        """The current choice as a request for the worker; None when there is no hidden layer."""
+        if self.layer_combo.count() == 0:
+            return None
+        return HiddenSpaceRequest(
+            layer=self.layer_combo.currentIndex() + 1,
+            mode=self.mode_combo.currentData(),
+            pair=(self.neuron_x.value() - 1, self.neuron_y.value() - 1),
+        )
+
+    def set_choice(self, layer: int, mode: str = "auto", pair: tuple[int, int] = (0, 1)) -> None:
+        """Pick layer (1-based), mode and neuron pair (0-based) programmatically, as the user would."""
+        with QSignalBlocker(self.layer_combo), QSignalBlocker(self.mode_combo):
+            self.layer_combo.setCurrentIndex(layer - 1)
+            self.mode_combo.setCurrentIndex(self.mode_combo.findData(mode))
+        with QSignalBlocker(self.neuron_x), QSignalBlocker(self.neuron_y):
+            self.neuron_x.setValue(pair[0] + 1)
+            self.neuron_y.setValue(pair[1] + 1)
+        self._send_request()
+
+    @Slot()
+    def show_spec(self) -> None:
+        hidden = self._document.spec.hidden
+        current = self.layer_combo.currentIndex()
+        with QSignalBlocker(self.layer_combo):
+            self.layer_combo.clear()
+            for i, layer in enumerate(hidden, start=1):
+                self.layer_combo.addItem(f"{i}: {layer.width} × {layer.activation}")
+            if hidden:  # keep the choice; start on the layer that feeds the output
+                self.layer_combo.setCurrentIndex(current if 0 <= current < len(hidden) else len(hidden) - 1)
+        self._send_request()
+
+    @Slot()
+    def _send_request(self) -> None:
+        hidden = self._document.spec.hidden
+        index = self.layer_combo.currentIndex()
+        width = hidden[index].width if 0 <= index < len(hidden) else 0
+        pair_mode = self.mode_combo.currentData() == "pair" and width > 2
+        for spin in (self.neuron_x, self.neuron_y):
+            spin.setMaximum(max(width, 1))
+            spin.setVisible(pair_mode)
+        if pair_mode and self.neuron_x.value() == self.neuron_y.value():
+            with QSignalBlocker(self.neuron_y):
+                self.neuron_y.setValue(self.neuron_x.value() % width + 1)
+        if not hidden:
+            self._clear(
+                "The network has no hidden layer: the output layer works directly on the input plane."
+            )
+        self._range_bounds = None
+        if self._controller is not None:
+            self._controller.set_view_options(hidden=self.request() if self.isVisible() else None)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._send_request()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        if self._controller is not None:
+            self._controller.set_view_options(hidden=None)  # nobody looks: the worker skips this view
+
+    # --- drawing ----------------------------------------------------------------------------------------
+    @Slot(object)
+    def show_frame(self, frame: ViewFrame) -> None:
+        if frame.hidden is not None:
+            self.show_view(frame.hidden)
+        elif frame.hidden_error:
+            self._clear(frame.hidden_error)
+
+    def show_view(self, view: HiddenSpaceView) -> None:
+        self._view = view
+        labels = view.labels if view.labels is not None else np.zeros(len(view.points), dtype=np.int64)
+        x, y = view.points[:, 0], view.points[:, 1]
+        for c, scatter in enumerate(self.scatters):
+            mask = labels == c
+            if mask.any():
+                scatter.setData(x[mask], y[mask])
+            elif len(scatter.data):
+                scatter.clear()
+        gx, gy = grid_polyline(view.grid_lines)
+        self.grid_curve.setData(gx, gy)
+        if view.output_rgba is not None and view.output_rect is not None:
+            self.regions.setImage(view.output_rgba, autoLevels=False)
+            self.regions.setRect(QRectF(*view.output_rect))
+            self.regions.show()
+        else:
+            self.regions.hide()
+        if view.axis_labels != self._axis_labels:  # relabelling re-lays out the axes: only on change
+            self._axis_labels = view.axis_labels
+            self.plot.setLabel("bottom", view.axis_labels[0])
+            self.plot.setLabel("left", view.axis_labels[1])
+        if view.caption != self.caption.text():
+            self.caption.setText(view.caption)
+        self._follow(view.bounds)
+
+    def _follow(self, bounds: tuple[float, float, float, float]) -> None:
+        """Keep the view on the data without re-fitting every frame (a jumping frame is hard to watch)."""
+        x0, x1, y0, y1 = bounds
+        current = self._range_bounds
+        if current is not None:
+            cx0, cx1, cy0, cy1 = current
+            inside = cx0 <= x0 and x1 <= cx1 and cy0 <= y0 and y1 <= cy1
+            tight = (x1 - x0) > 0.5 * (cx1 - cx0) and (y1 - y0) > 0.5 * (cy1 - cy0)
+            if inside and tight:
+                return
+        pad_x, pad_y = 0.05 * (x1 - x0), 0.05 * (y1 - y0)
+        self._range_bounds = (x0 - pad_x, x1 + pad_x, y0 - pad_y, y1 + pad_y)
+        self.plot.setRange(xRange=(x0 - pad_x, x1 + pad_x), yRange=(y0 - pad_y, y1 + pad_y), padding=0)
+
+    def _clear(self, message: str) -> None:
+        for scatter in self.scatters:
+            scatter.clear()
+        self.grid_curve.setData([], [])
+        self.regions.hide()
+        self.caption.setText(message)

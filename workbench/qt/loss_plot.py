@@ -1,0 +1,242 @@
+"""Loss and accuracy curves (`lossPlot`): train and test against steps, with the previous run as a ghost.
+
+Curves are created once and updated with `setData` (clip-to-view and peak downsampling keep long runs
+cheap). The plot follows the trainer's history in each frame; when the step count goes backwards (reset,
+new architecture, opened project) the run so far becomes a faint ghost for comparison.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Slot
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from workbench.core.views import ViewFrame
+from workbench.qt.training import TrainingController
+
+TRAIN_COLOR = "#0072B2"
+TEST_COLOR = "#D55E00"
+GHOST_ALPHA = 70
+#: While training, the curves are redrawn at most this often.
+REDRAW_INTERVAL_SECONDS = 0.25
+
+
+def history_arrays(history: Sequence) -> dict[str, np.ndarray]:
+    """Columns of a Metrics history as float arrays: step, train_loss, test_loss, train_acc, test_acc."""
+    n = len(history)
+    columns = {k: np.empty(n) for k in ("step", "train_loss", "test_loss", "train_acc", "test_acc")}
+    for i, m in enumerate(history):
+        columns["step"][i] = m.step
+        columns["train_loss"][i] = m.train_loss
+        columns["test_loss"][i] = m.test_loss
+        columns["train_acc"][i] = m.train_accuracy
+        columns["test_acc"][i] = m.test_accuracy
+    return columns
+
+
+def _same_entry(columns: dict[str, np.ndarray], index: int, metrics: object) -> bool:
+    """Row `index` of `columns` is this very Metrics entry (same step and bit-identical train loss)."""
+    if index >= len(columns["step"]):
+        return False
+    a, b = columns["train_loss"][index], metrics.train_loss  # type: ignore[attr-defined]
+    return columns["step"][index] == metrics.step and (a == b or (math.isnan(a) and math.isnan(b)))  # type: ignore[attr-defined]
+
+
+def _continues(columns: dict[str, np.ndarray], history: Sequence) -> bool:
+    """The history is the same run as `columns` (e.g. cut back after divergence), not a new one."""
+    return len(history) >= 2 and _same_entry(columns, len(history) - 2, history[-2])
+
+
+def _extend(columns: dict[str, np.ndarray], history: Sequence) -> dict[str, np.ndarray]:
+    """Columns for `history`, reusing the rows already converted when the history only grew.
+
+    The trainer's last entry may be its "current state", replaced next time, so it is always redone.
+    """
+    keep = min(len(columns["step"]), len(history)) - 1
+    if keep <= 0 or not _same_entry(columns, keep - 1, history[keep - 1]):
+        return history_arrays(history)
+    new = history_arrays(history[keep:])
+    return {k: np.concatenate([columns[k][:keep], new[k]]) for k in columns}
+
+
+def _pen(
+    color: str, alpha: int = 255, style: Qt.PenStyle = Qt.PenStyle.SolidLine, width: float = 1.6
+) -> pg.QtGui.QPen:
+    qcolor = pg.mkColor(color)
+    qcolor.setAlpha(alpha)
+    pen = pg.mkPen(qcolor, width=width)
+    pen.setStyle(style)
+    pen.setCosmetic(True)
+    return pen
+
+
+class LossPlot(QWidget):
+    """Train/test loss (left) and accuracy (right) against steps; log-y option; hover readout."""
+
+    def __init__(self, controller: TrainingController | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lossPlot")
+        self._columns: dict[str, np.ndarray] = history_arrays(())
+        self._ghost: dict[str, np.ndarray] | None = None
+        self._last_step = -1
+        self._history_len = 0
+        self._last_draw = 0.0
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.loss_plot = self.graphics.addPlot(row=0, col=0)
+        self.acc_plot = self.graphics.addPlot(row=0, col=1)  # side by side: the dock is wide and low
+        self.acc_plot.setXLink(self.loss_plot)
+        for plot, label in ((self.loss_plot, "loss"), (self.acc_plot, "accuracy")):
+            plot.setLabel("left", label)
+            plot.showGrid(x=True, y=True, alpha=0.15)
+            plot.setMenuEnabled(False)
+            plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.getAxis("left").setWidth(48)
+        self.acc_plot.setLabel("bottom", "step")
+        self.loss_plot.setLabel("bottom", "step")
+        self.acc_plot.setYRange(0, 1, padding=0.02)
+        self.acc_plot.getViewBox().setLimits(yMin=-0.05, yMax=1.05)
+        self.loss_plot.getViewBox().setLimits(xMin=0)
+        self.loss_plot.addLegend(offset=(-8, 8), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 200))
+
+        dash = Qt.PenStyle.DashLine
+        self.curves = {
+            "ghost_train_loss": self.loss_plot.plot(pen=_pen(TRAIN_COLOR, GHOST_ALPHA, width=1.2)),
+            "ghost_test_loss": self.loss_plot.plot(pen=_pen(TEST_COLOR, GHOST_ALPHA, dash, width=1.2)),
+            "train_loss": self.loss_plot.plot(pen=_pen(TRAIN_COLOR), name="train"),
+            "test_loss": self.loss_plot.plot(pen=_pen(TEST_COLOR, style=dash), name="test"),
+            "ghost_train_acc": self.acc_plot.plot(pen=_pen(TRAIN_COLOR, GHOST_ALPHA, width=1.2)),
+            "ghost_test_acc": self.acc_plot.plot(pen=_pen(TEST_COLOR, GHOST_ALPHA, dash, width=1.2)),
+            "train_acc": self.acc_plot.plot(pen=_pen(TRAIN_COLOR)),
+            "test_acc": self.acc_plot.plot(pen=_pen(TEST_COLOR, style=dash)),
+        }
+        self.loss_plot.legend.addItem(self.curves["ghost_train_loss"], "previous run")
+        self.hover_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(120, 120, 120, 120))
+        self.hover_line_acc = pg.InfiniteLine(angle=90, pen=pg.mkPen(120, 120, 120, 120))
+        for plot, line in ((self.loss_plot, self.hover_line), (self.acc_plot, self.hover_line_acc)):
+            plot.addItem(line, ignoreBounds=True)
+            line.hide()
+
+        self.log_check = QCheckBox("log loss")
+        self.log_check.setObjectName("logLossCheck")
+        self.log_check.toggled.connect(self.set_log_y)
+        self.readout = QLabel(" ")
+        self.readout.setObjectName("lossReadout")
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        top = QHBoxLayout()
+        top.addWidget(self.readout, 1)
+        top.addWidget(self.log_check)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(top)
+        layout.addWidget(self.graphics, 1)
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        if controller is not None:
+            controller.frameArrived.connect(self.show_frame)
+            if controller.last_frame is not None:
+                self.show_frame(controller.last_frame)
+
+    # --- data -------------------------------------------------------------------------------------------
+    @Slot(object)
+    def show_frame(self, frame: ViewFrame) -> None:
+        """Redraw at most a few times a second while training (curves need no 30 Hz; repaints cost)."""
+        now = time.perf_counter()
+        if frame.running and now - self._last_draw < REDRAW_INTERVAL_SECONDS:
+            return
+        self._last_draw = now
+        self.set_history(frame.snapshot.history)
+
+    def set_history(self, history: Sequence) -> None:
+        """Show a run's history; a history that restarts (a new run) turns the old one into the ghost."""
+        if not len(history):
+            return
+        last = history[-1].step
+        if last < self._last_step and not _continues(self._columns, history):
+            if len(self._columns["step"]) > 1:
+                self._ghost = self._columns
+                self._show_ghost()
+            self._columns = history_arrays(())
+        if last == self._last_step and len(history) == self._history_len:
+            return
+        self._last_step = last
+        self._history_len = len(history)
+        self._columns = _extend(self._columns, history)
+        self._show_columns(self._columns, "")
+
+    def clear_ghost(self) -> None:
+        self._ghost = None
+        for key in ("train_loss", "test_loss", "train_acc", "test_acc"):
+            self.curves["ghost_" + key].setData([], [])
+
+    @property
+    def ghost_steps(self) -> np.ndarray | None:
+        return None if self._ghost is None else self._ghost["step"]
+
+    @property
+    def steps(self) -> np.ndarray:
+        return self._columns["step"]
+
+    def _show_ghost(self) -> None:
+        assert self._ghost is not None
+        self._show_columns(self._ghost, "ghost_")
+
+    def _show_columns(self, columns: dict[str, np.ndarray], prefix: str) -> None:
+        steps = columns["step"]
+        for key in ("train_loss", "test_loss", "train_acc", "test_acc"):
+            values = columns[key]
+            if key.endswith("loss") and self.log_check.isChecked():
+                values = np.where(values > 0, values, np.nan)
+            connect = "finite"
+            if np.isnan(values).all():
+                self.curves[prefix + key].setData([], [])
+            else:
+                self.curves[prefix + key].setData(steps, values, connect=connect)
+
+    @Slot(bool)
+    def set_log_y(self, log: bool) -> None:
+        self.loss_plot.setLogMode(y=log)
+        self._show_columns(self._columns, "")
+        if self._ghost is not None:
+            self._show_ghost()
+
+    # --- hover ------------------------------------------------------------------------------------------
+    @Slot(QPointF)
+    def _on_mouse_moved(self, position: QPointF) -> None:
+        steps = self._columns["step"]
+        plot = next(
+            (p for p in (self.loss_plot, self.acc_plot) if p.sceneBoundingRect().contains(position)), None
+        )
+        if plot is None or not len(steps):
+            self.hover_line.hide()
+            self.hover_line_acc.hide()
+            return
+        x = plot.getViewBox().mapSceneToView(position).x()
+        i = int(np.clip(np.searchsorted(steps, x), 0, len(steps) - 1))
+        if i > 0 and abs(steps[i - 1] - x) < abs(steps[i] - x):
+            i -= 1
+        c = self._columns
+        for line in (self.hover_line, self.hover_line_acc):
+            line.setValue(steps[i])
+            line.show()
+        self.readout.setText(
+            f"step <b>{int(steps[i]):,}</b> &nbsp; loss "
+            f"<span style='color:{TRAIN_COLOR}'>train {_fmt(c['train_loss'][i])}</span> "
+            f"<span style='color:{TEST_COLOR}'>test {_fmt(c['test_loss'][i])}</span> &nbsp; accuracy "
+            f"<span style='color:{TRAIN_COLOR}'>{_pct(c['train_acc'][i])}</span> "
+            f"<span style='color:{TEST_COLOR}'>{_pct(c['test_acc'][i])}</span>"
+        )
+
+
+def _fmt(value: float) -> str:
+    return "–" if not math.isfinite(value) else f"{value:.4g}"
+
+
+def _pct(value: float) -> str:
+    return "–" if not math.isfinite(value) else f"{100 * value:.1f}%"

@@ -1,0 +1,459 @@
+"""Training controls: the panel (hyper-parameters, live readout), the Train actions, the divergence banner.
+
+Controls write through the Document (`set_settings`, `apply_edit(SetTestFraction)`) so every change is
+undoable and reaches the worker as a message; they listen to the Document to show undo/redo, blocking their
+own signals while writing back. Start/Pause/Step/Reset go to the TrainingController, the only path to the
+training thread.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QSignalBlocker, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.edits import SetTestFraction
+from workbench.core.spec import SpecError
+from workbench.core.views import ViewFrame
+from workbench.qt.document import Document
+from workbench.qt.training import TrainingController
+
+OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}
+#: Learning-rate slider: position p means 10 ** (p / LR_STEPS_PER_DECADE).
+LR_STEPS_PER_DECADE = 20
+LR_MIN_EXP, LR_MAX_EXP = -5, 1
+
+
+def lr_to_position(lr: float) -> int:
+    return round(math.log10(lr) * LR_STEPS_PER_DECADE)
+
+
+def position_to_lr(position: int) -> float:
+    return float(f"{10 ** (position / LR_STEPS_PER_DECADE):.3g}")
+
+
+def format_number(value: float, digits: int = 4) -> str:
+    return "–" if value is None or not math.isfinite(value) else f"{value:.{digits}g}"
+
+
+def format_percent(value: float) -> str:
+    return "–" if value is None or not math.isfinite(value) else f"{100 * value:.1f} %"
+
+
+class DivergenceBanner(QFrame):
+    """Non-modal notice that training diverged, with a one-click fix (learning rate ×0.1 and resume)."""
+
+    def __init__(
+        self, document: Document, controller: TrainingController, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("divergenceBanner")
+        self._document = document
+        self._controller = controller
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet(
+            "#divergenceBanner { background: #fff4e5; border: 1px solid #e69f00; border-radius: 4px; }"
+        )
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.fix_button = QPushButton("Lower learning rate ×0.1 and resume")
+        self.fix_button.setObjectName("lowerLearningRateButton")
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        layout = QGridLayout(self)
+        layout.setContentsMargins(8, 6, 4, 6)
+        layout.addWidget(self.message, 0, 0)
+        layout.addWidget(close, 0, 1, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.fix_button, 1, 0, 1, 2, Qt.AlignmentFlag.AlignLeft)
+        self.fix_button.clicked.connect(self.lower_and_resume)
+        close.clicked.connect(self.hide)
+        controller.diverged.connect(self.show_message)
+        controller.runningChanged.connect(self._on_running_changed)
+        self.hide()
+
+    @Slot(str)
+    def show_message(self, message: str) -> None:
+        lr = self._document.settings.learning_rate
+        self.message.setText(
+            f"<b>Training diverged</b> and was paused: {message}.<br>"
+            f"The last good weights are back. The learning rate ({lr:g}) is probably too high."
+        )
+        self.show()
+
+    @Slot()
+    def lower_and_resume(self) -> None:
+        settings = self._document.settings
+        new_lr = max(settings.learning_rate * 0.1, 1e-7)
+        self._document.set_settings(
+            replace(settings, learning_rate=float(f"{new_lr:.3g}")), "Lower learning rate"
+        )
+        self.hide()
+        self._controller.start()
+
+    @Slot(bool)
+    def _on_running_changed(self, running: bool) -> None:
+        if running:
+            self.hide()
+
+
+class TrainingActions(QObject):
+    """Start/Pause (Space), Step, Step epoch (Shift+Space), Reset weights, and the decision-region options."""
+
+    def __init__(
+        self,
+        controller: TrainingController,
+        parent: QObject | None = None,
+        *,
+        start_pause: QAction | None = None,
+        step: QAction | None = None,
+        reset: QAction | None = None,
+    ) -> None:
+        """Makes its own actions, or takes over existing ones (e.g. the main window's Train menu entries)."""
+        super().__init__(parent)
+        self._controller = controller
+        self.start_pause = start_pause or QAction("Start Training", self)
+        self.start_pause.setObjectName(self.start_pause.objectName() or "actionTrainToggle")
+        if start_pause is None:
+            self.start_pause.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        self.start_pause.setToolTip("Start or pause training (Space)")
+        self.step = step or QAction("Step", self)
+        self.step.setObjectName(self.step.objectName() or "actionStep")
+        if step is None:
+            self.step.setShortcut(QKeySequence("N"))
+        self.step.setToolTip("Train one mini-batch step")
+        self.step_epoch = QAction("Step &Epoch", self)
+        self.step_epoch.setObjectName("actionStepEpoch")
+        self.step_epoch.setShortcut(QKeySequence("Shift+Space"))
+        self.step_epoch.setToolTip("Train one epoch (Shift+Space)")
+        self.reset = reset or QAction("Reset Weights", self)
+        self.reset.setObjectName(self.reset.objectName() or "actionResetWeights")
+        if reset is None:
+            self.reset.setShortcut(QKeySequence("Ctrl+R"))
+        self.reset.setToolTip("New random weights with a new seed (undoable); starts a new run")
+        for action in (self.start_pause, self.step, self.reset):
+            action.setEnabled(True)
+        self.show_regions = QAction("Show &Decision Regions", self)
+        self.show_regions.setObjectName("actionShowDecisionRegions")
+        self.show_regions.setCheckable(True)
+        self.show_regions.setChecked(controller.view_request.decision)
+        self.discrete_regions = QAction("&Hard Decision Regions (argmax)", self)
+        self.discrete_regions.setObjectName("actionHardDecisionRegions")
+        self.discrete_regions.setCheckable(True)
+        self.discrete_regions.setChecked(controller.view_request.discrete)
+        self.start_pause.triggered.connect(controller.toggle)
+        self.step.triggered.connect(controller.step_once)
+        self.step_epoch.triggered.connect(controller.step_epoch)
+        self.reset.triggered.connect(controller.reset_weights)
+        self.show_regions.toggled.connect(self._on_show_regions)
+        self.discrete_regions.toggled.connect(self._on_discrete)
+        controller.runningChanged.connect(self._on_running_changed)
+
+    def fill_menu(self, menu: QMenu) -> None:
+        """Add what the menu does not have yet (a main window's Train menu already lists some)."""
+        present = set(menu.actions())
+        for action in (self.start_pause, self.step, self.step_epoch, self.reset, None, self.show_regions):
+            if action is None:
+                menu.addSeparator()
+            elif action not in present:
+                menu.addAction(action)
+        menu.addAction(self.discrete_regions)
+
+    def fill_toolbar(self, toolbar: QToolBar) -> None:
+        present = set(toolbar.actions())
+        toolbar.addActions([a for a in (self.start_pause, self.step, self.reset) if a not in present])
+
+    @Slot(bool)
+    def _on_running_changed(self, running: bool) -> None:
+        self.start_pause.setText("Pause Training" if running else "Start Training")
+
+    @Slot(bool)
+    def _on_show_regions(self, checked: bool) -> None:
+        self._controller.set_view_options(decision=checked)
+
+    @Slot(bool)
+    def _on_discrete(self, checked: bool) -> None:
+        self._controller.set_view_options(discrete=checked)
+
+
+class DecisionRegions(QObject):
+    """Draws each frame's decision image under the canvas points; follows the canvas's visible area."""
+
+    def __init__(self, canvas: Any, controller: TrainingController, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._canvas = canvas
+        self._controller = controller
+        self._shown = controller.view_request.decision
+        canvas.visibleRangeChanged.connect(controller.set_view_bounds)
+        controller.frameArrived.connect(self.show_frame)
+        visible = getattr(canvas, "visible_range", None)
+        if callable(visible):
+            controller.set_view_bounds(*visible())
+
+    @Slot(object)
+    def show_frame(self, frame: ViewFrame) -> None:
+        if frame.decision_rgba is not None:
+            self._canvas.set_background_image(frame.decision_rgba, frame.decision_rect)
+            self._shown = True
+        elif self._shown:  # regions switched off: a transparent pixel (the canvas API has no "hide")
+            self._canvas.set_background_image(
+                np.zeros((1, 1, 4), np.uint8),
+                (
+                    frame.bounds[0],
+                    frame.bounds[2],
+                    frame.bounds[1] - frame.bounds[0],
+                    frame.bounds[3] - frame.bounds[2],
+                ),
+            )
+            self._shown = False
+
+
+class TrainingPanel(QWidget):
+    """Buttons, hyper-parameters and a live readout of step, epoch, speed, loss and accuracy."""
+
+    def __init__(
+        self,
+        document: Document,
+        controller: TrainingController,
+        parent: QWidget | None = None,
+        actions: TrainingActions | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainingPanel")
+        self._document = document
+        self._controller = controller
+        self.actions = actions or TrainingActions(controller, self)
+        self.banner = DivergenceBanner(document, controller, self)
+
+        buttons = QGridLayout()
+        buttons.setSpacing(4)
+        self.start_button = self._action_button(self.actions.start_pause, "startPauseButton")
+        buttons.addWidget(self.start_button, 0, 0)
+        buttons.addWidget(self._action_button(self.actions.reset, "resetButton"), 0, 1)
+        buttons.addWidget(self._action_button(self.actions.step, "stepButton"), 1, 0)
+        buttons.addWidget(self._action_button(self.actions.step_epoch, "stepEpochButton"), 1, 1)
+
+        self.lr_slider = QSlider(Qt.Orientation.Horizontal)
+        self.lr_slider.setObjectName("learningRateSlider")
+        self.lr_slider.setRange(LR_MIN_EXP * LR_STEPS_PER_DECADE, LR_MAX_EXP * LR_STEPS_PER_DECADE)
+        self.lr_slider.setToolTip("Learning rate (logarithmic: each tick of 20 is ×10)")
+        self.lr_edit = QLineEdit()
+        self.lr_edit.setObjectName("learningRateEdit")
+        self.lr_edit.setFixedWidth(72)
+        lr_row = QHBoxLayout()
+        lr_row.addWidget(self.lr_slider, 1)
+        lr_row.addWidget(self.lr_edit)
+
+        self.optimizer_combo = QComboBox()
+        self.optimizer_combo.setObjectName("optimizerCombo")
+        for key, label in OPTIMIZER_LABELS.items():
+            self.optimizer_combo.addItem(label, key)
+        self.momentum_spin = QDoubleSpinBox()
+        self.momentum_spin.setObjectName("momentumSpin")
+        self.momentum_spin.setRange(0.0, 0.999)
+        self.momentum_spin.setDecimals(3)
+        self.momentum_spin.setSingleStep(0.05)
+        self.momentum_spin.setPrefix("μ ")
+        opt_row = QHBoxLayout()
+        opt_row.addWidget(self.optimizer_combo, 1)
+        opt_row.addWidget(self.momentum_spin)
+
+        self.batch_spin = QSpinBox()
+        self.batch_spin.setObjectName("batchSizeSpin")
+        self.batch_spin.setRange(0, 100_000)
+        self.batch_spin.setSpecialValueText("all")
+        self.batch_spin.setToolTip("Mini-batch size; 'all' (at the bottom) uses the whole training set")
+        self.l2_spin = QDoubleSpinBox()
+        self.l2_spin.setObjectName("l2Spin")
+        self.l2_spin.setRange(0.0, 1.0)
+        self.l2_spin.setDecimals(5)
+        self.l2_spin.setSingleStep(0.0005)
+        self.l2_spin.setToolTip("L2 regularisation λ (weight decay on weight matrices)")
+        self.test_slider = QSlider(Qt.Orientation.Horizontal)
+        self.test_slider.setObjectName("testFractionSlider")
+        self.test_slider.setRange(0, 90)
+        self.test_label = QLabel()
+        self.test_label.setFixedWidth(40)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_slider, 1)
+        test_row.addWidget(self.test_label)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Learning rate", lr_row)
+        form.addRow("Optimizer", opt_row)
+        form.addRow("Batch size", self.batch_spin)
+        form.addRow("L2 λ", self.l2_spin)
+        form.addRow("Test data", test_row)
+
+        self.readout = {}
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(12)
+        names = [
+            ("step", "Step"),
+            ("epoch", "Epoch"),
+            ("speed", "Steps/s"),
+            ("train_loss", "Train loss"),
+            ("test_loss", "Test loss"),
+            ("train_acc", "Train accuracy"),
+            ("test_acc", "Test accuracy"),
+        ]
+        for key, _label in names:
+            value = QLabel("–")
+            value.setObjectName(f"{key}Readout")
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setMinimumWidth(64)
+            self.readout[key] = value
+        # Two columns: counters on the left, quality on the right.
+        for row, key in enumerate(("step", "epoch", "speed")):
+            grid.addWidget(QLabel(dict(names)[key]), row, 0)
+            grid.addWidget(self.readout[key], row, 1)
+        for row, key in enumerate(("train_loss", "test_loss", "train_acc", "test_acc")):
+            grid.addWidget(QLabel(dict(names)[key]), row, 2)
+            grid.addWidget(self.readout[key], row, 3)
+        readout_box = QFrame()
+        readout_box.setFrameShape(QFrame.Shape.StyledPanel)
+        readout_box.setLayout(grid)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(buttons)
+        layout.addLayout(form)
+        layout.addWidget(readout_box)
+        layout.addStretch(1)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+
+        self.lr_slider.valueChanged.connect(self._on_lr_slider)
+        self.lr_edit.editingFinished.connect(self._on_lr_edit)
+        self.optimizer_combo.currentIndexChanged.connect(self._on_optimizer)
+        self.momentum_spin.valueChanged.connect(self._on_momentum)
+        self.batch_spin.valueChanged.connect(self._on_batch)
+        self.l2_spin.valueChanged.connect(self._on_l2)
+        self.test_slider.valueChanged.connect(self._on_test_slider)
+        self.test_slider.sliderReleased.connect(self._apply_test_fraction)
+        document.settingsChanged.connect(self.show_settings)
+        document.datasetChanged.connect(self.show_test_fraction)
+        controller.frameArrived.connect(self.show_frame)
+        self.show_settings()
+        self.show_test_fraction()
+        if controller.last_frame is not None:
+            self.show_frame(controller.last_frame)
+
+    def _action_button(self, action: QAction, name: str) -> QToolButton:
+        button = QToolButton()
+        button.setObjectName(name)
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        return button
+
+    # --- document -> controls ---------------------------------------------------------------------------
+    @Slot()
+    def show_settings(self) -> None:
+        s = self._document.settings
+        blockers = [
+            QSignalBlocker(w)
+            for w in (self.lr_slider, self.lr_edit, self.optimizer_combo, self.momentum_spin, self.batch_spin)
+        ]
+        blockers.append(QSignalBlocker(self.l2_spin))
+        self.lr_slider.setValue(lr_to_position(s.learning_rate))
+        self.lr_edit.setText(f"{s.learning_rate:g}")
+        self.optimizer_combo.setCurrentIndex(max(0, self.optimizer_combo.findData(s.optimizer)))
+        self.momentum_spin.setValue(s.momentum)
+        self.momentum_spin.setEnabled(s.optimizer == "momentum")
+        self.batch_spin.setValue(s.batch_size or 0)
+        self.l2_spin.setValue(s.l2)
+        del blockers
+
+    @Slot()
+    def show_test_fraction(self) -> None:
+        fraction = self._document.dataset.test_fraction
+        if not self.test_slider.isSliderDown():
+            with QSignalBlocker(self.test_slider):
+                self.test_slider.setValue(round(fraction * 100))
+        self.test_label.setText(f"{self.test_slider.value()} %")
+
+    @Slot(object)
+    def show_frame(self, frame: ViewFrame) -> None:
+        m = frame.snapshot.metrics
+        self.readout["step"].setText(f"{m.step:,}")
+        self.readout["epoch"].setText(f"{m.epoch:,}")
+        self.readout["speed"].setText(f"{frame.steps_per_second:,.0f}" if frame.running else "–")
+        self.readout["train_loss"].setText(format_number(m.train_loss))
+        self.readout["test_loss"].setText(format_number(m.test_loss))
+        self.readout["train_acc"].setText(format_percent(m.train_accuracy))
+        self.readout["test_acc"].setText(format_percent(m.test_accuracy))
+
+    # --- controls -> document ---------------------------------------------------------------------------
+    def _change(self, text: str, **changes: Any) -> None:
+        try:
+            self._document.set_settings(replace(self._document.settings, **changes), text)
+        except SpecError as exc:
+            self.lr_edit.setToolTip(str(exc))
+            self.show_settings()
+
+    @Slot(int)
+    def _on_lr_slider(self, position: int) -> None:
+        self._change("Change learning rate", learning_rate=position_to_lr(position))
+
+    @Slot()
+    def _on_lr_edit(self) -> None:
+        try:
+            value = float(self.lr_edit.text().replace(",", "."))
+        except ValueError:
+            self.show_settings()
+            return
+        self._change("Change learning rate", learning_rate=value)
+
+    @Slot(int)
+    def _on_optimizer(self, index: int) -> None:
+        self._change("Change optimizer", optimizer=self.optimizer_combo.itemData(index))
+
+    @Slot(float)
+    def _on_momentum(self, value: float) -> None:
+        self._change("Change momentum", momentum=value)
+
+    @Slot(int)
+    def _on_batch(self, value: int) -> None:
+        self._change("Change batch size", batch_size=value or None)
+
+    @Slot(float)
+    def _on_l2(self, value: float) -> None:
+        self._change("Change L2 strength", l2=value)
+
+    @Slot(int)
+    def _on_test_slider(self, value: int) -> None:
+        self.test_label.setText(f"{value} %")
+        if not self.test_slider.isSliderDown():
+            self._apply_test_fraction()
+
+    @Slot()
+    def _apply_test_fraction(self) -> None:
+        fraction = self.test_slider.value() / 100
+        if abs(fraction - self._document.dataset.test_fraction) > 1e-9:
+            self._document.apply_edit(SetTestFraction(fraction))
