@@ -1,0 +1,168 @@
+"""View computations: decision image, neuron thumbnails, hidden space (numbers the user sees as pictures)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from workbench.core import views
+from workbench.core.dataset import CLASS_COLORS
+from workbench.core.engine import Network
+from workbench.core.spec import LayerSpec, NetworkSpec
+
+BOUNDS = (-2.0, 2.0, -1.0, 3.0)
+
+
+def _rgb(hex_color: str) -> np.ndarray:
+    return np.array([int(hex_color[i : i + 2], 16) for i in (1, 3, 5)])
+
+
+def _y_classifier(sharpness: float = 20.0) -> Network:
+    """Logistic regression that says class 1 above y = 1 and class 0 below."""
+    network = Network(NetworkSpec(hidden=(), n_classes=2))
+    weights = np.array([[0.0, 0.0], [0.0, sharpness]], dtype=np.float32)
+    network.set_weights([(weights, np.array([0.0, -sharpness], dtype=np.float32))])
+    return network
+
+
+def test_decision_image_is_contiguous_rgba_with_row_zero_at_the_bottom() -> None:
+    image, rect = views.decision_image(_y_classifier(), BOUNDS, 32)
+    assert image.shape == (32, 32, 4) and image.dtype == np.uint8 and image.flags.c_contiguous
+    assert rect == (-2.0, -1.0, 4.0, 4.0)
+    np.testing.assert_array_equal(image[0, :, :3], np.tile(_rgb(CLASS_COLORS[0]), (32, 1)))  # bottom: class 0
+    np.testing.assert_array_equal(image[-1, :, :3], np.tile(_rgb(CLASS_COLORS[1]), (32, 1)))  # top: class 1
+
+
+def test_chunked_probabilities_equal_the_networks_own() -> None:
+    network = Network(NetworkSpec(hidden=(LayerSpec(7, "relu"), LayerSpec(5, "leaky_relu")), n_classes=3), 4)
+    points = views.grid_points(BOUNDS, 50)
+    np.testing.assert_allclose(
+        views.class_probabilities(network, points, chunk=333), network.predict_proba(points)
+    )
+
+
+def test_confidence_blending_limits() -> None:
+    uniform = np.full((4, 3), 1 / 3)
+    certain = np.eye(3)[[0, 1, 2, 2]]
+    faint = views.probabilities_to_rgba(uniform, 2, 2)
+    strong = views.probabilities_to_rgba(certain, 2, 2)
+    assert (faint[..., 3] == 0).all()  # no preference: fully transparent
+    full = round(views.DECISION_ALPHA * 255)
+    assert (strong[..., 3] == full).all()
+    np.testing.assert_array_equal(strong.reshape(-1, 4)[:, :3], [_rgb(CLASS_COLORS[c]) for c in (0, 1, 2, 2)])
+    half = views.probabilities_to_rgba(np.array([[2 / 3, 1 / 3, 0.0]]), 1, 1)
+    assert 0 < half[0, 0, 3] < full
+
+
+def test_discrete_regions_paint_the_winning_class_at_full_strength() -> None:
+    probs = np.array([[0.4, 0.35, 0.25], [0.1, 0.2, 0.7]])
+    image = views.probabilities_to_rgba(probs, 1, 2, discrete=True)
+    np.testing.assert_array_equal(image[0, :, :3], [_rgb(CLASS_COLORS[0]), _rgb(CLASS_COLORS[2])])
+    assert (image[..., 3] == round(views.DECISION_ALPHA * 255)).all()
+
+
+def test_neuron_maps_shapes_orientation_and_range() -> None:
+    spec = NetworkSpec(hidden=(LayerSpec(2, "tanh"), LayerSpec(3, "relu")), n_classes=2)
+    network = Network(spec, 1)
+    w1 = np.array([[10.0, 0.0], [0.0, 10.0]], dtype=np.float32)  # neuron 1 follows x, neuron 2 follows y
+    weights = network.get_weights()
+    weights[0] = (w1, np.array([0.0, -10.0], dtype=np.float32))  # neuron 2 switches at y = 1
+    network.set_weights(weights)
+    maps = views.neuron_maps(network, spec, BOUNDS, 16)
+    assert [m.shape for m in maps] == [(2, 16, 16), (3, 16, 16), (2, 16, 16)]
+    assert all(m.dtype == np.uint8 and m.flags.c_contiguous for m in maps)
+    x_neuron, y_neuron = maps[0]
+    assert x_neuron[:, 0].max() < 5 and x_neuron[:, -1].min() > 250  # tanh -1..1 -> 0..255, left to right
+    assert y_neuron[0].max() < 5 and y_neuron[-1].min() > 250  # row 0 is the bottom
+    # The same call with bare weights, and the architecture document's (network, bounds, size) form.
+    np.testing.assert_array_equal(views.neuron_maps(weights, spec, BOUNDS, 16)[1], maps[1])
+    np.testing.assert_array_equal(views.neuron_maps(network, BOUNDS, 16)[2], maps[2])
+
+
+def test_hidden_space_of_a_two_wide_layer_is_the_layers_own_activations() -> None:
+    spec = NetworkSpec(hidden=(LayerSpec(5, "tanh"), LayerSpec(2, "tanh")), n_classes=3)
+    network = Network(spec, 2)
+    points = np.random.default_rng(0).uniform(-2, 2, size=(40, 2))
+    view = views.hidden_space(network, points, BOUNDS, views.HiddenSpaceRequest(layer=2))
+    assert view.mode == "exact"
+    np.testing.assert_allclose(view.points, network.layer_outputs(points)[2], rtol=1e-6)
+    assert view.output_rgba is not None and view.output_rgba.shape[2] == 4  # feeds the output: regions shown
+    first = views.hidden_space(
+        network, points, BOUNDS, views.HiddenSpaceRequest(layer=1, mode="pair", pair=(3, 0))
+    )
+    np.testing.assert_allclose(first.points, network.layer_outputs(points)[1][:, [3, 0]], rtol=1e-6)
+    assert first.output_rgba is None  # not the layer before the output
+
+
+def test_warped_grid_of_an_identity_network_is_the_input_grid() -> None:
+    spec = NetworkSpec(hidden=(LayerSpec(2, "linear"),), n_classes=2)
+    network = Network(spec, 0)
+    weights = network.get_weights()
+    weights[0] = (np.eye(2, dtype=np.float32), np.zeros(2, dtype=np.float32))
+    network.set_weights(weights)
+    request = views.HiddenSpaceRequest(layer=1, grid_lines=5, samples_per_line=7)
+    view = views.hidden_space(network, np.zeros((0, 2)), BOUNDS, request)
+    np.testing.assert_allclose(view.grid_lines, views.grid_line_points(BOUNDS, 5, 7), atol=1e-6)
+    assert view.grid_lines.shape == (10, 7, 2)
+
+
+def test_pca_projection_does_not_flip_between_nearly_identical_frames() -> None:
+    spec = NetworkSpec(hidden=(LayerSpec(8, "tanh"),), n_classes=2)
+    network = Network(spec, 5)
+    points = np.random.default_rng(1).uniform(-2, 2, size=(300, 2))
+    request = views.HiddenSpaceRequest(layer=1)
+    first = views.hidden_space(network, points, BOUNDS, request)
+    assert first.mode == "pca"
+    weights = [(w + 1e-4, b) for w, b in network.get_weights()]
+    network.set_weights(weights)
+    second = views.hidden_space(network, points, BOUNDS, request, previous=first)
+    assert np.all(np.sum(first.basis * second.basis, axis=0) > 0.99)
+    np.testing.assert_allclose(second.points, first.points, atol=0.05)
+
+
+def test_stable_pca_follows_the_previous_orientation_and_order() -> None:
+    values = np.random.default_rng(2).normal(size=(200, 4)) * [3.0, 1.0, 0.3, 0.1]
+    basis, _, explained = views.stable_pca(values)
+    assert explained[0] > explained[1]
+    flipped, _, _ = views.stable_pca(values, previous_basis=-basis)
+    np.testing.assert_allclose(flipped, -basis)
+    swapped, _, swapped_explained = views.stable_pca(values, previous_basis=basis[:, ::-1])
+    np.testing.assert_allclose(swapped, basis[:, ::-1])
+    assert swapped_explained == explained[::-1]
+
+
+def test_one_wide_layer_is_shown_along_one_axis() -> None:
+    spec = NetworkSpec(hidden=(LayerSpec(1, "tanh"),), n_classes=2)
+    network = Network(spec, 3)
+    points = np.array([[0.0, 0.0], [1.0, 1.0]])
+    view = views.hidden_space(network, points, BOUNDS, views.HiddenSpaceRequest(), labels=np.array([0, 1]))
+    assert view.mode == "line"
+    np.testing.assert_allclose(view.points[:, 0], network.layer_outputs(points)[1][:, 0], rtol=1e-6)
+    np.testing.assert_array_equal(view.points[:, 1], [0, 1])
+
+
+def test_hidden_space_rejects_a_missing_layer_with_a_clear_error() -> None:
+    network = Network(NetworkSpec(hidden=(LayerSpec(3, "tanh"),), n_classes=2))
+    with pytest.raises(views.ViewError, match="hidden layer 2 does not exist"):
+        views.hidden_space(network, np.zeros((1, 2)), BOUNDS, views.HiddenSpaceRequest(layer=2))
+    with pytest.raises(views.ViewError, match="no hidden layer"):
+        views.hidden_space(
+            Network(NetworkSpec(hidden=())), np.zeros((1, 2)), BOUNDS, views.HiddenSpaceRequest()
+        )
+
+
+def test_many_points_are_thinned_for_the_hidden_view() -> None:
+    network = Network(NetworkSpec(hidden=(LayerSpec(2, "tanh"),), n_classes=2))
+    points = np.random.default_rng(3).normal(size=(9000, 2))
+    labels = (points[:, 0] > 0).astype(int)
+    view = views.hidden_space(
+        network, points, BOUNDS, views.HiddenSpaceRequest(), labels=labels, max_points=1000
+    )
+    assert len(view.points) == len(view.labels) == 1000
+
+
+def test_resolution_adapts_within_limits() -> None:
+    assert views.adapt_resolution(256, 0.040, 0.010) < 256
+    assert views.adapt_resolution(64, 0.001, 0.010) > 64
+    assert views.adapt_resolution(64, 1.0, 0.010) == 64
+    assert views.adapt_resolution(256, 0.0001, 0.010) == 256
