@@ -134,3 +134,14 @@ def test_an_unreadable_recovery_file_is_reported_not_fatal(make_window, data_dir
     assert not window.check_recovery()
     assert len(errors) == 1
     assert window.document.dataset is before
+
+
+def test_locks_of_dead_unmodified_sessions_are_cleaned_up(window, data_dir) -> None:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    stale = data_dir / "session-0-stale.lock"
+    stale.write_text(f'{{"pid": {process.pid}, "host": null}}')
+    live = window.recovery.lock_path
+    assert window.recovery.orphans() == []
+    assert not stale.exists()
+    assert live.exists()

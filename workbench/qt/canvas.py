@@ -84,6 +84,11 @@ class ToolViewBox(pg.ViewBox):
             return
         super().mouseReleaseEvent(event)
 
+    def ungrabMouseEvent(self, event) -> None:
+        """The mouse was taken away mid-gesture (a popup, focus loss): close the gesture's undo step."""
+        self.cancel_gesture()
+        super().ungrabMouseEvent(event)
+
     def cancel_gesture(self) -> None:
         """End a half-done gesture (tool switch, focus loss) so the undo macro is always closed."""
         if self._gesture_active and self.tool is not None:

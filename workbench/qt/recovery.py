@@ -203,6 +203,7 @@ class RecoveryManager(QObject):
         found = []
         if not self.folder.is_dir():
             return found
+        self._remove_stale_locks()
         for path in self.folder.glob(f"session-*{RECOVERY_SUFFIX}"):
             if path == self.autosave_path:
                 continue
@@ -217,6 +218,16 @@ class RecoveryManager(QObject):
                 continue
             found.append(RecoveryCandidate(path, lock, Path(original) if original else None, saved_at))
         return sorted(found, key=lambda c: c.saved_at, reverse=True)
+
+    def _remove_stale_locks(self) -> None:
+        """Locks of dead sessions that left no autosave (they were not modified) protect nothing."""
+        for lock in self.folder.glob(f"session-*{LOCK_SUFFIX}"):
+            if lock == self.lock_path or lock.with_suffix(RECOVERY_SUFFIX).exists():
+                continue
+            info = _read_lock(lock)
+            if info is None or not _lock_is_live(info):
+                with contextlib.suppress(OSError):
+                    lock.unlink()
 
     def restore(self, candidate: RecoveryCandidate):
         """Load a candidate's project (raises the core's ProjectFormatError if it is unreadable)."""
