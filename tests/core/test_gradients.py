@@ -115,9 +115,9 @@ def test_folded_linear_equals_the_textbook_linear() -> None:
     y = layer.forward(x)
     dx = layer.backward(dy)
     grads = {k: v.copy() for k, v in layer.grads.items()}
-    x1 = np.hstack([x, np.ones((6, 1))])
-    np.testing.assert_allclose(layer.forward_folded(x1), y)
-    np.testing.assert_allclose(layer.backward_folded(dy), dx)
+    x1t = np.vstack([x.T, np.ones((1, 6))])  # feature-major with a ones row
+    np.testing.assert_allclose(layer.forward_folded(x1t), y.T)
+    np.testing.assert_allclose(layer.backward_folded(np.ascontiguousarray(dy.T)), dx.T)
     for key in grads:
         np.testing.assert_allclose(layer.grads[key], grads[key])
 
@@ -158,9 +158,9 @@ def test_fused_softmax_path_matches_forward_and_backward(n_classes: int) -> None
     value = reference.forward(logits, onehot)
     expected = reference.backward()
     fused = SoftmaxCrossEntropy()
-    out = np.empty_like(logits)
-    fused.forward_backward(logits, onehot, out)
-    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-15)
+    out = np.empty((n_classes, 9))
+    fused.forward_backward(np.ascontiguousarray(logits.T), np.ascontiguousarray(onehot.T), out)  # (C, B)
+    np.testing.assert_allclose(out, expected.T, rtol=1e-12, atol=1e-15)
     assert fused.last_loss() == pytest.approx(value, rel=1e-12)
 
 

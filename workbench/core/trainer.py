@@ -201,6 +201,7 @@ class Trainer:
 
     def _prepare_data(self) -> None:
         dataset = self._dataset
+        self._network.release_buffers()
         self._table = self._network.training_table(dataset.points, dataset.labels)
         self._train_idx = dataset.train_indices.astype(np.intp)
         self._test_idx = dataset.test_indices.astype(np.intp)
@@ -304,7 +305,7 @@ class Trainer:
         theta, grads = network.flat_params, network.flat_grads
         l2_mask, l2_tmp = self._l2_mask, self._l2_tmp
         check_every, record_every = self.check_every, self.record_every
-        take, multiply = np.take, np.multiply
+        take, multiply = table.take, np.multiply  # the table is feature-major: a batch is a set of columns
         perm, pos = self._perm, self._pos
         done = 0
         stopped = False
@@ -315,7 +316,7 @@ class Trainer:
             idx = perm[pos : pos + batch_size]
             pos += batch_size
             workspace = main_workspace if len(idx) == batch_size else network.workspace(len(idx))
-            take(table, idx, axis=0, out=workspace.batch, mode="clip")
+            take(idx, 1, workspace.batch, "clip")  # one gather: features, ones column and one-hot labels
             compute_gradients(workspace)
             if l2_mask is not None:
                 multiply(theta, l2_mask, out=l2_tmp)
@@ -403,7 +404,7 @@ class Trainer:
         correct = 0
         for start in range(0, len(indices), _EVAL_CHUNK):
             chunk = indices[start : start + _EVAL_CHUNK]
-            logits = self._network.forward(self._table[chunk, :n_features]).astype(np.float64)
+            logits = self._network.forward(self._table[:n_features, chunk].T).astype(np.float64)
             truth = labels[chunk]
             shift = logits.max(axis=1)
             log_sum_exp = shift + np.log(np.exp(logits - shift[:, None]).sum(axis=1))

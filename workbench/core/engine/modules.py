@@ -48,9 +48,12 @@ class Linear(Module):
     """y = x @ W + b with W of shape (in, out) and b of shape (out,).
 
     W and b live in one (in + 1, out) matrix ``wb`` (W on top, b as the last row). Besides the textbook
-    ``forward``/``backward``, the trainer's hot path uses ``forward_folded``/``backward_folded``: given
-    ``x1 = [x, 1]`` (a column of ones appended), ``x1 @ wb = x @ W + b`` is one matmul, and
-    ``x1.T @ dy = [x.T @ dy ; sum_i dy_i]`` yields dW and db in one matmul too.
+    ``forward``/``backward`` on (N, in) rows, the trainer's hot path uses ``forward_folded`` and
+    ``backward_folded`` on *feature-major* arrays (one column per sample) with a row of ones appended:
+    ``x1t = [x.T ; 1]`` (in + 1, N). Then ``wb.T @ x1t = (x @ W + b).T`` is one matmul, and
+    ``x1t @ dyt.T = [x.T @ dy ; sum_i dy_i]`` yields dW and db in one matmul too. Feature-major keeps every
+    activation a contiguous block (the ones row is simply the last row), so element-wise work never runs
+    on strided memory.
     ``wb`` and ``grad_wb`` may be views into a network's flat parameter and gradient vectors.
     """
 
@@ -75,7 +78,7 @@ class Linear(Module):
         self.params = {"W": self.W, "b": self.b}
         self.grads = {"W": self.grad_wb[:-1], "b": self.grad_wb[-1]}
         self._x: np.ndarray | None = None
-        self._x1: np.ndarray | None = None
+        self._x1t: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         self._x = x
@@ -88,19 +91,22 @@ class Linear(Module):
         np.sum(dy, axis=0, out=self.grads["b"])
         return np.matmul(dy, self.W.T, out=out)
 
-    def forward_folded(self, x1: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """Forward for ``x1 = [x, 1]`` (N, in + 1): the bias add is folded into the matmul."""
-        self._x1 = x1
-        return np.matmul(x1, self.wb, out=out)
+    def forward_folded(self, x1t: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """(out, N) outputs of feature-major inputs ``x1t = [x.T ; 1]`` (in + 1, N): bias folded in."""
+        self._x1t = x1t
+        return np.matmul(self.wb.T, x1t, out=out)
 
     def backward_folded(
-        self, dy: np.ndarray, out: np.ndarray | None = None, need_dx: bool = True
+        self, dyt: np.ndarray, out: np.ndarray | None = None, need_dx: bool = True
     ) -> np.ndarray | None:
-        """Backward after `forward_folded`: one matmul fills dW and db; dx is skipped for the first layer."""
-        np.matmul(self._x1.T, dy, out=self.grad_wb)
+        """Backward after `forward_folded` (dyt is (out, N)): one matmul fills dW and db; returns dx.T.
+
+        The first layer skips dx (``need_dx=False``): nothing below it needs a gradient.
+        """
+        np.matmul(self._x1t, dyt.T, out=self.grad_wb)
         if not need_dx:
             return None
-        return np.matmul(dy, self.W.T, out=out)
+        return np.matmul(self.W, dyt, out=out)
 
 
 # ------------------------------------------------------------------------------------------- activations
@@ -279,36 +285,41 @@ class SoftmaxCrossEntropy(Loss):
         g *= dloss / len(g)
         return g
 
-    def forward_backward(self, logits: np.ndarray, onehot: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """Hot path: probabilities and the gradient (p - onehot) / B into ``out``; the loss only on demand.
+    def release_buffers(self) -> None:
+        self._scratch.clear()
 
-        Keeps its scratch buffers per batch shape, so a training step allocates nothing.
+    def forward_backward(self, logits_t: np.ndarray, onehot_t: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Hot path on feature-major (C, B) arrays: the gradient (p - onehot) / B into ``out`` (C, B).
+
+        The loss itself is computed only on demand (`last_loss`). Scratch buffers are kept per batch shape,
+        so a training step allocates nothing.
         """
-        scratch = self._scratch.get(logits.shape)
+        scratch = self._scratch.get(logits_t.shape)
         if scratch is None:
-            n, c = logits.shape
-            dtype = logits.dtype
-            scratch = (np.empty((n, 1), dtype), np.empty((n, 1), dtype), np.ones((c, 1), dtype))
-            self._scratch[logits.shape] = scratch
+            c, n = logits_t.shape
+            dtype = logits_t.dtype
+            scratch = (np.empty((1, n), dtype), np.empty((1, n), dtype), np.ones((1, c), dtype))
+            self._scratch[logits_t.shape] = scratch
         shift, total, ones = scratch
         p = out
-        if logits.shape[1] == 2:  # for tiny batches a binary maximum is cheaper than a reduction
-            np.maximum(logits[:, :1], logits[:, 1:], out=shift)
+        if len(logits_t) == 2:  # for tiny batches a binary maximum is cheaper than a reduction
+            np.maximum(logits_t[:1], logits_t[1:], out=shift)
         else:
-            np.maximum.reduce(logits, axis=1, keepdims=True, out=shift)
-        np.subtract(logits, shift, out=p)
+            np.maximum.reduce(logits_t, axis=0, keepdims=True, out=shift)
+        np.subtract(logits_t, shift, out=p)
         np.exp(p, out=p)
-        np.matmul(p, ones, out=total)  # row sums as a matmul: one cheap BLAS call instead of a reduction
+        np.matmul(ones, p, out=total)  # sums over classes as a matmul: cheaper than a reduction
         np.divide(p, total, out=p)
-        self._fused = (logits, onehot, shift, total)
-        np.subtract(p, onehot, out=out)
-        out *= 1.0 / len(out)
+        self._fused = (logits_t, onehot_t, shift, total)
+        np.subtract(p, onehot_t, out=out)
+        out *= 1.0 / out.shape[1]
         return out
 
     def last_loss(self) -> float:
         """The mean cross-entropy of the last `forward_backward` batch (from cached log-sum-exp terms)."""
-        logits, onehot, shift, total = self._fused
-        return float((np.log(total).sum() + shift.sum() - (onehot * logits).sum()) / len(logits))
+        logits_t, onehot_t, shift, total = self._fused
+        batch = logits_t.shape[1]
+        return float((np.log(total).sum() + shift.sum() - (onehot_t * logits_t).sum()) / batch)
 
 
 class MeanSquaredError(Loss):

@@ -185,44 +185,50 @@ class Network:
 
     # ----------------------------------------------------------------------------- training hot path
     def training_table(self, points: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """Rows ``[features, 1, onehot]`` (N, F + 1 + C): one fancy-index gathers a whole mini-batch."""
+        """Feature-major ``[features.T ; 1 ; onehot.T]`` (F + 1 + C, N): one gather of columns fetches a
+        whole mini-batch (inputs with their ones row, and targets)."""
         features = self.features(points)
         n, f = features.shape
-        table = np.empty((n, f + 1 + self.spec.n_classes), dtype=self.dtype)
-        table[:, :f] = features
-        table[:, f] = 1
-        table[:, f + 1 :] = one_hot(labels, self.spec.n_classes, self.dtype)
+        table = np.empty((f + 1 + self.spec.n_classes, n), dtype=self.dtype)
+        table[:f] = features.T
+        table[f] = 1
+        table[f + 1 :] = one_hot(labels, self.spec.n_classes, self.dtype).T
         return table
 
     def workspace(self, batch_size: int) -> Workspace:
         """Preallocated buffers for one batch size (cached)."""
         workspace = self._workspaces.get(batch_size)
         if workspace is None:
+            if len(self._workspaces) >= 2:  # an epoch needs at most two sizes (full and remainder batch)
+                self.release_buffers()
             workspace = self._workspaces[batch_size] = Workspace(self, batch_size)
         return workspace
 
+    def release_buffers(self) -> None:
+        """Forget the preallocated training buffers (they are rebuilt on demand)."""
+        self._workspaces.clear()
+        self.loss.release_buffers()
+
     def compute_gradients(self, workspace: Workspace) -> None:
-        """Forward and backward on ``workspace.batch`` (rows of `training_table`), filling `flat_grads`.
+        """Forward and backward on ``workspace.batch`` (columns of `training_table`), filling `flat_grads`.
 
         The same modules as `forward`/`backward`, called with preallocated ``out=`` buffers and the folded
         bias (`Linear.forward_folded`), so nothing is allocated. L2 is added by the caller.
         """
-        layers, activations = self.layers, self.activations
-        x1, z, a, dz, da = workspace.x1, workspace.z, workspace.a, workspace.dz, workspace.da
-        last = len(layers) - 1
-        for i in range(last):
-            activations[i].forward(layers[i].forward_folded(x1[i], z[i]), a[i])
-        g = self.loss.forward_backward(layers[last].forward_folded(x1[last], z[last]), workspace.y, dz[last])
-        for i in range(last, 0, -1):
-            g = activations[i - 1].backward(layers[i].backward_folded(g, da[i - 1]), dz[i - 1])
-        layers[0].backward_folded(g, need_dx=False)
+        for linear_forward, x1, z, activation_forward, a in workspace.forward_plan:
+            activation_forward(linear_forward(x1, z), a)
+        output_forward, x1, z, dz = workspace.output_plan
+        g = self.loss.forward_backward(output_forward(x1, z), workspace.y, dz)
+        for linear_backward, da, activation_backward, dz in workspace.backward_plan:
+            g = activation_backward(linear_backward(g, da), dz)
+        self.layers[0].backward_folded(g, need_dx=False)
 
 
 class Workspace:
     """Buffers for one batch size: the gathered batch, pre-activations, activations and their gradients.
 
-    Hidden activations are written into ``x1[i + 1][:, :width]`` whose last column is constant 1, so the
-    next Linear can fold its bias into its matmul.
+    Everything is feature-major (one column per sample, see `Linear`). Hidden activations are written into
+    ``x1[i + 1][:width]`` whose last row is constant 1, so the next Linear folds its bias into its matmul.
     """
 
     def __init__(self, network: Network, batch_size: int) -> None:
@@ -230,17 +236,30 @@ class Workspace:
         n_features = len(network.spec.features)
         sizes = network.spec.layer_sizes
         self.batch_size = batch_size
-        self.batch = np.zeros((batch_size, n_features + 1 + sizes[-1]), dtype=dtype)
-        self.y = self.batch[:, n_features + 1 :]
-        self.x1: list[np.ndarray] = [self.batch[:, : n_features + 1]]
+        self.batch = np.zeros((n_features + 1 + sizes[-1], batch_size), dtype=dtype)
+        self.y = self.batch[n_features + 1 :]
+        self.x1: list[np.ndarray] = [self.batch[: n_features + 1]]
         self.a: list[np.ndarray] = []
         for width in sizes[1:-1]:
-            h = np.ones((batch_size, width + 1), dtype=dtype)
+            h = np.ones((width + 1, batch_size), dtype=dtype)
             self.x1.append(h)
-            self.a.append(h[:, :width])
-        self.z = [np.empty((batch_size, width), dtype=dtype) for width in sizes[1:]]
-        self.dz = [np.empty((batch_size, width), dtype=dtype) for width in sizes[1:]]
-        self.da = [np.empty((batch_size, width), dtype=dtype) for width in sizes[1:-1]]
+            self.a.append(h[:width])
+        self.z = [np.empty((width, batch_size), dtype=dtype) for width in sizes[1:]]
+        self.dz = [np.empty((width, batch_size), dtype=dtype) for width in sizes[1:]]
+        self.da = [np.empty((width, batch_size), dtype=dtype) for width in sizes[1:-1]]
+        # The order of calls in `Network.compute_gradients`, with bound methods and buffers looked up once:
+        # tiny networks are bound by per-call overhead, not arithmetic.
+        layers, activations = network.layers, network.activations
+        self.forward_plan = [
+            (layers[i].forward_folded, self.x1[i], self.z[i], activations[i].forward, self.a[i])
+            for i in range(len(activations))
+        ]
+        last = len(layers) - 1
+        self.output_plan = (layers[last].forward_folded, self.x1[last], self.z[last], self.dz[last])
+        self.backward_plan = [
+            (layers[i].backward_folded, self.da[i - 1], activations[i - 1].backward, self.dz[i - 1])
+            for i in range(last, 0, -1)
+        ]
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
