@@ -1,0 +1,178 @@
+"""The threaded trainer: start/pause/step, live settings, data and weight changes, divergence, shutdown."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QThread
+
+from workbench.core.edits import AddPoints
+from workbench.core.generators import generate
+from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.views import HiddenSpaceRequest
+from workbench.qt.document import Document
+from workbench.qt.training import TrainingController
+from workbench.qt.training_panel import DivergenceBanner
+
+WAIT_MS = 20_000
+
+
+def easy_document() -> Document:
+    dataset = generate("gaussians", 200, 2, seed=1)
+    spec = NetworkSpec(hidden=(LayerSpec(6, "tanh"),), n_classes=2)
+    return Document(dataset, spec, TrainingSettings(learning_rate=0.05, batch_size=16, optimizer="adam"))
+
+
+@pytest.fixture
+def make_controller(qtbot):
+    controllers: list[TrainingController] = []
+
+    def factory(document: Document | None = None) -> TrainingController:
+        controller = TrainingController(document or easy_document())
+        controllers.append(controller)
+        return controller
+
+    yield factory
+    for controller in controllers:
+        controller.shutdown()
+
+
+def wait_for_frame(qtbot, controller: TrainingController, condition) -> None:
+    """Wait until a frame arrives for which `condition(frame)` holds."""
+    qtbot.waitUntil(
+        lambda: controller.last_frame is not None and condition(controller.last_frame), timeout=WAIT_MS
+    )
+
+
+def test_training_lowers_the_loss_pause_holds_and_step_does_one_step(qtbot, make_controller) -> None:
+    controller = make_controller()
+    wait_for_frame(qtbot, controller, lambda f: True)
+    first_loss = controller.last_frame.snapshot.metrics.train_loss
+    with qtbot.waitSignal(controller.runningChanged, timeout=WAIT_MS):
+        controller.start()
+    assert controller.is_running
+    wait_for_frame(qtbot, controller, lambda f: f.snapshot.step >= 300)
+    with qtbot.waitSignal(controller.runningChanged, timeout=WAIT_MS):
+        controller.pause()
+    assert not controller.is_running
+    wait_for_frame(qtbot, controller, lambda f: not f.running)
+    paused = controller.last_frame.snapshot
+    assert paused.metrics.train_loss < 0.5 * first_loss
+    assert controller.document.step == paused.step  # the document keeps the weights/history current for Save
+
+    with qtbot.waitSignal(controller.frameArrived, timeout=WAIT_MS):
+        controller.step_once()
+    wait_for_frame(qtbot, controller, lambda f: f.snapshot.step != paused.step)
+    stepped = controller.last_frame.snapshot
+    assert stepped.step == paused.step + 1
+    assert any(not np.array_equal(a[0], b[0]) for a, b in zip(stepped.weights, paused.weights, strict=True))
+
+
+def test_step_epoch_trains_one_pass_over_the_training_points(qtbot, make_controller) -> None:
+    controller = make_controller()
+    wait_for_frame(qtbot, controller, lambda f: True)
+    controller.step_epoch()
+    wait_for_frame(qtbot, controller, lambda f: f.snapshot.epoch == 1)
+    n_train = len(controller.document.dataset.train_indices)
+    assert controller.last_frame.snapshot.step == -(-n_train // 16)
+
+
+def test_settings_change_live_without_reset(qtbot, make_controller) -> None:
+    document = easy_document()
+    controller = make_controller(document)
+    controller.start()
+    wait_for_frame(qtbot, controller, lambda f: f.snapshot.step >= 100)
+    before = controller.last_frame.snapshot.step
+    document.set_settings(replace(document.settings, learning_rate=0.001, optimizer="momentum", momentum=0.8))
+    wait_for_frame(qtbot, controller, lambda f: f.snapshot.settings.optimizer == "momentum")
+    snapshot = controller.last_frame.snapshot
+    assert snapshot.settings.learning_rate == 0.001 and snapshot.settings.momentum == 0.8
+    assert snapshot.step >= before  # training went on from where it was: no reset
+    assert controller.is_running
+    document.undo_stack.undo()
+    wait_for_frame(qtbot, controller, lambda f: f.snapshot.settings.optimizer == "adam")
+
+
+def test_drawing_while_training_trains_on_the_new_data(qtbot, make_controller) -> None:
+    document = easy_document()
+    controller = make_controller(document)
+    controller.set_view_options(hidden=HiddenSpaceRequest(layer=1))
+    controller.start()
+    wait_for_frame(qtbot, controller, lambda f: f.snapshot.step >= 50 and f.hidden is not None)
+    assert len(controller.last_frame.hidden.points) == 200
+    document.apply_edit(AddPoints(np.array([[5.0, 5.0], [5.5, 5.0], [6.0, 5.0]]), np.array([1, 1, 1])))
+    wait_for_frame(qtbot, controller, lambda f: f.hidden is not None and len(f.hidden.points) == 203)
+    step = controller.last_frame.snapshot.step
+    wait_for_frame(qtbot, controller, lambda f: f.snapshot.step > step + 20)  # still training
+    assert controller.is_running
+
+
+def test_spec_change_continues_training_with_the_new_architecture(qtbot, make_controller) -> None:
+    document = easy_document()
+    controller = make_controller(document)
+    controller.start()
+    wait_for_frame(qtbot, controller, lambda f: f.snapshot.step >= 20)
+    document.set_spec(document.spec.with_hidden([LayerSpec(6, "tanh"), LayerSpec(3, "relu")]))
+    wait_for_frame(qtbot, controller, lambda f: len(f.snapshot.weights) == 3 and f.snapshot.step >= 20)
+    assert controller.is_running
+
+
+def test_reset_weights_starts_a_new_run_and_undo_brings_the_old_weights_back(qtbot, make_controller) -> None:
+    document = easy_document()
+    controller = make_controller(document)
+    controller.step_epoch()
+    wait_for_frame(qtbot, controller, lambda f: f.snapshot.epoch == 1)
+    trained = [w.copy() for w, _ in controller.last_frame.snapshot.weights]
+    controller.reset_weights()
+    wait_for_frame(qtbot, controller, lambda f: f.snapshot.step == 0)
+    fresh = controller.last_frame.snapshot.weights
+    assert not np.array_equal(fresh[0][0], trained[0])
+    document.undo_stack.undo()
+    wait_for_frame(qtbot, controller, lambda f: np.array_equal(f.snapshot.weights[0][0], trained[0]))
+
+
+def test_huge_learning_rate_pauses_restores_and_shows_the_banner(qtbot, make_controller) -> None:
+    document = easy_document()
+    document.set_spec(document.spec.with_hidden([LayerSpec(6, "relu")]))
+    document.set_settings(replace(document.settings, learning_rate=100.0, optimizer="sgd"))
+    controller = make_controller(document)
+    banner = DivergenceBanner(document, controller)
+    qtbot.addWidget(banner)
+    with qtbot.waitSignal(controller.diverged, timeout=WAIT_MS) as blocker:
+        controller.start()
+    assert "diverged" in blocker.args[0]
+    qtbot.waitUntil(lambda: not controller.is_running, timeout=WAIT_MS)
+    assert not banner.isHidden()
+    assert "100" in banner.message.text()  # names the learning rate that was too high
+    wait_for_frame(qtbot, controller, lambda f: not f.running)
+    assert all(
+        np.isfinite(w).all() and np.isfinite(b).all() for w, b in controller.last_frame.snapshot.weights
+    )
+
+    with qtbot.waitSignal(controller.runningChanged, timeout=WAIT_MS) as resumed:
+        banner.fix_button.click()
+    assert resumed.args == [True]
+    assert document.settings.learning_rate == pytest.approx(10.0)
+
+
+def test_shutting_down_mid_training_twenty_times_leaves_no_thread(qtbot, no_leftover_threads) -> None:
+    for _ in range(20):
+        controller = TrainingController(easy_document())
+        controller.start()
+        qtbot.waitUntil(lambda c=controller: c.last_frame is not None, timeout=WAIT_MS)
+        controller.shutdown()
+        controller.shutdown()  # idempotent: closeEvent and aboutToQuit may both call it
+    running = [t for t in no_leftover_threads if isinstance(t, QThread) and t.isRunning()]
+    assert not running
+    assert len(no_leftover_threads) == 20
+
+
+def test_commands_after_shutdown_are_ignored(qtbot) -> None:
+    controller = TrainingController(easy_document())
+    controller.shutdown()
+    controller.start()
+    controller.set_view_options(resolution=64)
+    controller.document.set_settings(replace(controller.document.settings, learning_rate=0.2))
+    assert not controller.is_running
