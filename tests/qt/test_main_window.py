@@ -368,3 +368,18 @@ def test_screenshot_of_the_default_window_is_not_blank(window, qtbot, tmp_path) 
     assert len(colours) > 50  # axes, grid and many points, not a flat fill
     class_colours = {QColor(c).rgb() for c in CLASS_COLORS[:2]}
     assert class_colours <= colours  # both classes of points are visible
+
+
+def test_real_panels_install_and_the_window_closes_without_leftover_threads(window, qtbot) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from workbench.qt.app import install_panels
+
+    install_panels(window)
+    for name in ("networkPanel", "trainingPanel", "lossPlot", "hiddenSpacePlot"):
+        panel = window.findChild(QWidget, name)
+        assert panel is not None and not isinstance(panel, QLabel), name
+    assert window.findChild(QAction, "actionTrainToggle").isEnabled()
+    window.findChild(QAction, "actionStep").trigger()
+    qtbot.waitUntil(lambda: window.document.weights is not None, timeout=10_000)
+    # The fixture closes the window; the no_leftover_threads guard fails if training outlives it.

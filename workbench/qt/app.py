@@ -11,6 +11,15 @@ ORGANISATION = "Workbench"
 APPLICATION = "Neural Network Workbench"
 
 
+def install_panels(window) -> None:
+    """Put the real panels into the main window's docks (each panel's module offers one entry point)."""
+    from workbench.qt.network_panel import NetworkPanel
+    from workbench.qt.training import install_training
+
+    window.set_dock_widget("networkPanel", NetworkPanel(window.document))
+    install_training(window)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Create the application and the main window, open a project given on the command line, run."""
     argv = list(sys.argv if argv is None else [sys.argv[0], *argv])
@@ -24,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 
     theme = ThemeManager(app)
     window = MainWindow(theme=theme)
+    install_panels(window)
     window.show()
     paths = [a for a in argv[1:] if not a.startswith("-")]
 

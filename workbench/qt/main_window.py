@@ -434,7 +434,7 @@ class MainWindow(QMainWindow):
             self.docks["networkPanel"], self.docks["hiddenSpacePlot"], Qt.Orientation.Vertical
         )
         self.resizeDocks(
-            [self.docks["classPanel"], self.docks["networkPanel"]], [250, 420], Qt.Orientation.Horizontal
+            [self.docks["classPanel"], self.docks["networkPanel"]], [300, 450], Qt.Orientation.Horizontal
         )
         self.resizeDocks(
             [self.docks["classPanel"], self.docks["trainingPanel"]], [350, 430], Qt.Orientation.Vertical
