@@ -316,7 +316,7 @@ class Trainer:
             idx = perm[pos : pos + batch_size]
             pos += batch_size
             workspace = main_workspace if len(idx) == batch_size else network.workspace(len(idx))
-            take(idx, 1, workspace.batch, "clip")  # one gather: features, ones column and one-hot labels
+            take(idx, 1, workspace.batch, "clip")  # one gather: features, ones row and one-hot labels
             compute_gradients(workspace)
             if l2_mask is not None:
                 multiply(theta, l2_mask, out=l2_tmp)
