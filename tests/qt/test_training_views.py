@@ -1,0 +1,209 @@
+"""The live views and controls: training panel, loss curves, hidden-space plot, regions in the window."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from workbench.core import views
+from workbench.core.engine import Network
+from workbench.core.generators import generate
+from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.trainer import Metrics
+from workbench.qt.document import Document
+from workbench.qt.hidden_space_plot import HiddenSpacePlot
+from workbench.qt.loss_plot import LossPlot
+from workbench.qt.training import TrainingController, install_training
+from workbench.qt.training_panel import TrainingPanel, lr_to_position
+
+WAIT_MS = 20_000
+
+
+TWO_LAYERS = (LayerSpec(6, "tanh"), LayerSpec(2, "tanh"))
+
+
+def make_document(hidden: tuple[LayerSpec, ...] = TWO_LAYERS) -> Document:
+    dataset = generate("gaussians", 150, 3, seed=2)
+    return Document(dataset, NetworkSpec(hidden=tuple(hidden), n_classes=3), TrainingSettings(batch_size=16))
+
+
+@pytest.fixture
+def controller(qtbot):
+    controller = TrainingController(make_document())
+    yield controller
+    controller.shutdown()
+
+
+def run(step: int, loss: float) -> Metrics:
+    return Metrics(step, step // 10, loss, 0.5 + loss / 10, loss * 1.1, 0.5)
+
+
+# --- training panel -----------------------------------------------------------------------------------------
+def test_panel_edits_settings_through_the_document_and_follows_undo(qtbot, controller) -> None:
+    document = controller.document
+    panel = TrainingPanel(document, controller)
+    qtbot.addWidget(panel)
+    panel.lr_slider.setValue(lr_to_position(0.1))
+    assert document.settings.learning_rate == pytest.approx(0.1)
+    assert panel.lr_edit.text() == "0.1"
+    panel.optimizer_combo.setCurrentIndex(panel.optimizer_combo.findData("momentum"))
+    assert document.settings.optimizer == "momentum" and panel.momentum_spin.isEnabled()
+    panel.batch_spin.setValue(0)
+    assert document.settings.batch_size is None and panel.batch_spin.text() == "all"
+    panel.lr_edit.setText("2e-4")
+    panel.lr_edit.editingFinished.emit()
+    assert document.settings.learning_rate == pytest.approx(2e-4)
+    panel.test_slider.setValue(40)
+    assert document.dataset.test_fraction == pytest.approx(0.4)
+
+    while document.undo_stack.canUndo():
+        document.undo_stack.undo()
+    assert panel.lr_edit.text() == f"{TrainingSettings().learning_rate:g}"
+    assert panel.optimizer_combo.currentData() == "adam" and not panel.momentum_spin.isEnabled()
+    assert panel.batch_spin.value() == 16
+    assert panel.test_slider.value() == 20
+
+
+def test_panel_rejects_a_bad_learning_rate_without_changing_anything(qtbot, controller) -> None:
+    panel = TrainingPanel(controller.document, controller)
+    qtbot.addWidget(panel)
+    for text in ("fast", "-1", "1e9"):
+        panel.lr_edit.setText(text)
+        panel.lr_edit.editingFinished.emit()
+        assert controller.document.settings.learning_rate == TrainingSettings().learning_rate
+        assert panel.lr_edit.text() == f"{TrainingSettings().learning_rate:g}"
+
+
+def test_panel_readout_shows_the_latest_frame(qtbot, controller) -> None:
+    panel = TrainingPanel(controller.document, controller)
+    qtbot.addWidget(panel)
+    controller.step_epoch()
+    qtbot.waitUntil(lambda: panel.readout["epoch"].text() == "1", timeout=WAIT_MS)
+    metrics = controller.last_frame.snapshot.metrics
+    assert panel.readout["step"].text() == f"{metrics.step:,}"
+    assert panel.readout["train_acc"].text().endswith("%")
+
+
+# --- loss curves --------------------------------------------------------------------------------------------
+def test_loss_plot_keeps_the_previous_run_as_a_ghost(qtbot) -> None:
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    first = [run(s, 1.0 / (1 + s)) for s in range(0, 500, 50)]
+    plot.set_history(first)
+    np.testing.assert_array_equal(plot.steps, [m.step for m in first])
+    assert plot.ghost_steps is None
+    second = [run(0, 2.0), run(50, 1.5)]
+    plot.set_history(second)
+    np.testing.assert_array_equal(plot.ghost_steps, [m.step for m in first])
+    np.testing.assert_array_equal(plot.steps, [0, 50])
+    _, y = plot.curves["ghost_train_loss"].getData()
+    np.testing.assert_allclose(y, [m.train_loss for m in first])
+
+
+def test_loss_plot_does_not_ghost_a_run_cut_back_after_divergence(qtbot) -> None:
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    history = [run(s, 1.0 / (1 + s)) for s in range(0, 300, 50)] + [run(317, 0.001)]
+    plot.set_history(history)
+    plot.set_history([*history[:-1], run(310, 0.002)])  # restored to step 310
+    assert plot.ghost_steps is None
+    assert plot.steps[-1] == 310
+
+
+def test_loss_plot_log_scale_and_hover_readout(qtbot) -> None:
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 200)
+    plot.show()
+    plot.set_history([run(s, 1.0 / (1 + s)) for s in range(0, 1000, 50)])
+    plot.log_check.setChecked(True)
+    assert plot.loss_plot.getAxis("left").logMode
+    plot.loss_plot.getViewBox().setRange(xRange=(0, 1000), padding=0)
+    scene_point = plot.loss_plot.getViewBox().mapViewToScene(plot.loss_plot.getViewBox().viewRect().center())
+    plot._on_mouse_moved(scene_point)
+    assert "step" in plot.readout.text() and "train" in plot.readout.text()
+
+
+# --- hidden space -------------------------------------------------------------------------------------------
+def test_hidden_space_plot_draws_points_grid_and_output_regions(qtbot) -> None:
+    document = make_document()
+    plot = HiddenSpacePlot(document)
+    qtbot.addWidget(plot)
+    assert (
+        plot.layer_combo.count() == 2 and plot.layer_combo.currentIndex() == 1
+    )  # the layer feeding the output
+    network = Network(document.spec, 1)
+    dataset = document.dataset
+    view = views.hidden_space(
+        network, dataset.points, dataset.bounds(), plot.request(), labels=dataset.labels, spec=document.spec
+    )
+    plot.show_view(view)
+    drawn = sum(len(s.data) for s in plot.scatters)
+    assert drawn == len(dataset)
+    assert len(plot.scatters[2].data) == int((dataset.labels == 2).sum())
+    assert plot.regions.isVisible()
+    assert plot.regions.image is not None and plot.regions.image.shape[2] == 4
+    x, _ = plot.grid_curve.getData()
+    assert np.isnan(x).sum() == view.grid_lines.shape[0]  # one break between consecutive lines
+    assert "straight lines" in plot.caption.text()
+
+
+def test_hidden_space_plot_follows_the_architecture_and_offers_neuron_pairs(qtbot) -> None:
+    document = make_document(hidden=(LayerSpec(5, "relu"),))
+    plot = HiddenSpacePlot(document)
+    qtbot.addWidget(plot)
+    plot.show()
+    plot.set_choice(1, "pair", (3, 4))
+    assert plot.request() == views.HiddenSpaceRequest(layer=1, mode="pair", pair=(3, 4))
+    assert plot.neuron_x.isVisible() and plot.neuron_y.maximum() == 5
+    document.set_spec(document.spec.with_hidden([LayerSpec(4, "tanh"), LayerSpec(3, "tanh")]))
+    assert [plot.layer_combo.itemText(i) for i in range(2)] == ["1: 4 × tanh", "2: 3 × tanh"]
+    document.set_spec(document.spec.with_hidden([]))
+    assert plot.request() is None and "no hidden layer" in plot.caption.text()
+
+
+# --- the whole window ---------------------------------------------------------------------------------------
+def test_install_training_puts_live_views_into_the_main_window(qtbot, make_window) -> None:
+    document = make_document()
+    window = make_window(document)
+    controller = install_training(window)
+    assert isinstance(window.findChild(TrainingPanel, "trainingPanel"), TrainingPanel)
+    assert isinstance(window.findChild(LossPlot, "lossPlot"), LossPlot)
+    assert isinstance(window.findChild(HiddenSpacePlot, "hiddenSpacePlot"), HiddenSpacePlot)
+    assert window.action_train_toggle.isEnabled()
+
+    window.action_train_toggle.trigger()
+    qtbot.waitUntil(lambda: window.action_train_toggle.text() == "Pause Training", timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: controller.last_frame is not None and controller.last_frame.snapshot.step > 50,
+        timeout=WAIT_MS,
+    )
+    image = window.canvas.background_image.image
+    assert image is not None and image.ndim == 3 and image.shape[2] == 4
+    x0, x1, y0, y1 = window.canvas.visible_range()
+    assert controller.view_request.bounds == pytest.approx((x0, x1, y0, y1))
+    window.canvas.view_box.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)  # zoom in: regions follow
+    qtbot.waitUntil(
+        lambda: (
+            controller.last_frame.bounds == pytest.approx(window.canvas.visible_range())
+            and controller.last_frame.bounds[1] - controller.last_frame.bounds[0] < x1 - x0
+        ),
+        timeout=WAIT_MS,
+    )
+    assert document.weights is not None and document.step > 0  # Save would write the trained weights
+
+    window.action_train_toggle.trigger()
+    qtbot.waitUntil(lambda: not controller.is_running, timeout=WAIT_MS)
+    window._ask_save_changes = lambda: "discard"
+    window.close()
+    assert not controller._thread.isRunning()
+
+
+def test_frames_carry_neuron_maps_for_the_network_panel(qtbot, controller) -> None:
+    controller.step_once()
+    qtbot.waitUntil(lambda: controller.last_frame is not None, timeout=WAIT_MS)
+    maps = controller.last_frame.neuron_maps
+    assert [m.shape[0] for m in maps] == [6, 2, 3]
+    assert all(m.dtype == np.uint8 and not math.isnan(float(m.mean())) for m in maps)
