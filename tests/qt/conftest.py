@@ -20,6 +20,14 @@ QCoreApplication.setOrganizationName("WorkbenchTests")
 QCoreApplication.setApplicationName("WorkbenchTests")
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember each phase's report so fixtures can tell whether the test itself failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 def _pointer(obj) -> int:
     return shiboken6.getCppPointer(obj)[0]
 
@@ -112,6 +120,9 @@ def make_window(qtbot, settings, data_dir, request):
         for w in QApplication.topLevelWidgets()
         if shiboken6.isValid(w) and _pointer(w) not in before
     ]
+    call_report = getattr(request.node, "report_call", None)
+    if call_report is not None and call_report.failed:
+        return  # the failure's traceback still references the test's widgets; report only the failure
     assert not leftovers, f"top-level widgets left behind: {leftovers}"
 
 

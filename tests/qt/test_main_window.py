@@ -383,3 +383,22 @@ def test_real_panels_install_and_the_window_closes_without_leftover_threads(wind
     window.findChild(QAction, "actionStep").trigger()
     qtbot.waitUntil(lambda: window.document.weights is not None, timeout=10_000)
     # The fixture closes the window; the no_leftover_threads guard fails if training outlives it.
+
+
+def test_shortcut_list_names_the_main_keys(window, monkeypatch) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(window, "_show_info", lambda title, html: shown.append(html))
+    window.show_shortcuts()
+    text = shown[0]
+    for entry in ("Start Training", "Space", "Undo", "Brush", "Class 3", "Fit to Data"):
+        assert entry in text, entry
+
+
+def test_export_image_writes_the_canvas(window, tmp_path, monkeypatch) -> None:
+    from PySide6.QtGui import QImage
+
+    path = tmp_path / "canvas"
+    answer_paths(monkeypatch, window, save=path)
+    assert window.export_image()
+    image = QImage(str(path.with_suffix(".png")))
+    assert image.width() == window.canvas.width() and image.height() == window.canvas.height()
