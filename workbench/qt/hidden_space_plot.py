@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSignalBlocker, Slot
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from workbench.core.dataset import CLASS_COLORS
 from workbench.core.views import HiddenSpaceRequest, HiddenSpaceView, ViewFrame
@@ -70,6 +70,11 @@ class HiddenSpacePlot(QWidget):
         self.plot.hideButtons()
         self.plot.showGrid(x=False, y=False)
         self.plot.getViewBox().disableAutoRange()
+        for name in (
+            "left",
+            "bottom",
+        ):  # axes repaint as cached pixmaps when only the data changes (~2x faster)
+            self.plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.regions = pg.ImageItem(axisOrder="row-major")
         self.regions.setZValue(-10)
         self.plot.addItem(self.regions)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Slot
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from workbench.core.views import ViewFrame
 from workbench.qt.training import TrainingController
@@ -99,6 +99,8 @@ class LossPlot(QWidget):
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
             plot.getAxis("left").setWidth(48)
+            for name in ("left", "bottom"):  # cached axes: curve updates do not replay the axis pictures
+                plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.acc_plot.setLabel("bottom", "step")
         self.loss_plot.setLabel("bottom", "step")
         self.acc_plot.setYRange(0, 1, padding=0.02)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QAbstractEventDispatcher, QObject, QThread, Signal, Slot
 from PySide6.QtWidgets import QApplication
 
 from workbench.core import views
@@ -43,6 +43,8 @@ TRAINING_SLICE_SECONDS = 0.002
 DECISION_BUDGET_SECONDS = 0.010
 #: Largest decision image side; the default a fresh request starts from.
 MAX_RESOLUTION = 256
+#: Longest the worker waits for the GUI to draw a frame before it trains on regardless.
+GUI_DRAW_TIMEOUT_SECONDS = 0.05
 MIN_RESOLUTION = 64
 
 
@@ -93,6 +95,7 @@ class TrainingWorker(QObject):
         self._initial = (dataset, spec, settings, load)
         self._messages: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._wake = threading.Event()
+        self._drawn = threading.Event()
         self._lock = threading.Lock()
         self._latest: views.ViewFrame | None = None
         self._consumed = True
@@ -119,6 +122,11 @@ class TrainingWorker(QObject):
         """Queue a message for the training loop and wake it up."""
         self._messages.put((kind, payload))
         self._wake.set()
+        self._drawn.set()
+
+    def frame_drawn(self) -> None:
+        """The GUI has drawn the last frame and is idle: training may take the GIL again."""
+        self._drawn.set()
 
     def take_frame(self) -> views.ViewFrame | None:
         """The latest frame (None if there is none); lets the worker publish the next one."""
@@ -302,7 +310,9 @@ class TrainingWorker(QObject):
         assert trainer is not None and network is not None
         snapshot = trainer.snapshot()
         network.set_weights(snapshot.weights)
-        request = replace(self._request, resolution=self._resolution)
+        # Paused frames are few: draw them at full resolution; while training the resolution adapts.
+        resolution = self._resolution if self._running else self._request.resolution
+        request = replace(self._request, resolution=resolution)
         with np.errstate(all="ignore"):
             frame = views.compute_frame(
                 snapshot,
@@ -327,7 +337,12 @@ class TrainingWorker(QObject):
             self._latest = frame
             self._consumed = False
         self.frames_published += 1
+        self._drawn.clear()
         self.frameReady.emit()
+        if self._running:
+            # Let the GUI draw without competing for the GIL (a Python training loop would slow every one of
+            # its Qt calls); the controller reports when its event loop is idle again, or a message arrives.
+            self._drawn.wait(GUI_DRAW_TIMEOUT_SECONDS)
 
 
 class TrainingController(QObject):
@@ -383,6 +398,10 @@ class TrainingController(QObject):
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
+        self._awaiting_draw = False
+        dispatcher = QAbstractEventDispatcher.instance(self.thread())
+        if dispatcher is not None:
+            dispatcher.aboutToBlock.connect(self._on_gui_idle)
         self._alive = True
         self._thread.start()
 
@@ -460,6 +479,10 @@ class TrainingController(QObject):
         ):
             with contextlib.suppress(RuntimeError, TypeError):
                 signal.disconnect(slot)
+        dispatcher = QAbstractEventDispatcher.instance(self.thread())
+        if dispatcher is not None:
+            with contextlib.suppress(RuntimeError, TypeError):
+                dispatcher.aboutToBlock.disconnect(self._on_gui_idle)
         self._worker.post("stop")
         self._thread.quit()
         self._thread.wait()
@@ -475,6 +498,13 @@ class TrainingController(QObject):
         self._last_frame = frame
         self._record(frame)
         self.frameArrived.emit(frame)
+        self._awaiting_draw = True  # paints are queued now; `aboutToBlock` comes once they are done
+
+    @Slot()
+    def _on_gui_idle(self) -> None:
+        if self._awaiting_draw:
+            self._awaiting_draw = False
+            self._worker.frame_drawn()
 
     def _record(self, frame: views.ViewFrame | None) -> None:
         if frame is None:
