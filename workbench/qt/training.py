@@ -43,6 +43,8 @@ TRAINING_SLICE_SECONDS = 0.002
 DECISION_BUDGET_SECONDS = 0.010
 #: Largest decision image side; the default a fresh request starts from.
 MAX_RESOLUTION = 256
+#: Share of the worker's time that goes to training while it runs, however slow the views are.
+TRAINING_SHARE = 0.6
 #: Longest the worker waits for the GUI to draw a frame before it trains on regardless.
 GUI_DRAW_TIMEOUT_SECONDS = 0.05
 MIN_RESOLUTION = 64
@@ -153,6 +155,7 @@ class TrainingWorker(QObject):
         self._rebuild_view_network()
         self._load_weights(load)
         last_publish = 0.0
+        publish_cost = 0.0  # views + waiting for the GUI to draw, of the last frame
         frame_interval = 1.0 / MAX_FRAME_RATE
         while True:
             if not self._drain_messages():
@@ -160,13 +163,19 @@ class TrainingWorker(QObject):
             training = self._running or self._pending_steps > 0
             if training:
                 t0 = time.perf_counter()
-                self._train_slice(max(last_publish + frame_interval, t0 + TRAINING_SLICE_SECONDS))
+                # Until the next frame is due, but never less than TRAINING_SHARE of the time: when views
+                # and drawing are slow, frames get rarer instead of training starving.
+                min_train = publish_cost * TRAINING_SHARE / (1.0 - TRAINING_SHARE)
+                self._train_slice(
+                    max(last_publish + frame_interval, t0 + max(min_train, TRAINING_SLICE_SECONDS))
+                )
                 time.sleep(0)
                 self.time_split["train"] += time.perf_counter() - t0
             now = time.perf_counter()
             if self._dirty and self._consumed and now - last_publish >= frame_interval:
                 self._publish()
                 last_publish = now
+                publish_cost = time.perf_counter() - now if self._running else 0.0
                 self.time_split["views"] += time.perf_counter() - now
             elif not training:
                 # Idle: sleep until a message arrives, the GUI takes a frame, or the next publish slot opens.
