@@ -1,8 +1,8 @@
 """Canary for the PySide6 6.12.0 / Python 3.11 refcount bug.
 
-That combination drops a reference to True on every Signal.emit() and one to None on every wrapped void method,
-and a live window later aborts with `bool_dealloc` / `none_dealloc`. pyproject.toml keeps it uninstallable; this
-test catches the bug in whatever binding actually got installed.
+That combination drops a reference to True on every Signal.emit() and one to None on every wrapped void
+method, and a live window later aborts with `bool_dealloc` / `none_dealloc`. pyproject.toml keeps it
+uninstallable; this test catches the bug in whatever binding actually got installed.
 """
 
 import sys
