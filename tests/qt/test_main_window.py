@@ -192,18 +192,109 @@ def test_csv_export_round_trips(window, tmp_path, monkeypatch) -> None:
     assert np.array_equal(back.labels, window.document.dataset.labels)
 
 
-def test_export_weights_is_enabled_only_with_weights(window, tmp_path, monkeypatch) -> None:
-    action = window.findChild(QAction, "actionExportWeights")
-    assert not action.isEnabled()
+def test_export_weights_works_for_an_untrained_network_too(window, tmp_path, monkeypatch) -> None:
     from workbench.core.engine import Network
+    from workbench.core.export import import_weights
+
+    action = window.findChild(QAction, "actionExportWeights")
+    assert window.document.weights is None and action.isEnabled()  # no training yet, but a network exists
+    path = tmp_path / "initial.json"
+    answer_paths(monkeypatch, window, save=path)
+    assert window.export_weights()
+    initial = Network(window.document.spec, seed=window.document.settings.seed).get_weights()
+    for (w, b), (w0, b0) in zip(import_weights(path, window.document.spec), initial, strict=True):
+        assert np.array_equal(w, w0) and np.array_equal(b, b0)
+    assert QApplication.overrideCursor() is None  # the busy cursor is gone again
 
     weights = Network(window.document.spec, seed=1).get_weights()
     window.document.replace_weights(weights)
-    assert action.isEnabled()
     path = tmp_path / "weights.npz"
     answer_paths(monkeypatch, window, save=path)
     assert window.export_weights()
-    assert path.exists() and path.stat().st_size > 0
+    assert np.array_equal(import_weights(path, window.document.spec)[0][0], weights[0][0])
+
+
+def exported_network(tmp_path: Path, spec: NetworkSpec, name: str, seed: int = 5):
+    from workbench.core.engine import Network
+    from workbench.core.export import export_weights
+
+    network = Network(spec, seed=seed)
+    path = tmp_path / name
+    export_weights(path, spec, network.get_weights(), ["class 1", "class 2"])
+    return network, path
+
+
+def predictions(spec: NetworkSpec, weights, points: np.ndarray) -> np.ndarray:
+    from workbench.core.engine import Network
+
+    network = Network(spec)
+    network.set_weights(weights)
+    return network.predict_proba(points)
+
+
+def test_import_weights_loads_a_matching_file_undoably(window, tmp_path, monkeypatch) -> None:
+    action = window.findChild(QAction, "actionImportWeights")
+    file_menu = window.menuBar().actions()[0].menu()
+    names = [a.objectName() for a in file_menu.actions()]
+    assert names.index("actionImportWeights") + 1 == names.index("actionExportWeights")
+    assert action.isEnabled()
+    document = window.document
+    points = document.dataset.points
+    for name in ("good.npz", "good.safetensors", "good.json"):
+        original, path = exported_network(tmp_path, document.spec, name)
+        answer_paths(monkeypatch, window, open_=path)
+        assert window.import_weights()
+        assert np.allclose(
+            predictions(document.spec, document.weights, points), original.predict_proba(points)
+        )
+        assert document.undo_stack.undoText() == "Import weights"
+        document.undo_stack.undo()
+        assert document.weights is None  # back to the untrained network
+        document.undo_stack.redo()
+        assert np.allclose(
+            predictions(document.spec, document.weights, points), original.predict_proba(points)
+        )
+        document.undo_stack.undo()
+
+
+def test_a_weights_file_for_another_network_is_refused_and_nothing_changes(
+    window, tmp_path, monkeypatch
+) -> None:
+    from workbench.core.spec import LayerSpec
+
+    errors = record_errors(monkeypatch, window)
+    document = window.document
+    other = NetworkSpec(document.spec.features, (LayerSpec(4, "tanh"), LayerSpec(8, "tanh")), 2)
+    _, path = exported_network(tmp_path, other, "other.safetensors")
+    answer_paths(monkeypatch, window, open_=path)
+    steps = document.undo_stack.count()
+    assert not window.import_weights()
+    assert len(errors) == 1 and "other.safetensors" in errors[0] and "Nothing was changed" in errors[0]
+    assert "hidden layer 1: the file has 4 neurons but the network has 8" in errors[0]  # names the mismatch
+    assert document.weights is None and document.undo_stack.count() == steps and not document.is_modified
+    bad = tmp_path / "broken.npz"
+    bad.write_bytes(b"not a zip archive")
+    assert not window.import_weights(bad)
+    assert len(errors) == 2 and "broken.npz" in errors[1]
+    assert document.weights is None and document.undo_stack.count() == steps
+
+
+def test_imported_weights_reach_the_live_views(window, qtbot, tmp_path) -> None:
+    from workbench.qt.app import install_panels
+
+    install_panels(window)
+    document = window.document
+    original, path = exported_network(tmp_path, document.spec, "live.npz", seed=11)
+    assert window.import_weights(path)
+    points = document.dataset.points
+
+    def shown() -> bool:
+        frame = window.training.last_frame
+        return frame is not None and np.allclose(
+            predictions(document.spec, frame.snapshot.weights, points), original.predict_proba(points)
+        )
+
+    qtbot.waitUntil(shown, timeout=20_000)
 
 
 def test_dropping_a_project_file_opens_it(window, qtbot, tmp_path, monkeypatch) -> None:

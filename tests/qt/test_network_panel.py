@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from workbench.core.dataset import CLASS_COLORS, Dataset
 from workbench.core.engine.network import Network
-from workbench.core.network_layout import palette_for
+from workbench.core.network_layout import COMPACT_METRICS, palette_for
 from workbench.core.presets import get_preset
 from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
 from workbench.core.views import neuron_maps
@@ -339,3 +339,22 @@ def test_screenshots_are_readable_at_several_sizes(qtbot, tmp_path, name):
         assert column.layer == 0 or len(column.nodes) + column.hidden_count == spec.layer_sizes[column.layer]
         for node in column.nodes:
             assert node.rect.w >= 30  # thumbnails stay big enough to see
+
+
+def test_the_default_network_fits_a_dock_sized_panel_without_scrolling(qtbot):
+    document, panel = make_panel(qtbot, NetworkSpec(), size=(450, 470))  # the dock in a 1400 x 900 window
+    canvas = panel.canvas
+
+    def fits() -> bool:
+        viewport = panel.scroll.viewport()
+        return canvas.width() <= viewport.width() and canvas.height() <= viewport.height()
+
+    assert fits() and not panel.scroll.horizontalScrollBar().isVisible()
+    assert [len(c.nodes) for c in canvas.layout_geometry.columns[1:]] == [8, 8, 2]
+    document.set_spec(document.spec.with_hidden([LayerSpec(6, "relu")]))  # one layer: roomier again
+    QApplication.processEvents()
+    assert fits() and canvas.layout_geometry.metrics.gap > COMPACT_METRICS.gap
+    document.set_spec(document.spec.with_hidden([LayerSpec(8, "tanh")] * 4))  # too wide: scrolls sideways
+    QApplication.processEvents()
+    assert canvas.width() > panel.scroll.viewport().width()
+    assert canvas.height() <= panel.scroll.viewport().height()  # ... but never up and down as well

@@ -182,6 +182,71 @@ def metrics_for_height(height: float, base: Metrics = Metrics(), smallest_node: 
     return replace(base, node=float(int(node)))
 
 
+#: The narrowest columns and gaps before the panel scrolls sideways: labels, header widgets and the "+"
+#: buttons still fit without touching (tests/core/test_network_layout.py checks every size in between).
+COMPACT_METRICS = Metrics(margin=6.0, input_column=76.0, hidden_column=84.0, output_column=100.0, gap=28.0)
+
+#: Nodes shrink so layers up to this wide show every neuron; wider ones collapse to "+N more" anyway.
+FULL_LAYER_LIMIT = 12
+
+
+def layout_width(spec: NetworkSpec, metrics: Metrics = Metrics()) -> float:
+    """Width in pixels of the drawing of `spec` with these metrics (what `layout_network` will return)."""
+    n_hidden = len(spec.hidden)
+    m = metrics
+    return (
+        2 * m.margin + m.input_column + n_hidden * m.hidden_column + m.output_column + (n_hidden + 1) * m.gap
+    )
+
+
+def fit_metrics(
+    spec: NetworkSpec,
+    width: float,
+    height: float,
+    base: Metrics = Metrics(),
+    compact: Metrics = COMPACT_METRICS,
+    smallest_node: float = 22.0,
+) -> tuple[Metrics, int]:
+    """Metrics and slots per column that make the drawing of `spec` fit `width` x `height` when it can.
+
+    Columns and gaps narrow from `base` towards `compact` before the panel has to scroll sideways; nodes
+    shrink (down to `smallest_node`) until the widest layer (up to FULL_LAYER_LIMIT neurons, and always the
+    seven input features) fits the height; layers wider than what then fits collapse to "+N more".
+    """
+    natural, tight = layout_width(spec, base), layout_width(spec, compact)
+    if natural <= width:
+        t = 1.0
+    elif tight >= width:
+        t = 0.0
+    else:
+        t = (width - tight) / (natural - tight)
+
+    def between(name: str) -> float:  # rounded down, so the sum never exceeds `width`
+        low, high = getattr(compact, name), getattr(base, name)
+        return float(math.floor(low + (high - low) * t))
+
+    m = replace(
+        base,
+        **{
+            name: between(name)
+            for name in ("margin", "input_column", "hidden_column", "output_column", "gap")
+        },
+    )
+    body = height - 2 * m.margin - m.header - m.header_gap
+    widest = max(spec.layer_sizes[1:])
+    wanted = max(len(FEATURES), min(widest, FULL_LAYER_LIMIT))
+    ratio = base.node_gap / base.node
+    node = float(int(base.node))
+    while node > smallest_node:
+        gap = max(4.0, float(round(node * ratio)))
+        if wanted * (node + gap) - gap <= body:
+            break
+        node -= 1.0
+    node = max(node, smallest_node)
+    m = replace(m, node=node, node_gap=max(4.0, float(round(node * ratio))))
+    return m, slots_for_height(height, m)
+
+
 def visible_count(width: int, max_slots: int) -> int:
     """Neurons drawn for a layer of `width`: all if they fit, else max_slots - 1 plus a "+N more" slot."""
     return width if width <= max_slots else max(1, max_slots - 1)
@@ -245,7 +310,8 @@ def layout_network(spec: NetworkSpec, max_slots: int = 12, metrics: Metrics = Me
         columns.append(Column(layer, kind, x, col_w, header, tuple(nodes), total, more, controls))
         x += col_w
         if layer < n_layers - 1:
-            slot_y = m.margin + m.row + (m.row - m.button) / 2 + 6
+            # On the activation row: clear of the input/output captions and the width buttons.
+            slot_y = m.margin + 2 * (m.row + 6) + (m.row - m.button) / 2
             insert_slots.append(Rect(x + (m.gap - m.button) / 2, slot_y, m.button, m.button))
             x += m.gap
     width = x + m.margin
@@ -430,6 +496,11 @@ def diverging_palette() -> np.ndarray:
 def sequential_palette(color: str = POSITIVE_COLOR) -> np.ndarray:
     """(256, 3) uint8 from white ("off", 0) to `color` ("on", 255)."""
     return _ramp(("#FFFFFF", color))
+
+
+def is_one_sided(activation: str) -> bool:
+    """True for activations that run from "off" (0) upwards (step, sigmoid, ReLU): white-to-blue pictures."""
+    return activation in _ONE_SIDED
 
 
 def palette_for(spec: NetworkSpec, layer: int, neuron: int, class_colors: tuple[str, ...] = ()) -> np.ndarray:

@@ -12,12 +12,16 @@ APPLICATION = "Neural Network Workbench"
 
 
 def install_panels(window) -> None:
-    """Put the real panels into the main window's docks (each panel's module offers one entry point)."""
+    """Put the real panels into the main window's docks (each panel's module offers one entry point), then
+    connect the network panel to live training, the canvas and the hidden-space view."""
+    from workbench.qt.live_network import install_live_network
     from workbench.qt.network_panel import NetworkPanel
     from workbench.qt.training import install_training
 
-    window.set_dock_widget("networkPanel", NetworkPanel(window.document))
-    install_training(window)
+    panel = NetworkPanel(window.document)
+    window.set_dock_widget("networkPanel", panel)
+    controller = install_training(window)
+    install_live_network(window, panel, controller)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -225,3 +225,54 @@ class HiddenSpacePlot(QWidget):
         self.grid_curve.setData([], [])
         self.regions.hide()
         self.caption.setText(message)
+
+    def highlight_neuron(self, layer: int | None, neuron: int = 0) -> None:
+        """Mark one hidden neuron (the one hovered in the network panel); None clears the mark.
+
+        An arrow from the middle of the points shows the direction in which that neuron's activation grows in
+        this picture (an axis for exact or neuron-pair views, its loading for PCA; short = it hardly shows
+        here). A neuron of another layer gets a note instead. Call again after each frame to follow it.
+        """
+        if not hasattr(self, "_neuron_mark"):
+            pen = pg.mkPen("#202020", width=2.5)
+            line = pg.PlotCurveItem(pen=pen)
+            head = pg.ArrowItem(pen=pen, brush=pg.mkBrush("#202020"), headLen=14, tailLen=0)
+            label = pg.TextItem(color="#202020", fill=pg.mkBrush(255, 255, 255, 210), anchor=(0, 1))
+            self._neuron_mark = (line, head, label)
+            for item in self._neuron_mark:
+                item.setZValue(20)
+                self.plot.addItem(item, ignoreBounds=True)
+        line, head, label = self._neuron_mark
+        view, direction, note = self._view, None, ""
+        if layer is not None and view is not None and 1 <= layer <= len(self._document.spec.hidden):
+            name = f"neuron {neuron + 1}"
+            if view.layer != layer:
+                note = f"Layer {layer}, {name} is not in this view: pick layer {layer} above to see it."
+            elif view.mode == "pca" and view.basis is not None and neuron < len(view.basis):
+                longest = float(np.linalg.norm(view.basis, axis=1).max()) or 1.0
+                direction = np.asarray(view.basis[neuron], dtype=np.float64) / longest
+            elif name in view.axis_labels:
+                direction = np.eye(2)[view.axis_labels.index(name)]
+            else:
+                note = f"Layer {layer}, {name} is not one of the two neurons shown."
+        (x0, x1), (y0, y1) = self.plot.getViewBox().viewRange()
+        if direction is None:
+            line.hide()
+            head.hide()
+            label.setText(note)
+            label.setPos(x0, y1)
+            label.setAnchor((0, 0))
+            label.setVisible(bool(note))
+            return
+        start = view.points.mean(axis=0) if len(view.points) else np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+        tip = start + direction * 0.35 * np.array([x1 - x0, y1 - y0])
+        line.setData([start[0], tip[0]], [start[1], tip[1]])
+        px, py = self.plot.getViewBox().viewPixelSize()
+        screen = np.arctan2(-(tip[1] - start[1]) / max(py, 1e-12), (tip[0] - start[0]) / max(px, 1e-12))
+        head.setStyle(angle=float(np.degrees(screen)) + 180.0)
+        head.setPos(float(tip[0]), float(tip[1]))
+        label.setText(f"{name} increases")
+        label.setAnchor((0, 1))
+        label.setPos(float(tip[0]), float(tip[1]))
+        for item in (line, head, label):
+            item.show()

@@ -10,7 +10,8 @@ Other panels plug into the docks: `set_dock_widget("networkPanel", NetworkPanel(
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,13 @@ WEIGHT_FILTERS = (
     "ONNX model (*.onnx)",
     "JSON (*.json)",
     "PyTorch module source (*.py)",
+)
+WEIGHT_IMPORT_FILTERS = (
+    "Weights files (*.npz *.safetensors *.json)",
+    "NumPy archive (*.npz)",
+    "safetensors (*.safetensors)",
+    "JSON (*.json)",
+    "All files (*)",
 )
 
 
@@ -233,7 +241,14 @@ class MainWindow(QMainWindow):
             self.export_weights,
             None,
             "actionExportWeights",
-            "Write the trained weights (npz, safetensors, ONNX, JSON or PyTorch)",
+            "Write the network's weights (npz, safetensors, ONNX, JSON or PyTorch)",
+        )
+        self.action_import_weights = A(
+            "Import W&eights…",
+            self.import_weights,
+            None,
+            "actionImportWeights",
+            "Load weights exported earlier (npz, safetensors or JSON) into this network (undoable)",
         )
         self.action_export_image = A(
             "Export &Image…", self.export_image, None, "actionExportImage", "Save the canvas as a PNG"
@@ -343,7 +358,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addActions([self.action_import_csv, self.action_export_csv])
         file_menu.addSeparator()
-        file_menu.addActions([self.action_export_weights, self.action_export_image])
+        file_menu.addActions(
+            [self.action_import_weights, self.action_export_weights, self.action_export_image]
+        )
         file_menu.addSeparator()
         file_menu.addAction(self.action_quit)
         file_menu.aboutToShow.connect(self._update_action_states)
@@ -587,11 +604,63 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Exported {len(self.document.dataset)} points to {path.name}", 5000)
         return True
 
+    def current_weights(self) -> list:
+        """The network's weights as the views show them: trained or imported ones, else the untrained
+        network's initial weights (from the live views, or built from the training seed)."""
+        from workbench.core.network_layout import weights_match
+
+        doc = self.document
+
+        def fits(weights) -> bool:
+            return weights is not None and all(weights_match(doc.spec, list(weights)))
+
+        if fits(doc.weights):
+            return doc.weights
+        frame = getattr(getattr(self, "training", None), "last_frame", None)
+        if frame is not None and fits(frame.snapshot.weights):
+            return frame.snapshot.weights
+        from workbench.core.engine import Network
+
+        return Network(doc.spec, seed=doc.settings.seed).get_weights()
+
+    def import_weights(self, path: str | Path | None = None) -> bool:
+        """Load exported weights into the network as one undoable step; a file made for another network
+        is refused with what does not match, and the project stays as it was."""
+        if path is None:
+            path = self._get_open_path("Import Weights", ";;".join(WEIGHT_IMPORT_FILTERS))
+            if not path:
+                return False
+        path = Path(path)
+        from workbench.core.export import import_weights
+
+        try:
+            with self._busy(f"Reading {path.name}…"):
+                weights = import_weights(path, self.document.spec)
+        except (ValueError, OSError) as exc:  # WeightsImportError is a ValueError
+            self._show_error(
+                "Cannot Import Weights",
+                f"{path.name} cannot be loaded into this network:\n\n{_message(exc)}\n\nNothing was changed.",
+            )
+            return False
+        self.document.replace_weights(weights, "Import weights")
+        self.statusBar().showMessage(f"Imported weights from {path.name} (Undo goes back)", 6000)
+        return True
+
+    @contextmanager
+    def _busy(self, message: str) -> Iterator[None]:
+        """Busy cursor and a status message around work that can take a moment (large JSON files)."""
+        self.statusBar().showMessage(message)
+        self.statusBar().repaint()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            yield
+        finally:
+            QApplication.restoreOverrideCursor()
+            self.statusBar().clearMessage()
+
     def export_weights(self) -> bool:
         doc = self.document
-        if doc.weights is None:
-            self.statusBar().showMessage("There are no weights yet: train the network first", 5000)
-            return False
+        weights = self.current_weights()
         suggested = str(Path.home() / f"{Path(doc.display_name).stem}-weights.npz")
         path = self._get_save_path("Export Weights", ";;".join(WEIGHT_FILTERS), suggested)
         if not path:
@@ -602,7 +671,8 @@ class MainWindow(QMainWindow):
         from workbench.core.export import export_weights
 
         try:
-            export_weights(path, doc.spec, doc.weights, doc.dataset.class_names)
+            with self._busy(f"Writing {path.name}…"):
+                export_weights(path, doc.spec, weights, doc.dataset.class_names)
         except Exception as exc:
             self._show_error("Cannot Export Weights", f"Could not write {path.name}:\n\n{_message(exc)}")
             return False
@@ -891,7 +961,6 @@ class MainWindow(QMainWindow):
 
     def _update_action_states(self, *_: object) -> None:
         doc = self.document
-        self.action_export_weights.setEnabled(doc.weights is not None)
         has_points = len(doc.dataset) > 0
         self.action_clear.setEnabled(has_points)
         self.action_export_csv.setEnabled(has_points)

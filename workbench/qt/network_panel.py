@@ -36,12 +36,7 @@ from workbench.core.network_edits import (
     set_layer_width,
     toggle_feature,
 )
-from workbench.core.network_layout import (
-    ACTIVATION_LABELS,
-    feature_maps,
-    metrics_for_height,
-    slots_for_height,
-)
+from workbench.core.network_layout import ACTIVATION_LABELS, feature_maps, fit_metrics, layout_width
 from workbench.core.presets import PRESETS
 from workbench.core.spec import FEATURES, NetworkSpec, SpecError
 from workbench.qt.document import Document
@@ -118,7 +113,7 @@ class NetworkPanel(QWidget):
         self.scroll.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setBackgroundRole(QPalette.ColorRole.Base)
-        self.scroll.viewport().installEventFilter(self)
+        self.scroll.installEventFilter(self)
 
         top = QHBoxLayout()
         top.setContentsMargins(6, 4, 6, 0)
@@ -245,6 +240,7 @@ class NetworkPanel(QWidget):
             self._pending = None
             self.warning.hide()
         self.canvas.set_spec(new)
+        self._fit_to_size()
         self._update_parameter_label()
         if old == new:
             return
@@ -279,14 +275,24 @@ class NetworkPanel(QWidget):
 
     # --- sizing ---------------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
-            self._fit_to_height(self.scroll.viewport().height())
+        if watched is self.scroll and event.type() == QEvent.Type.Resize:
+            self._fit_to_size()
         return super().eventFilter(watched, event)
 
-    def _fit_to_height(self, height: int) -> None:
-        """Nodes shrink in short panels and wide layers show as many neurons as fit the height."""
-        metrics = metrics_for_height(height)
-        self.canvas.set_geometry_hint(metrics, slots_for_height(height, metrics))
+    def _fit_to_size(self) -> None:
+        """Columns narrow and nodes shrink so the network fits the panel without scrolling when it can; wide
+        layers show as many neurons as fit the height.
+
+        Sized from the scroll area's room *without* scroll bars (so showing one cannot start a resize loop);
+        only when the network is wider than that does the horizontal bar's height come off.
+        """
+        room = self.scroll.maximumViewportSize()
+        width, height = room.width(), room.height()
+        metrics, _ = fit_metrics(self._spec, width, height)
+        if layout_width(self._spec, metrics) > width:
+            height -= self.scroll.horizontalScrollBar().sizeHint().height()
+        metrics, slots = fit_metrics(self._spec, width, height)
+        self.canvas.set_geometry_hint(metrics, slots)
 
 
 def _preview() -> None:  # pragma: no cover - a quick look: python -m workbench.qt.network_panel

@@ -1,0 +1,94 @@
+"""Fitting the network drawing to the panel: the default network fits a default-sized panel, nothing ever
+overlaps, and what cannot fit collapses or scrolls instead of squeezing."""
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbench.core.network_layout import (
+    COMPACT_METRICS,
+    Metrics,
+    fit_metrics,
+    layout_network,
+    layout_width,
+)
+from workbench.core.spec import ACTIVATIONS, FEATURES, LayerSpec, NetworkSpec
+
+
+def overlaps(a, b) -> bool:
+    return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
+
+
+def boxes(layout):
+    out = list(layout.insert_slots)
+    for column in layout.columns:
+        for node in column.nodes:
+            out.append(node.rect)
+            if node.label is not None:
+                out.append(node.label)
+        if column.more is not None:
+            out.append(column.more)
+        if column.controls is not None:
+            c = column.controls
+            out += [c.title, c.remove, c.minus, c.width_field, c.plus, c.activation]
+        else:
+            out.append(column.header)
+    return out
+
+
+def fitted(spec, width, height):
+    metrics, slots = fit_metrics(spec, width, height)
+    return layout_network(spec, slots, metrics)
+
+
+def test_the_default_network_fits_the_default_panel_with_every_neuron():
+    spec = NetworkSpec()  # two hidden layers of 8
+    layout = fitted(spec, 450, 400)  # the network dock of a 1400 x 900 window
+    assert layout.width <= 450 and layout.height <= 400
+    assert all(column.more is None for column in layout.columns)
+    assert [len(c.nodes) for c in layout.columns[1:]] == [8, 8, 2]
+    assert layout.metrics.node >= 24  # thumbnails still readable
+
+
+def test_roomy_panels_keep_the_full_size_and_narrow_ones_compact_only_as_needed():
+    spec = NetworkSpec()
+    roomy = fitted(spec, 1000, 800)
+    assert roomy.metrics.hidden_column == Metrics().hidden_column and roomy.metrics.node == Metrics().node
+    middle = fitted(spec, 540, 800)
+    assert COMPACT_METRICS.gap < middle.metrics.gap < Metrics().gap and middle.width <= 540
+    deep = NetworkSpec(("x", "y"), tuple(LayerSpec(4) for _ in range(6)))
+    too_narrow = fitted(deep, 400, 600)  # cannot fit: compact, and the panel scrolls sideways
+    assert too_narrow.width == layout_width(deep, COMPACT_METRICS) > 400
+
+
+def test_layers_too_tall_to_fit_collapse_with_a_marker():
+    spec = NetworkSpec(("x", "y"), (LayerSpec(40),))
+    layout = fitted(spec, 600, 400)
+    column = layout.columns[1]
+    assert column.more is not None and len(column.nodes) + column.hidden_count == 40
+    assert layout.height <= 400
+
+
+specs = st.builds(
+    NetworkSpec,
+    features=st.lists(st.sampled_from(list(FEATURES)), min_size=1, max_size=7, unique=True).map(tuple),
+    hidden=st.lists(st.builds(LayerSpec, st.integers(1, 300), st.sampled_from(ACTIVATIONS)), max_size=6).map(
+        tuple
+    ),
+    n_classes=st.integers(1, 8),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(spec=specs, width=st.integers(150, 1600), height=st.integers(200, 1200))
+def test_nothing_overlaps_at_any_panel_size(spec, width, height):
+    layout = fitted(spec, width, height)
+    drawn = boxes(layout)
+    for a, b in itertools.combinations(drawn, 2):
+        assert not overlaps(a, b), (a, b)
+    for box in drawn:
+        assert box.x >= 0 and box.x + box.w <= layout.width
+        assert box.y >= 0 and box.y + box.h <= layout.height
+    if layout_width(spec, COMPACT_METRICS) <= width:
+        assert layout.width <= width  # it fits whenever the compact drawing does

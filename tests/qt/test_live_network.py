@@ -1,0 +1,147 @@
+"""The network panel in the running app: live weights and thumbnails (also before any training), and the
+hovered neuron shown large on the canvas and marked in the hidden-space view."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QWidget
+
+from workbench.core.dataset import CLASS_COLORS
+from workbench.core.engine import Network
+from workbench.core.network_layout import edge_values
+from workbench.core.neuron_overlay import neuron_overlay
+from workbench.core.spec import LayerSpec
+from workbench.qt.app import install_panels
+from workbench.qt.network_panel import THUMBNAIL_SIZE
+
+WAIT_MS = 20_000
+PLACEHOLDER = QColor("#F3F3F3")
+
+
+@pytest.fixture
+def app_window(make_window, qtbot):
+    window = make_window()
+    window.resize(1400, 900)
+    install_panels(window)
+    qtbot.waitUntil(lambda: window.training.last_frame is not None, timeout=WAIT_MS)
+    return window
+
+
+def panel_of(window):
+    return window.findChild(QWidget, "networkPanel")
+
+
+def node_colour(panel, layer: int, neuron: int) -> QColor:
+    image = panel.canvas.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    x, y = panel.canvas.layout_geometry.node(layer, neuron).rect.center
+    return QColor(image.pixel(round(x), round(y)))
+
+
+def hover(qtbot, panel, layer: int, neuron: int) -> None:
+    x, y = panel.canvas.layout_geometry.node(layer, neuron).rect.center
+    qtbot.mouseMove(panel.canvas, QPoint(round(x), round(y)))
+    assert panel.canvas.hovered_neuron() == (layer, neuron)
+
+
+def test_an_untrained_network_shows_its_thumbnails_and_weights_at_start(app_window) -> None:
+    window = app_window
+    panel = panel_of(window)
+    frame = window.training.last_frame
+    assert frame.snapshot.step == 0 and window.document.weights is None  # nothing trained yet
+    assert window.training.view_request.neuron_map_size == THUMBNAIL_SIZE
+    spec = window.document.spec
+    for layer, width in enumerate(spec.layer_sizes[1:], start=1):
+        for neuron in range(width):
+            assert node_colour(panel, layer, neuron) != PLACEHOLDER, (layer, neuron)
+    values = edge_values(panel.canvas.layout_geometry, frame.snapshot.weights)
+    assert np.isfinite(values).all()  # every edge coloured by a real weight, none grey
+    # The default 2 x 8 network fits the default window: every neuron drawn, no scrolling.
+    assert all(column.more is None for column in panel.canvas.layout_geometry.columns)
+    assert not panel.scroll.horizontalScrollBar().isVisible()
+    assert not panel.scroll.verticalScrollBar().isVisible()
+
+
+def test_thumbnails_follow_training_and_input_maps_follow_the_canvas_view(app_window, qtbot) -> None:
+    window = app_window
+    panel = panel_of(window)
+    before = panel.canvas.grab().toImage()
+    window.training.step_epoch()
+    qtbot.waitUntil(lambda: window.training.last_frame.snapshot.step > 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.canvas.grab().toImage() != before, timeout=WAIT_MS)
+
+    x_before = node_colour(panel, 0, 0)  # the "x" feature's thumbnail, centre pixel: x = 0 is white
+    window.canvas.view_box.setRange(xRange=(2, 6), yRange=(-2, 2), padding=0)  # only positive x visible
+    x_after = node_colour(panel, 0, 0)
+    assert x_after != x_before and x_after.blue() > x_after.red()  # now the centre is positive: blue
+
+
+def test_hovering_a_neuron_shows_it_large_on_the_canvas_and_in_hidden_space(app_window, qtbot) -> None:
+    window = app_window
+    panel = panel_of(window)
+    live = window.live_network
+    hidden_plot = window.findChild(QWidget, "hiddenSpacePlot")
+    canvas = window.canvas
+    qtbot.waitUntil(lambda: hidden_plot._view is not None, timeout=WAIT_MS)
+    spec = window.document.spec
+
+    hover(qtbot, panel, 2, 3)  # the hidden-space view shows layer 2 (the one feeding the output)
+    assert canvas.overlay_image.isVisible()
+    network = Network(spec)
+    network.set_weights(window.training.last_frame.snapshot.weights)
+    expected, rect = neuron_overlay(network, 2, 3, canvas.visible_range(), tuple(CLASS_COLORS))
+    assert np.array_equal(canvas.overlay_image.image, expected)
+    shown = canvas.overlay_image.mapRectToParent(canvas.overlay_image.boundingRect())
+    assert (shown.x(), shown.y(), shown.width(), shown.height()) == pytest.approx(rect)
+    assert live.caption.isVisible() and live.caption.text().startswith("Layer 2, neuron 4 (tanh)")
+    line, head, label = hidden_plot._neuron_mark
+    assert line.isVisible() and head.isVisible() and "neuron 4" in label.toPlainText()
+
+    hover(qtbot, panel, 1, 0)  # a neuron of a layer the hidden-space view does not show: a note
+    assert not line.isVisible() and "pick layer 1" in label.toPlainText()
+    assert "Layer 1, neuron 1" in live.caption.text()
+
+    hover(qtbot, panel, 0, 0)  # the input x: orange on the left (negative), blue on the right
+    image = canvas.overlay_image.image
+    left, right = (
+        image[image.shape[0] // 2, 2, :3].astype(int),
+        image[image.shape[0] // 2, -3, :3].astype(int),
+    )
+    assert left[0] > left[2] and right[2] > right[0]
+    assert live.caption.text().startswith("Input x")
+
+    hover(qtbot, panel, len(spec.hidden) + 1, 1)  # the output: probability of class 2, in class 2's colour
+    image = canvas.overlay_image.image
+    darkest = image[..., :3].reshape(-1, 3)[image[..., :3].reshape(-1, 3).sum(axis=1).argmin()]
+    assert QColor(*map(int, darkest)).hue() == pytest.approx(QColor(CLASS_COLORS[1]).hue(), abs=12)
+
+    qtbot.mouseMove(panel.canvas, QPoint(2, 2))  # off every node: everything clears
+    assert panel.canvas.hovered_neuron() is None
+    assert not canvas.overlay_image.isVisible() and not live.caption.isVisible()
+    assert not line.isVisible() and not label.isVisible()
+
+
+def test_the_overlay_follows_training_while_the_mouse_stays(app_window, qtbot) -> None:
+    window = app_window
+    panel = panel_of(window)
+    hover(qtbot, panel, 1, 2)
+    first = window.canvas.overlay_image.image.copy()
+    window.training.step_epoch()
+    qtbot.waitUntil(lambda: window.training.last_frame.snapshot.step > 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not np.array_equal(window.canvas.overlay_image.image, first), timeout=WAIT_MS)
+    assert window.canvas.overlay_image.isVisible()
+
+
+def test_a_spec_change_under_the_mouse_clears_a_neuron_that_no_longer_exists(app_window, qtbot) -> None:
+    window = app_window
+    panel = panel_of(window)
+    hover(qtbot, panel, 1, 7)
+    assert window.canvas.overlay_image.isVisible()
+    document = window.document
+    document.set_spec(document.spec.with_hidden([LayerSpec(4, "tanh"), LayerSpec(8, "tanh")]))
+    assert not window.canvas.overlay_image.isVisible()
+    assert window.live_network.hovered is None
+    # The thumbnails catch up with the new architecture from the next frame.
+    qtbot.waitUntil(lambda: node_colour(panel, 1, 3) != PLACEHOLDER, timeout=WAIT_MS)

@@ -1,0 +1,186 @@
+"""Wires the network panel into the running app: live weights and thumbnails, and the hovered neuron.
+
+- Every training frame recolours the panel's edges (`frame.snapshot.weights`) and thumbnails
+  (`frame.neuron_maps`); the worker publishes a frame as soon as it starts and after every change, so an
+  untrained network is drawn too.
+- The input thumbnails follow the canvas's visible area, like the decision regions and neuron maps.
+- Hovering a neuron paints its picture large over the dataset canvas (`canvas.set_overlay_image`) and marks
+  it in the hidden-space view; both follow each new frame while the mouse stays, and clear on leaving.
+
+One call does it: `install_live_network(window, panel, controller)` (see `workbench.qt.app.install_panels`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QLabel
+
+from workbench.core.dataset import CLASS_COLORS
+from workbench.core.engine import Network
+from workbench.core.network_layout import ACTIVATION_LABELS, is_one_sided, weights_match
+from workbench.core.neuron_overlay import neuron_overlay, overlay_size, thumbnail_overlay
+from workbench.core.spec import FEATURES, NetworkSpec
+from workbench.core.views import ViewFrame
+from workbench.qt.document import Document
+from workbench.qt.network_panel import THUMBNAIL_SIZE, NetworkPanel
+
+
+def weights_fit(spec: Any, weights: Any) -> bool:
+    """True when `weights` has the shapes a network built from `spec` needs."""
+    return weights is not None and all(weights_match(spec, list(weights)))
+
+
+def neuron_caption(spec: NetworkSpec, layer: int, neuron: int, class_names: tuple[str, ...] = ()) -> str:
+    """What the overlay shows and how to read its colours, e.g. "Layer 2, neuron 3 (tanh): ..."."""
+    if layer == 0:
+        name = FEATURES[spec.features[neuron]]
+        return f"Input {name}: orange negative · white 0 · blue positive"
+    if layer == len(spec.hidden) + 1:
+        name = class_names[neuron] if neuron < len(class_names) else f"class {neuron + 1}"
+        return f"Output: probability of {name} (white 0 … full colour 1)"
+    activation = spec.hidden[layer - 1].activation
+    colours = (
+        "white off … blue on" if is_one_sided(activation) else "orange negative · white 0 · blue positive"
+    )
+    return f"Layer {layer}, neuron {neuron + 1} ({ACTIVATION_LABELS[activation]}): {colours}"
+
+
+class LiveNetwork(QObject):
+    """Feeds the network panel from the training controller and shows the hovered neuron elsewhere."""
+
+    def __init__(
+        self,
+        document: Document,
+        panel: NetworkPanel,
+        canvas: Any,
+        controller: Any = None,
+        hidden_plot: Any = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._document = document
+        self._panel = panel
+        self._canvas = canvas
+        self._controller = controller
+        self._hidden_plot = hidden_plot
+        self._hovered: tuple[int, int] | None = None
+        self._network: Network | None = None  # evaluates overlays; rebuilt when the spec changes
+        self.caption = QLabel(canvas)
+        self.caption.setObjectName("neuronOverlayCaption")
+        self.caption.setStyleSheet(
+            "QLabel { background: rgba(255, 255, 255, 225); color: #202020; border: 1px solid #9A9A9A;"
+            " border-radius: 3px; padding: 2px 6px; }"
+        )
+        self.caption.hide()
+
+        panel.set_input_bounds(*canvas.visible_range())
+        canvas.visibleRangeChanged.connect(panel.set_input_bounds)
+        canvas.visibleRangeChanged.connect(self._on_visible_range_changed)
+        panel.neuronHovered.connect(self.hover)
+        panel.neuronUnhovered.connect(self.unhover)
+        if controller is not None:
+            controller.set_view_options(neuron_map_size=THUMBNAIL_SIZE)
+            # Connected after the hidden-space plot's own slot, so its view is current when we mark it.
+            controller.frameArrived.connect(self.show_frame)
+            if controller.last_frame is not None:
+                self.show_frame(controller.last_frame)
+
+    # --- frames -----------------------------------------------------------------------------------------
+    @Slot(object)
+    def show_frame(self, frame: ViewFrame) -> None:
+        """Draw one training frame in the panel (and refresh the hovered neuron's pictures)."""
+        self._panel.set_weights(frame.snapshot.weights)
+        self._panel.set_neuron_maps(frame.neuron_maps)
+        if self._hovered is not None:
+            self._show_hovered(frame)
+
+    def current_weights(self) -> Any:
+        """The weights the views show now: the latest frame's if they fit the spec, else the document's,
+        else a fresh network's initial weights from the training seed."""
+        spec = self._document.spec
+        frame = self._controller.last_frame if self._controller is not None else None
+        if frame is not None and weights_fit(spec, frame.snapshot.weights):
+            return frame.snapshot.weights
+        if weights_fit(spec, self._document.weights):
+            return self._document.weights
+        return Network(spec, seed=self._document.settings.seed).get_weights()
+
+    # --- hover ------------------------------------------------------------------------------------------
+    @Slot(int, int)
+    def hover(self, layer: int, neuron: int) -> None:
+        """Show neuron `neuron` of `layer` (0 = inputs, 1..L hidden, L + 1 output) on the canvas and in the
+        hidden-space view."""
+        self._hovered = (layer, neuron)
+        frame = self._controller.last_frame if self._controller is not None else None
+        self._show_hovered(frame)
+
+    @Slot()
+    def unhover(self) -> None:
+        self._hovered = None
+        self._canvas.set_overlay_image(None, (0.0, 0.0, 1.0, 1.0))
+        self.caption.hide()
+        if self._hidden_plot is not None:
+            self._hidden_plot.highlight_neuron(None)
+
+    @property
+    def hovered(self) -> tuple[int, int] | None:
+        return self._hovered
+
+    @Slot(float, float, float, float)
+    def _on_visible_range_changed(self, *_: float) -> None:
+        if self._hovered is not None:
+            self._show_hovered(None)
+
+    def _show_hovered(self, frame: ViewFrame | None) -> None:
+        assert self._hovered is not None
+        layer, neuron = self._hovered
+        spec = self._document.spec
+        sizes = spec.layer_sizes
+        width = len(spec.features) if layer == 0 else (sizes[layer] if 0 < layer < len(sizes) else 0)
+        if not 0 <= neuron < width:  # stale: the spec changed under the mouse
+            self.unhover()
+            return
+        colors = tuple(CLASS_COLORS)
+        bounds = self._canvas.visible_range()
+        if layer == 0 or overlay_size(spec, layer):
+            network = self._network_with(self.current_weights())
+            rgba, rect = neuron_overlay(network, layer, neuron, bounds, colors)
+        else:  # too big to evaluate on the GUI thread: enlarge the worker's thumbnail
+            frame = frame or (self._controller.last_frame if self._controller is not None else None)
+            maps = frame.neuron_maps if frame is not None else ()
+            if layer - 1 >= len(maps) or maps[layer - 1].shape[0] != width:
+                return  # no fitting thumbnail yet: the next frame brings one
+            rgba, rect = thumbnail_overlay(maps[layer - 1][neuron], spec, layer, neuron, frame.bounds, colors)
+        self._canvas.set_overlay_image(rgba, rect)
+        text = neuron_caption(spec, layer, neuron, self._document.dataset.class_names)
+        if text != self.caption.text() or not self.caption.isVisible():
+            self.caption.setText(text)
+            self.caption.adjustSize()
+            self.caption.move(56, 8)  # inside the plot, clear of the y axis
+            self.caption.show()
+            self.caption.raise_()
+        if self._hidden_plot is not None:
+            self._hidden_plot.highlight_neuron(layer, neuron)
+
+    def _network_with(self, weights: Any) -> Network:
+        spec = self._document.spec
+        if self._network is None or self._network.spec != spec:
+            self._network = Network(spec)
+        self._network.set_weights(weights)
+        return self._network
+
+
+def install_live_network(window: Any, panel: NetworkPanel, controller: Any = None) -> LiveNetwork:
+    """Connect `panel` (already in the window's network dock) to the window's canvas, the training
+    controller and the hidden-space view (found by its objectName ``hiddenSpacePlot`` if it has
+    `highlight_neuron`)."""
+    from PySide6.QtWidgets import QWidget
+
+    hidden = window.findChild(QWidget, "hiddenSpacePlot")
+    if not callable(getattr(hidden, "highlight_neuron", None)):
+        hidden = None
+    live = LiveNetwork(window.document, panel, window.canvas, controller, hidden, window)
+    window.live_network = live
+    return live
