@@ -145,3 +145,32 @@ def test_a_spec_change_under_the_mouse_clears_a_neuron_that_no_longer_exists(app
     assert window.live_network.hovered is None
     # The thumbnails catch up with the new architecture from the next frame.
     qtbot.waitUntil(lambda: node_colour(panel, 1, 3) != PLACEHOLDER, timeout=WAIT_MS)
+
+
+def edge_tooltip_weight(panel, index: int) -> str:
+    edges = panel.canvas.layout_geometry.edges
+    x = edges.x0[index] + 0.3 * (edges.x1[index] - edges.x0[index])
+    y = edges.y0[index] + 0.3 * (edges.y1[index] - edges.y0[index])
+    return panel.canvas.tooltip_at(x, y).splitlines()[0]
+
+
+def test_before_any_frame_the_panel_shows_the_network_the_trainer_starts_from(make_window, qtbot) -> None:
+    from workbench.qt.live_network import LiveNetwork
+    from workbench.qt.network_panel import NetworkPanel
+
+    window = make_window()
+    panel = NetworkPanel(window.document)
+    window.set_dock_widget("networkPanel", panel)
+    LiveNetwork(window.document, panel, window.canvas, controller=None, parent=window)  # no training at all
+    document = window.document
+    initial = Network(document.spec, seed=document.settings.seed).get_weights()
+    edges = panel.canvas.layout_geometry.edges
+    i = int(np.flatnonzero((edges.layer == 1) & (edges.src == 2) & (edges.dst == 5))[0])
+    assert edge_tooltip_weight(panel, i) == f"weight {initial[1][0][2, 5]:+.3f}"
+    assert node_colour(panel, 1, 0) != PLACEHOLDER and node_colour(panel, 3, 1) != PLACEHOLDER
+
+    imported = Network(document.spec, seed=99).get_weights()
+    document.replace_weights(imported, "Import weights")  # shown at once, before any trainer reacts
+    assert edge_tooltip_weight(panel, i) == f"weight {imported[1][0][2, 5]:+.3f}"
+    document.undo_stack.undo()
+    assert edge_tooltip_weight(panel, i) == f"weight {initial[1][0][2, 5]:+.3f}"

@@ -1,8 +1,9 @@
 """Wires the network panel into the running app: live weights and thumbnails, and the hovered neuron.
 
 - Every training frame recolours the panel's edges (`frame.snapshot.weights`) and thumbnails
-  (`frame.neuron_maps`); the worker publishes a frame as soon as it starts and after every change, so an
-  untrained network is drawn too.
+  (`frame.neuron_maps`). Until the first frame arrives (the training process takes a moment to start), and
+  whenever the document's weights are replaced (open, import, undo), the panel shows the network's current
+  weights at once, thumbnails computed here, so an untrained network is drawn too.
 - The input thumbnails follow the canvas's visible area, like the decision regions and neuron maps.
 - Hovering a neuron paints its picture large over the dataset canvas (`canvas.set_overlay_image`) and marks
   it in the hidden-space view; both follow each new frame while the mouse stays, and clear on leaving.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QLabel
 
@@ -22,7 +24,7 @@ from workbench.core.engine import Network
 from workbench.core.network_layout import ACTIVATION_LABELS, is_one_sided, weights_match
 from workbench.core.neuron_overlay import neuron_overlay, overlay_size, thumbnail_overlay
 from workbench.core.spec import FEATURES, NetworkSpec
-from workbench.core.views import ViewFrame
+from workbench.core.views import ViewFrame, neuron_maps
 from workbench.qt.document import Document
 from workbench.qt.network_panel import THUMBNAIL_SIZE, NetworkPanel
 
@@ -45,6 +47,10 @@ def neuron_caption(spec: NetworkSpec, layer: int, neuron: int, class_names: tupl
         "white off … blue on" if is_one_sided(activation) else "orange negative · white 0 · blue positive"
     )
     return f"Layer {layer}, neuron {neuron + 1} ({ACTIVATION_LABELS[activation]}): {colours}"
+
+
+#: Above this many parameters the thumbnails wait for the worker instead of being computed on the GUI thread.
+MAX_LOCAL_THUMBNAIL_PARAMETERS = 200_000
 
 
 class LiveNetwork(QObject):
@@ -80,12 +86,15 @@ class LiveNetwork(QObject):
         canvas.visibleRangeChanged.connect(self._on_visible_range_changed)
         panel.neuronHovered.connect(self.hover)
         panel.neuronUnhovered.connect(self.unhover)
+        document.weightsReplaced.connect(self.show_current_weights)  # after the panel's own (edges only)
         if controller is not None:
             controller.set_view_options(neuron_map_size=THUMBNAIL_SIZE)
             # Connected after the hidden-space plot's own slot, so its view is current when we mark it.
             controller.frameArrived.connect(self.show_frame)
-            if controller.last_frame is not None:
-                self.show_frame(controller.last_frame)
+        if controller is not None and controller.last_frame is not None:
+            self.show_frame(controller.last_frame)
+        else:
+            self.show_current_weights()
 
     # --- frames -----------------------------------------------------------------------------------------
     @Slot(object)
@@ -96,15 +105,32 @@ class LiveNetwork(QObject):
         if self._hovered is not None:
             self._show_hovered(frame)
 
+    @Slot()
+    def show_current_weights(self) -> None:
+        """Draw the document's weights (None: the fresh network the trainer starts from) with thumbnails
+        computed on this thread, once: the picture before the first frame and right after the weights were
+        replaced (open, import, reset, undo), before the trainer has sent a frame of them."""
+        document = self._document
+        spec = document.spec
+        weights = document.weights
+        if not weights_fit(spec, weights):
+            weights = Network(spec, seed=document.settings.seed).get_weights()
+        network = self._network_with(weights)
+        self._panel.set_weights(network.get_weights())
+        if spec.n_parameters <= MAX_LOCAL_THUMBNAIL_PARAMETERS:
+            with np.errstate(all="ignore"):
+                maps = neuron_maps(network, spec, self._canvas.visible_range(), THUMBNAIL_SIZE)
+            self._panel.set_neuron_maps(maps)
+
     def current_weights(self) -> Any:
-        """The weights the views show now: the latest frame's if they fit the spec, else the document's,
-        else a fresh network's initial weights from the training seed."""
+        """The network's weights now: the document's if they fit the spec (trained, opened, imported), else
+        the latest frame's, else a fresh network's initial weights from the training seed."""
         spec = self._document.spec
+        if weights_fit(spec, self._document.weights):  # trained, opened or just imported
+            return self._document.weights
         frame = self._controller.last_frame if self._controller is not None else None
         if frame is not None and weights_fit(spec, frame.snapshot.weights):
             return frame.snapshot.weights
-        if weights_fit(spec, self._document.weights):
-            return self._document.weights
         return Network(spec, seed=self._document.settings.seed).get_weights()
 
     # --- hover ------------------------------------------------------------------------------------------
