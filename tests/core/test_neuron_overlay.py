@@ -1,5 +1,7 @@
 """The hovered neuron's large picture: the right values, in the thumbnail's colours, oriented right."""
 
+import colorsys
+
 import numpy as np
 import pytest
 
@@ -13,6 +15,7 @@ from workbench.core.neuron_overlay import (
     grid,
     neuron_overlay,
     neuron_values,
+    overlay_palette,
     overlay_size,
     thumbnail_overlay,
     to_bytes,
@@ -42,7 +45,7 @@ def test_overlay_matches_the_thumbnail_scaling_and_palette():
         thumbnails = neuron_maps(network, SPEC, BOUNDS, size)[layer - 1]
         for neuron in range(thumbnails.shape[0]):
             rgba, rect = neuron_overlay(network, layer, neuron, BOUNDS, CLASS_COLORS, size=size)
-            palette = palette_for(SPEC, layer, neuron, CLASS_COLORS)
+            palette = overlay_palette(SPEC, layer, neuron, CLASS_COLORS)
             same_colours = rgba[..., :3] == palette[thumbnails[neuron]]
             assert same_colours.all(axis=-1).mean() > 0.97  # float32 vs float64 rounding at a few pixels
             assert (rgba[..., 3] == round(OVERLAY_ALPHA * 255)).all()
@@ -53,7 +56,7 @@ def test_input_overlay_is_the_feature_map_with_row_zero_at_the_bottom():
     network = Network(SPEC, seed=1)
     rgba, _ = neuron_overlay(network, 0, 1, BOUNDS, CLASS_COLORS)  # spec.features[1] == "y"
     assert rgba.shape == (MAX_OVERLAY_SIZE, MAX_OVERLAY_SIZE, 4)
-    palette = palette_for(SPEC, 0, 1)
+    palette = overlay_palette(SPEC, 0, 1, CLASS_COLORS)
     assert (rgba[..., :3] == palette[feature_maps(BOUNDS, MAX_OVERLAY_SIZE)["y"]]).all()
     bottom, top = rgba[0, 80, :3].astype(int), rgba[-1, 80, :3].astype(int)
     assert bottom[0] > bottom[2] and top[2] > top[0]  # y < 0 orange at the bottom, y > 0 blue on top
@@ -63,9 +66,18 @@ def test_output_overlay_is_the_class_probability():
     network = Network(SPEC, seed=2)
     rgba, _ = neuron_overlay(network, 3, 2, BOUNDS, CLASS_COLORS, size=20)
     probability = network.predict_proba(grid(BOUNDS, 20))[:, 2].reshape(20, 20)
-    palette = palette_for(SPEC, 3, 2, CLASS_COLORS)
+    palette = overlay_palette(SPEC, 3, 2, CLASS_COLORS)
     expected = palette[np.clip(np.rint(probability * 255), 0, 255).astype(np.uint8)]
     assert np.abs(rgba[..., :3].astype(int) - expected.astype(int)).max() <= 3
+
+
+def test_overlay_colours_are_the_thumbnail_colours_lightened():
+    for layer, neuron in [(0, 0), (1, 2), (2, 0), (3, 1)]:
+        thumbnail = palette_for(SPEC, layer, neuron, CLASS_COLORS).astype(int)
+        overlay = overlay_palette(SPEC, layer, neuron, CLASS_COLORS).astype(int)
+        assert (overlay >= thumbnail).all() and (overlay > thumbnail).any()
+        hue = [colorsys.rgb_to_hsv(*(p[-1] / 255))[0] for p in (thumbnail, overlay)]
+        assert hue[0] == pytest.approx(hue[1], abs=0.01)  # the same colour, only paler
 
 
 def test_grid_size_shrinks_for_big_networks_and_gives_up_for_huge_ones():

@@ -21,7 +21,9 @@ Bounds = tuple[float, float, float, float]  # (x0, x1, y0, y1)
 Rect = tuple[float, float, float, float]  # (x0, y0, width, height)
 
 #: Opacity of the overlay: the neuron's picture dominates, the decision regions still show faintly.
-OVERLAY_ALPHA = 0.8
+OVERLAY_ALPHA = 0.85
+#: The thumbnail colours mixed this much with white, so the (same-coloured) class points stay visible on top.
+OVERLAY_LIGHTEN = 0.35
 #: Multiply-adds one overlay may cost on the GUI thread (measured: 2-5 ms of numpy for up to 100-wide layers).
 OVERLAY_BUDGET = 40_000_000
 MAX_OVERLAY_SIZE = 160
@@ -95,12 +97,18 @@ def to_bytes(values: np.ndarray, spec: NetworkSpec, layer: int) -> np.ndarray:
 def colorize(
     values: np.ndarray, spec: NetworkSpec, layer: int, neuron: int, class_colors: tuple[str, ...]
 ) -> np.ndarray:
-    """A (H, W) uint8 map -> (H, W, 4) RGBA in the neuron's thumbnail palette at OVERLAY_ALPHA."""
-    palette = palette_for(spec, layer, neuron, class_colors)
+    """A (H, W) uint8 map -> (H, W, 4) RGBA in the neuron's thumbnail palette (lightened) at OVERLAY_ALPHA."""
+    palette = overlay_palette(spec, layer, neuron, class_colors)
     rgba = np.empty((*values.shape, 4), dtype=np.uint8)
     rgba[..., :3] = palette[values]
     rgba[..., 3] = round(OVERLAY_ALPHA * 255)
     return rgba
+
+
+def overlay_palette(spec: NetworkSpec, layer: int, neuron: int, class_colors: tuple[str, ...]) -> np.ndarray:
+    """(256, 3) uint8: the thumbnail's palette, lightened by OVERLAY_LIGHTEN."""
+    palette = palette_for(spec, layer, neuron, class_colors).astype(np.float64)
+    return np.rint(palette * (1 - OVERLAY_LIGHTEN) + 255.0 * OVERLAY_LIGHTEN).astype(np.uint8)
 
 
 def enlarge_map(values: np.ndarray, factor: int = 4) -> np.ndarray:

@@ -4,6 +4,11 @@ The worker computes the coordinates (`workbench.core.views.hidden_space`); this 
 show (layer, neuron pair or PCA), sends that to the controller, and hands each frame's arrays to plot items
 made once: one scatter per class (a shared brush, no per-point styling), one curve for all grid lines (NaN
 separated) and one image for the output layer's regions when they are exact.
+
+Cost per drawn frame is kept to a few ms: cached axes whose labels never change (the PCA spread shares are in
+a separate label), a view range that only moves when the data leaves it or shrinks to well inside it, and
+while training at most `DRAW_RATE` frames a second, drawn half a frame after the decision regions so the two
+paint in separate events.
 """
 
 from __future__ import annotations
@@ -16,10 +21,17 @@ from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QSp
 
 from workbench.core.dataset import CLASS_COLORS
 from workbench.core.views import HiddenSpaceRequest, HiddenSpaceView, ViewFrame
+from workbench.qt.canvas import UniformScatter
 from workbench.qt.document import Document
-from workbench.qt.training import TrainingController
+from workbench.qt.training import FrameThrottle, TrainingController
 
 MODES = (("auto", "Automatic"), ("pair", "Two neurons"), ("pca", "PCA projection"))
+#: Frames per second drawn while training (the warped grid moves smoothly enough at 15).
+DRAW_RATE = 15.0
+#: Delay after a frame arrives, so this view paints apart from the decision regions.
+DRAW_DELAY_MS = 12
+#: Extra room around the data when the range has to move, so it does not move again next frame.
+RANGE_SLACK = 0.15
 
 
 def grid_polyline(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -83,11 +95,17 @@ class HiddenSpacePlot(QWidget):
         self.plot.addItem(self.grid_curve)
         self.scatters: list[pg.ScatterPlotItem] = []
         for color in CLASS_COLORS:
-            scatter = pg.ScatterPlotItem(
+            scatter = UniformScatter(
                 size=6, pen=pg.mkPen(255, 255, 255, 180, width=0.8), brush=pg.mkBrush(color), pxMode=True
             )
             self.plot.addItem(scatter)
             self.scatters.append(scatter)
+
+        self.explained_label = QLabel()
+        self.explained_label.setObjectName("hiddenSpaceExplained")
+        self.explained_label.setStyleSheet("color: #444;")
+        self.explained_label.setFixedHeight(self.explained_label.fontMetrics().height() + 2)
+        self._explained_text = ""
 
         self.caption = QLabel()
         self.caption.setObjectName("hiddenSpaceCaption")
@@ -98,6 +116,7 @@ class HiddenSpacePlot(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(controls)
         layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.explained_label)
         layout.addWidget(self.caption)
 
         self.layer_combo.currentIndexChanged.connect(self._send_request)
@@ -105,8 +124,9 @@ class HiddenSpacePlot(QWidget):
         self.neuron_x.valueChanged.connect(self._send_request)
         self.neuron_y.valueChanged.connect(self._send_request)
         document.specChanged.connect(self.show_spec)
+        self._throttle = FrameThrottle(self.show_frame, DRAW_RATE, DRAW_DELAY_MS, self)
         if controller is not None:
-            controller.frameArrived.connect(self.show_frame)
+            controller.frameArrived.connect(self._throttle.push)
         self.show_spec()
 
     # --- what to show -----------------------------------------------------------------------------------
@@ -182,13 +202,19 @@ class HiddenSpacePlot(QWidget):
     def show_view(self, view: HiddenSpaceView) -> None:
         self._view = view
         labels = view.labels if view.labels is not None else np.zeros(len(view.points), dtype=np.int64)
-        x, y = view.points[:, 0], view.points[:, 1]
-        for c, scatter in enumerate(self.scatters):
-            mask = labels == c
-            if mask.any():
-                scatter.setData(x[mask], y[mask])
-            elif len(scatter.data):
+        points = view.points
+        if len(labels) and np.all(labels[1:] >= labels[:-1]):  # sorted by class (datasets usually are)
+            bounds = np.searchsorted(labels, np.arange(len(self.scatters) + 1))
+            per_class = [points[bounds[c] : bounds[c + 1]] for c in range(len(self.scatters))]
+        else:
+            per_class = [points[labels == c] for c in range(len(self.scatters))]
+        for scatter, class_points in zip(self.scatters, per_class, strict=True):
+            if len(class_points):
+                scatter.setData(pos=class_points)
+                scatter.setVisible(True)
+            elif scatter.isVisible():
                 scatter.clear()
+                scatter.setVisible(False)
         gx, gy = grid_polyline(view.grid_lines)
         self.grid_curve.setData(gx, gy)
         if view.output_rgba is not None and view.output_rect is not None:
@@ -201,12 +227,22 @@ class HiddenSpacePlot(QWidget):
             self._axis_labels = view.axis_labels
             self.plot.setLabel("bottom", view.axis_labels[0])
             self.plot.setLabel("left", view.axis_labels[1])
+        explained = ""
+        if view.explained is not None:
+            explained = (
+                f"PC 1 keeps {view.explained[0]:.0%} of the spread of this layer's values, "
+                f"PC 2 {view.explained[1]:.0%}."
+            )
+        if explained != self._explained_text:
+            self._explained_text = explained
+            self.explained_label.setText(explained)
         if view.caption != self.caption.text():
             self.caption.setText(view.caption)
         self._follow(view.bounds)
 
     def _follow(self, bounds: tuple[float, float, float, float]) -> None:
-        """Keep the view on the data without re-fitting every frame (a jumping frame is hard to watch)."""
+        """Keep the view on the data without re-fitting every frame (a jumping frame is hard to watch, and
+        each new range redraws the axes)."""
         x0, x1, y0, y1 = bounds
         current = self._range_bounds
         if current is not None:
@@ -215,13 +251,16 @@ class HiddenSpacePlot(QWidget):
             tight = (x1 - x0) > 0.5 * (cx1 - cx0) and (y1 - y0) > 0.5 * (cy1 - cy0)
             if inside and tight:
                 return
-        pad_x, pad_y = 0.05 * (x1 - x0), 0.05 * (y1 - y0)
+        pad_x, pad_y = RANGE_SLACK * (x1 - x0), RANGE_SLACK * (y1 - y0)
         self._range_bounds = (x0 - pad_x, x1 + pad_x, y0 - pad_y, y1 + pad_y)
         self.plot.setRange(xRange=(x0 - pad_x, x1 + pad_x), yRange=(y0 - pad_y, y1 + pad_y), padding=0)
 
     def _clear(self, message: str) -> None:
         for scatter in self.scatters:
             scatter.clear()
+            scatter.setVisible(False)
+        self._explained_text = ""
+        self.explained_label.clear()
         self.grid_curve.setData([], [])
         self.regions.hide()
         self.caption.setText(message)
@@ -272,7 +311,7 @@ class HiddenSpacePlot(QWidget):
         head.setStyle(angle=float(np.degrees(screen)) + 180.0)
         head.setPos(float(tip[0]), float(tip[1]))
         label.setText(f"{name} increases")
-        label.setAnchor((0, 1))
+        label.setAnchor((1.0 if tip[0] > (x0 + x1) / 2 else 0.0, 1.0))  # text grows towards the middle
         label.setPos(float(tip[0]), float(tip[1]))
         for item in (line, head, label):
             item.show()
