@@ -164,7 +164,7 @@ def test_edge_thickness_grows_with_magnitude_and_saturates():
     assert levels[0] == 0 and levels[5] == 9
     assert edge_levels(np.array([-0.7]))[0] == edge_levels(np.array([0.7]))[0]
     (w0, a0), (w9, a9) = level_style(0), level_style(9)
-    assert w0 < 1 < 4 < w9 and a0 < a9 <= 1
+    assert w0 < 1 < 3 < w9 and a0 < a9 <= 1
 
 
 def test_weight_tooltip_names_source_target_and_value():

@@ -426,7 +426,7 @@ def edge_values(layout: NetworkLayout, weights: list | None) -> np.ndarray:
     return values
 
 
-def edge_levels(values: np.ndarray, levels: int = EDGE_LEVELS, scale: float = 1.5) -> np.ndarray:
+def edge_levels(values: np.ndarray, levels: int = EDGE_LEVELS, scale: float = 3.0) -> np.ndarray:
     """Thickness level 0..levels-1 per edge from |weight| (saturating, so one huge weight does not hide
     the rest); -1 for unknown (NaN) weights."""
     values = np.asarray(values, dtype=np.float64)
@@ -440,7 +440,7 @@ def edge_levels(values: np.ndarray, levels: int = EDGE_LEVELS, scale: float = 1.
 def level_style(level: int, levels: int = EDGE_LEVELS) -> tuple[float, float]:
     """(pen width in px, opacity 0..1) for a thickness level; weak edges are thin and faint."""
     t = level / max(levels - 1, 1)
-    return 0.6 + 4.4 * t, 0.25 + 0.75 * t
+    return 0.5 + 2.7 * t, 0.12 + 0.78 * t
 
 
 def format_weight(layout: NetworkLayout, edge: int, value: float, class_names: tuple[str, ...] = ()) -> str:
