@@ -124,7 +124,8 @@ class HiddenSpacePlot(QWidget):
         self.neuron_x.valueChanged.connect(self._send_request)
         self.neuron_y.valueChanged.connect(self._send_request)
         document.specChanged.connect(self.show_spec)
-        self._throttle = FrameThrottle(self.show_frame, DRAW_RATE, DRAW_DELAY_MS, self)
+        self._throttle = FrameThrottle(DRAW_RATE, DRAW_DELAY_MS, self)
+        self._throttle.frameDue.connect(self.show_frame)
         if controller is not None:
             controller.frameArrived.connect(self._throttle.push)
         self.show_spec()

@@ -3,12 +3,16 @@
 Curves are created once and updated with `setData` (clip-to-view and peak downsampling keep long runs
 cheap). The plot follows the trainer's history in each frame; when the step count goes backwards (reset,
 new architecture, opened project) the run so far becomes a faint ghost for comparison.
+
+Cost: while training the curves are redrawn at most `REDRAW_RATE` times a second, a little after the
+decision regions (their own paint event). The view ranges are set by hand and move in steps (x to a round
+number ahead of the last step, y only when the curves leave it or shrink well inside), because every new
+range re-renders all four cached axes with their grids (~10 ms).
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,13 +21,28 @@ from PySide6.QtCore import QPointF, Qt, Slot
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from workbench.core.views import ViewFrame
-from workbench.qt.training import TrainingController
+from workbench.qt.training import FrameThrottle, TrainingController
 
 TRAIN_COLOR = "#0072B2"
 TEST_COLOR = "#D55E00"
 GHOST_ALPHA = 70
-#: While training, the curves are redrawn at most this often.
-REDRAW_INTERVAL_SECONDS = 0.25
+#: While training, the curves are redrawn at most this often per second.
+REDRAW_RATE = 4.0
+#: Delay after a frame arrives, so the curves paint apart from the decision regions and the hidden space.
+REDRAW_DELAY_MS = 22
+#: The y range shrinks once the curves fill less than this fraction of it.
+Y_SHRINK_FRACTION = 0.5
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest 1, 2 or 5 x 10^k at or above `value` (for axis ends that do not change every frame)."""
+    if not math.isfinite(value) or value <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    for factor in (1.0, 2.0, 5.0, 10.0):
+        if factor * power >= value * (1 - 1e-9):
+            return factor * power
+    return 10.0 * power
 
 
 def history_arrays(history: Sequence) -> dict[str, np.ndarray]:
@@ -85,7 +104,8 @@ class LossPlot(QWidget):
         self._ghost: dict[str, np.ndarray] | None = None
         self._last_step = -1
         self._history_len = 0
-        self._last_draw = 0.0
+        self._x_top: float | None = None
+        self._y_range: tuple[float, float] | None = None
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
@@ -99,8 +119,11 @@ class LossPlot(QWidget):
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
             plot.getAxis("left").setWidth(48)
-            for name in ("left", "bottom"):  # cached axes: curve updates do not replay the axis pictures
-                plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # curve updates: a blit
+                axis.enableAutoSIPrefix(False)  # a loss of 0.6 reads 0.6, not 600 with "(x0.001)"
+            plot.getViewBox().disableAutoRange()  # ranges move in steps (`_update_ranges`)
         self.acc_plot.setLabel("bottom", "step")
         self.loss_plot.setLabel("bottom", "step")
         self.acc_plot.setYRange(0, 1, padding=0.02)
@@ -140,19 +163,16 @@ class LossPlot(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.graphics, 1)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self._throttle = FrameThrottle(REDRAW_RATE, REDRAW_DELAY_MS, self)
+        self._throttle.frameDue.connect(self.show_frame)
         if controller is not None:
-            controller.frameArrived.connect(self.show_frame)
+            controller.frameArrived.connect(self._throttle.push)
             if controller.last_frame is not None:
                 self.show_frame(controller.last_frame)
 
     # --- data -------------------------------------------------------------------------------------------
     @Slot(object)
     def show_frame(self, frame: ViewFrame) -> None:
-        """Redraw at most a few times a second while training (curves need no 30 Hz; repaints cost)."""
-        now = time.perf_counter()
-        if frame.running and now - self._last_draw < REDRAW_INTERVAL_SECONDS:
-            return
-        self._last_draw = now
         self.set_history(frame.snapshot.history)
 
     def set_history(self, history: Sequence) -> None:
@@ -171,11 +191,54 @@ class LossPlot(QWidget):
         self._history_len = len(history)
         self._columns = _extend(self._columns, history)
         self._show_columns(self._columns, "")
+        self._update_ranges()
 
     def clear_ghost(self) -> None:
         self._ghost = None
         for key in ("train_loss", "test_loss", "train_acc", "test_acc"):
             self.curves["ghost_" + key].setData([], [])
+        self._update_ranges()
+
+    def _loss_values(self) -> np.ndarray:
+        """Every finite loss shown (run and ghost), in the plot's units (log10 in log mode)."""
+        parts = [self._columns[k] for k in ("train_loss", "test_loss")]
+        if self._ghost is not None:
+            parts += [self._ghost[k] for k in ("train_loss", "test_loss")]
+        values = np.concatenate(parts) if parts else np.zeros(0)
+        if self.log_check.isChecked():
+            values = values[values > 0]
+            return np.log10(values)
+        return values[np.isfinite(values)]
+
+    def _update_ranges(self) -> None:
+        """Move the ranges only when the curves need it: each change re-renders the axes and their grids."""
+        last = float(self._columns["step"][-1]) if len(self._columns["step"]) else 0.0
+        if self._ghost is not None and len(self._ghost["step"]):
+            last = max(last, float(self._ghost["step"][-1]))
+        top = self._x_top
+        if top is None or last > top or last < 0.2 * top:
+            self._x_top = nice_ceiling(max(last * 1.2, 10.0))
+            self.loss_plot.setXRange(0, self._x_top, padding=0)
+        values = self._loss_values()
+        values = values[np.isfinite(values)]
+        if not len(values):
+            return
+        lo, hi = float(values.min()), float(values.max())
+        if self.log_check.isChecked():
+            lo, hi = math.floor(lo * 2) / 2, math.ceil(hi * 2) / 2  # half decades
+            if hi <= lo:
+                hi = lo + 0.5
+        else:
+            lo = min(0.0, lo)
+            hi = hi * 1.08 if hi > 0 else 1.0
+        current = self._y_range
+        if current is not None:
+            c_lo, c_hi = current
+            inside = c_lo <= lo and hi <= c_hi
+            if inside and (hi - lo) >= Y_SHRINK_FRACTION * (c_hi - c_lo):
+                return
+        self._y_range = (lo, hi)
+        self.loss_plot.setYRange(lo, hi, padding=0)
 
     @property
     def ghost_steps(self) -> np.ndarray | None:
@@ -188,6 +251,7 @@ class LossPlot(QWidget):
     def _show_ghost(self) -> None:
         assert self._ghost is not None
         self._show_columns(self._ghost, "ghost_")
+        self._update_ranges()
 
     def _show_columns(self, columns: dict[str, np.ndarray], prefix: str) -> None:
         steps = columns["step"]
@@ -204,9 +268,11 @@ class LossPlot(QWidget):
     @Slot(bool)
     def set_log_y(self, log: bool) -> None:
         self.loss_plot.setLogMode(y=log)
+        self._y_range = None
         self._show_columns(self._columns, "")
         if self._ghost is not None:
             self._show_ghost()
+        self._update_ranges()
 
     # --- hover ------------------------------------------------------------------------------------------
     @Slot(QPointF)

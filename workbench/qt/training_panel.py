@@ -39,12 +39,14 @@ from workbench.core.edits import SetTestFraction
 from workbench.core.spec import SpecError
 from workbench.core.views import ViewFrame
 from workbench.qt.document import Document
-from workbench.qt.training import TrainingController
+from workbench.qt.training import FrameThrottle, TrainingController
 
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}
 #: Learning-rate slider: position p means 10 ** (p / LR_STEPS_PER_DECADE).
 LR_STEPS_PER_DECADE = 20
 LR_MIN_EXP, LR_MAX_EXP = -5, 1
+#: While training, the readout changes at most this often per second (numbers faster than that are a blur).
+READOUT_RATE = 5.0
 
 
 def lr_to_position(lr: float) -> int:
@@ -358,7 +360,9 @@ class TrainingPanel(QWidget):
         self.test_slider.sliderReleased.connect(self._apply_test_fraction)
         document.settingsChanged.connect(self.show_settings)
         document.datasetChanged.connect(self.show_test_fraction)
-        controller.frameArrived.connect(self.show_frame)
+        self._throttle = FrameThrottle(READOUT_RATE, 0, self)
+        self._throttle.frameDue.connect(self.show_frame)
+        controller.frameArrived.connect(self._throttle.push)
         self.show_settings()
         self.show_test_fraction()
         if controller.last_frame is not None:

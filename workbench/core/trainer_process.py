@@ -1,0 +1,409 @@
+"""Training in its own process: the `Trainer` runs there at full speed while the GUI process draws.
+
+Why a process and not a thread: in one process, training, the view computations and the GUI's drawing share
+one GIL. At 30 frames per second the views (~13 ms for a 256 x 256 decision image of a 2-16-16-16-4 network)
+and the drawing (~10 ms) hold it for ~70 % of the time, so threaded training cannot exceed ~30 % of its
+headless speed however it is sliced (measured: 11-21 %). In its own process training keeps a core to itself
+and the GUI process keeps the other one for the views and the drawing.
+
+Protocol: pickled ``(kind, payload)`` tuples over one duplex `multiprocessing` Pipe.
+
+- parent -> child: ``run`` (bool), ``steps`` (n), ``epoch``, ``settings``, ``dataset``, ``spec``,
+  ``weights`` (`WeightsLoad`), ``reset`` (seed), ``want`` (ready for the next snapshot), ``stop``.
+- child -> parent: ``running`` (bool), ``diverged`` (message), ``failed`` (message), ``snapshot``
+  (`SnapshotDelta`: the history travels as what changed since the previous snapshot, since a long run's
+  history grows to 10^5 entries).
+
+Snapshots are sent at most `MAX_SNAPSHOT_RATE` times a second, only after something changed and only when the
+parent asked for one (``want``), so the pipe never fills up and the child never blocks on a slow GUI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing
+import multiprocessing.connection
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from workbench.core.dataset import Dataset
+from workbench.core.spec import NetworkSpec, TrainingSettings
+from workbench.core.trainer import Metrics, Trainer, TrainerSnapshot
+
+#: Snapshots per second the child sends at most (the GUI draws at most 30 frames a second).
+MAX_SNAPSHOT_RATE = 30.0
+#: How often a long training call looks for new messages from the parent.
+POLL_SECONDS = 0.001
+#: Longest wait for the child to exit on `close()` before it is terminated.
+CLOSE_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True, eq=False)
+class WeightsLoad:
+    """Weights for the trainer, and whether they continue a saved run (open) or start a new one (reset)."""
+
+    weights: Any
+    continue_run: bool = False
+    step: int = 0
+    epoch: int = 0
+    history: tuple = ()
+    optimizer_state: dict | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class SnapshotDelta:
+    """A `TrainerSnapshot` as sent over the pipe: history as `history[:history_keep] + history_tail`."""
+
+    step: int
+    epoch: int
+    spec: NetworkSpec
+    settings: TrainingSettings
+    weights: tuple
+    metrics: Metrics
+    history_keep: int
+    history_tail: tuple
+    divergence: str | None
+    steps_per_second: float
+    running: bool
+
+
+def limit_blas_threads() -> None:
+    """One BLAS thread: on 2 cores a multi-threaded BLAS is 5-8x *slower* for these small matmuls."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # a runtime dependency; OPENBLAS_NUM_THREADS=1 in the environment does the same
+        return
+    threadpool_limits(1, user_api="blas")
+
+
+def _default_context() -> Any:
+    """forkserver where the platform has it (a child starts in ~20 ms from a preloaded server), else spawn.
+
+    Never plain fork: the GUI process runs Qt threads, and a forked copy of them can deadlock.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class TrainerProcess:
+    """The parent's handle on the training process: `send()` messages, `receive()` events, `close()`.
+
+    Use it from one thread. `connection` can be passed to `multiprocessing.connection.wait` to sleep until
+    the child has something to say.
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        spec: NetworkSpec,
+        settings: TrainingSettings,
+        load: WeightsLoad | None = None,
+        *,
+        context: Any = None,
+    ) -> None:
+        context = context or _default_context()
+        self._conn, child_conn = context.Pipe(duplex=True)
+        self._process = context.Process(
+            target=serve,
+            args=(child_conn, dataset, spec, settings, load),
+            name="workbench-trainer",
+            daemon=True,  # never outlives the GUI, even when the GUI dies without closing it
+        )
+        self._process.start()
+        child_conn.close()
+        self._history: list[Metrics] = []
+        self._closed = False
+        self.died = False
+
+    @property
+    def connection(self) -> Any:
+        return self._conn
+
+    @property
+    def alive(self) -> bool:
+        return not self._closed and not self.died
+
+    def send(self, kind: str, payload: Any = None) -> None:
+        """Queue a message for the child (dropped once it is gone; `receive()` reports that)."""
+        if not self.alive:
+            return
+        try:
+            self._conn.send((kind, payload))
+        except (OSError, EOFError, ValueError):
+            self.died = True
+
+    def receive(self) -> list[tuple[str, Any]]:
+        """Every event waiting in the pipe, snapshots turned back into `TrainerSnapshot`s.
+
+        Returns ``("snapshot", (TrainerSnapshot, steps_per_second, running))`` for snapshots and the child's
+        other events as they are; ``("died", None)`` once if the child is gone without being closed.
+        """
+        events: list[tuple[str, Any]] = []
+        if not self.alive:
+            return events
+        try:
+            while self._conn.poll():
+                kind, payload = self._conn.recv()
+                if kind == "snapshot":
+                    payload = self._assemble(payload)
+                events.append((kind, payload))
+        except (OSError, EOFError):
+            self.died = True
+            events.append(("died", None))
+        return events
+
+    def _assemble(self, delta: SnapshotDelta) -> tuple[TrainerSnapshot, float, bool]:
+        history = self._history
+        del history[delta.history_keep :]
+        history.extend(delta.history_tail)
+        weights = []
+        for w, b in delta.weights:
+            w.setflags(write=False)
+            b.setflags(write=False)
+            weights.append((w, b))
+        snapshot = TrainerSnapshot(
+            step=delta.step,
+            epoch=delta.epoch,
+            spec=delta.spec,
+            settings=delta.settings,
+            weights=tuple(weights),
+            metrics=delta.metrics,
+            history=tuple(history),
+            divergence=delta.divergence,
+        )
+        return snapshot, delta.steps_per_second, delta.running
+
+    def close(self, timeout: float = CLOSE_TIMEOUT_SECONDS) -> None:
+        """Ask the child to stop and wait for it (terminated if it does not stop in time). Idempotent."""
+        if self._closed:
+            return
+        if not self.died:
+            with contextlib.suppress(OSError, EOFError, ValueError):
+                self._conn.send(("stop", None))
+        self._closed = True
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(1.0)
+        self._conn.close()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The child
+# ----------------------------------------------------------------------------------------------------------
+def serve(
+    conn: Any,
+    dataset: Dataset,
+    spec: NetworkSpec,
+    settings: TrainingSettings,
+    load: WeightsLoad | None = None,
+) -> None:
+    """The training process's main function: train and answer messages until ``stop`` or the pipe closes."""
+    limit_blas_threads()
+    try:
+        _TrainingLoop(conn, dataset, spec, settings, load).run()
+    except (EOFError, OSError, KeyboardInterrupt):  # the parent went away: nothing left to report to
+        return
+    except Exception:  # a bug: tell the parent instead of dying silently
+        message = "training stopped after an internal error:\n" + traceback.format_exc(limit=4)
+        with contextlib.suppress(OSError, EOFError):
+            conn.send(("failed", message))
+
+
+class _TrainingLoop:
+    """The child's state: the trainer, whether it runs, pending single steps and the snapshot bookkeeping."""
+
+    def __init__(
+        self,
+        conn: Any,
+        dataset: Dataset,
+        spec: NetworkSpec,
+        settings: TrainingSettings,
+        load: WeightsLoad | None,
+    ) -> None:
+        self.conn = conn
+        self.dataset = dataset
+        self.trainer = Trainer(dataset, spec, settings, seed=settings.seed)
+        self.running = False
+        self.pending_steps = 0
+        self.dirty = True
+        self.credit = True  # the parent takes one snapshot at a time: it sends "want" for the next
+        self.sent_history: list[Metrics] = []
+        self.rate_steps = 0
+        self.rate_started = time.perf_counter()
+        self.steps_per_second = 0.0
+        self._load_weights(load)
+
+    def run(self) -> None:
+        conn = self.conn
+        interval = 1.0 / MAX_SNAPSHOT_RATE
+        last_sent = -math.inf
+        while True:
+            if not self._drain():
+                return
+            training = self.running or self.pending_steps > 0
+            now = time.perf_counter()
+            due = last_sent + interval
+            if training:
+                self._train_until(max(due, now + POLL_SECONDS))
+                now = time.perf_counter()
+            if self.dirty and self.credit and now >= due:
+                self._send_snapshot()
+                last_sent = now
+            elif not training:
+                # Idle: sleep until a message arrives or the next snapshot may go out.
+                wait = interval if self.dirty and self.credit else None
+                conn.poll(max(0.0, due - now) if wait is not None else None)
+
+    # --- messages ---------------------------------------------------------------------------------------
+    def _drain(self) -> bool:
+        """Apply every waiting message; False on ``stop``."""
+        conn = self.conn
+        trainer = self.trainer
+        while conn.poll():
+            kind, payload = conn.recv()
+            if kind == "stop":
+                return False
+            if kind == "want":
+                self.credit = True
+                continue
+            if kind == "run":
+                if bool(payload) != self.running:
+                    self.running = bool(payload)
+                    self._reset_rate()
+                    conn.send(("running", self.running))
+                self.pending_steps = 0
+            elif kind == "steps":
+                self.pending_steps += int(payload)
+            elif kind == "epoch":
+                self.pending_steps += self._steps_per_epoch()
+            elif kind == "settings":
+                self._guarded(trainer.set_settings, payload)
+            elif kind == "dataset":
+                self.dataset = payload
+                self._guarded(trainer.set_dataset, payload)
+            elif kind == "spec":
+                self._guarded(trainer.set_spec, payload)
+            elif kind == "weights":
+                self._load_weights(payload)
+            elif kind == "reset":
+                self._guarded(trainer.reset_weights, payload)
+            self.dirty = True
+        return True
+
+    def _guarded(self, function: Any, *args: Any) -> None:
+        try:
+            function(*args)
+        except ValueError as exc:  # SpecError and friends: tell the user, keep the previous state
+            self._stop_running()
+            self.conn.send(("failed", str(exc)))
+
+    def _load_weights(self, load: WeightsLoad | None) -> None:
+        """Start a run from given weights: fresh (reset, import, undo) or continued (an opened project)."""
+        if load is None or load.weights is None:
+            return
+        trainer = self.trainer
+        try:
+            trainer.reset_weights()  # fresh optimizer, step 0, empty history ...
+            trainer.set_weights(load.weights)  # ... from these weights
+            if load.continue_run:
+                trainer.set_progress(load.step, load.epoch, load.history)
+                if load.optimizer_state:
+                    trainer.load_optimizer_state(load.optimizer_state)
+        except (ValueError, KeyError, TypeError) as exc:
+            self._stop_running()
+            self.conn.send(("failed", f"could not load the weights: {exc}"))
+
+    def _steps_per_epoch(self) -> int:
+        n_train = len(self.dataset.train_indices)
+        batch = self.trainer.settings.batch_size or n_train
+        return max(1, math.ceil(n_train / max(1, batch)))
+
+    def _stop_running(self) -> None:
+        self.pending_steps = 0
+        if self.running:
+            self.running = False
+            self.conn.send(("running", False))
+
+    def _reset_rate(self) -> None:
+        self.rate_steps = 0
+        self.rate_started = time.perf_counter()
+
+    # --- training ---------------------------------------------------------------------------------------
+    def _train_until(self, until: float) -> None:
+        """Train until `until` (the next snapshot is due) or a message arrives (looked for every ~1 ms)."""
+        poll = self.conn.poll
+        perf_counter = time.perf_counter
+        next_poll = perf_counter() + POLL_SECONDS
+
+        def should_stop() -> bool:
+            nonlocal next_poll
+            now = perf_counter()
+            if now >= next_poll:
+                next_poll = now + POLL_SECONDS
+                if poll():
+                    return True
+            return now >= until
+
+        stepping = self.pending_steps > 0 and not self.running
+        result = self.trainer.step(self.pending_steps if stepping else 1_000_000_000, should_stop=should_stop)
+        done = int(result.steps)
+        if stepping:
+            self.pending_steps = max(0, self.pending_steps - done)
+        self.rate_steps += done
+        elapsed = perf_counter() - self.rate_started
+        if elapsed >= 0.5:
+            self.steps_per_second = self.rate_steps / elapsed
+            self._reset_rate()
+        self.dirty = self.dirty or done > 0
+        if result.diverged:
+            self._stop_running()
+            self.dirty = True
+            self.conn.send(("diverged", result.message or "training diverged"))
+        elif done == 0:
+            # Nothing to train on (no training points): wait for new data instead of spinning.
+            self.pending_steps = 0
+            self.conn.poll(0.05)
+
+    def _send_snapshot(self) -> None:
+        trainer = self.trainer
+        history = trainer.history
+        sent = self.sent_history
+        # The last entry may be the trainer's "current state", replaced next time: always resend it.
+        keep = min(len(sent), len(history)) - 1
+        if keep <= 0 or history[keep - 1] is not sent[keep - 1]:
+            keep = 0
+        weights = tuple(trainer.get_weights())  # copies
+        delta = SnapshotDelta(
+            step=trainer.step_count,
+            epoch=trainer.epoch,
+            spec=trainer.spec,
+            settings=trainer.settings,
+            weights=weights,
+            metrics=trainer.metrics,
+            history_keep=keep,
+            history_tail=tuple(history[keep:]),
+            divergence=trainer.divergence,
+            steps_per_second=self.steps_per_second if self.running else 0.0,
+            running=self.running,
+        )
+        self.conn.send(("snapshot", delta))
+        self.sent_history = history
+        self.dirty = False
+        self.credit = False
+
+
+__all__ = [
+    "SnapshotDelta",
+    "TrainerProcess",
+    "WeightsLoad",
+    "limit_blas_threads",
+    "serve",
+]
