@@ -140,9 +140,15 @@ def test_hidden_space_plot_draws_points_grid_and_output_regions(qtbot) -> None:
         network, dataset.points, dataset.bounds(), plot.request(), labels=dataset.labels, spec=document.spec
     )
     plot.show_view(view)
-    drawn = sum(len(s.data) for s in plot.scatters)
-    assert drawn == len(dataset)
-    assert len(plot.scatters[2].data) == int((dataset.labels == 2).sum())
+    item = plot.points_item
+    assert len(item.data) == len(dataset)
+    np.testing.assert_array_equal(item.data["x"], view.points[:, 0])
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.plot_widget.grab()  # paint once: every point gets its class's sprite (its colour)
+    sprites = {int(c): set(item.data["sourceRect"][dataset.labels == c].tolist()) for c in range(3)}
+    assert all(len(s) == 1 for s in sprites.values())  # one colour per class ...
+    assert len(set.union(*sprites.values())) == 3  # ... and a different one for each
     assert plot.regions.isVisible()
     assert plot.regions.image is not None and plot.regions.image.shape[2] == 4
     x, _ = plot.grid_curve.getData()

@@ -33,8 +33,8 @@ from workbench.core.dataset import Dataset
 from workbench.core.spec import NetworkSpec, TrainingSettings
 from workbench.core.trainer import Metrics, Trainer, TrainerSnapshot
 
-#: Snapshots per second the child sends at most (the GUI draws at most 30 frames a second).
-MAX_SNAPSHOT_RATE = 30.0
+#: Snapshots per second the child sends at most (the parent asks for one per frame, 30 a second at most).
+MAX_SNAPSHOT_RATE = 60.0
 #: How often a long training call looks for new messages from the parent.
 POLL_SECONDS = 0.001
 #: Longest wait for the child to exit on `close()` before it is terminated.

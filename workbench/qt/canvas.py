@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtGui import QBrush, QColor, QPen, QPixmapCache
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsRectItem, QWidget
 
 from workbench.core.dataset import CLASS_COLORS
@@ -25,6 +25,8 @@ from workbench.qt.tools import TOOLS, Tool
 #: The view a fresh canvas shows; the generators fill about [-5, 5]².
 DEFAULT_RANGE = (-6.0, 6.0, -6.0, 6.0)
 POINT_SIZE = 7
+#: Pixmap cache the window's cached plot items need (Qt's default is 10 MB).
+PIXMAP_CACHE_KB = 96 * 1024
 
 
 class UniformScatter(pg.ScatterPlotItem):
@@ -124,6 +126,9 @@ class DatasetCanvas(pg.PlotWidget):
         self._image_rects: dict[int, tuple] = {}
         self._dark = False
 
+        # Cached axes, grids and scatters are full-size pixmaps: Qt's default 10 MB pixmap cache evicts them
+        # and re-renders one (~14 ms) every second or so. Room for all of them in every plot of the window:
+        QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), PIXMAP_CACHE_KB))
         plot = self.getPlotItem()
         plot.setMenuEnabled(False)
         plot.hideButtons()
@@ -309,6 +314,7 @@ class DatasetCanvas(pg.PlotWidget):
             self._selection_item.setData(pos=self.document.dataset.points[self._selection])
         elif len(self._selection_item.data):
             self._selection_item.setData(pos=np.zeros((0, 2)))
+        self._selection_item.setVisible(len(self._selection) > 0)  # an empty item still costs a paint
 
     # --- images (decision regions, neuron overlay) ---------------------------------------------------
     def set_background_image(self, rgba: np.ndarray, rect: tuple[float, float, float, float]) -> None:

@@ -2,8 +2,8 @@
 
 The worker computes the coordinates (`workbench.core.views.hidden_space`); this widget only picks what to
 show (layer, neuron pair or PCA), sends that to the controller, and hands each frame's arrays to plot items
-made once: one scatter per class (a shared brush, no per-point styling), one curve for all grid lines (NaN
-separated) and one image for the output layer's regions when they are exact.
+made once: one scatter for all points (one sprite per class, assigned with numpy), one curve for all grid
+lines (NaN separated) and one image for the output layer's regions when they are exact.
 
 Cost per drawn frame is kept to a few ms: cached axes whose labels never change (the PCA spread shares are in
 a separate label), a view range that only moves when the data leaves it or shrinks to well inside it, and
@@ -13,6 +13,8 @@ paint in separate events.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSignalBlocker, Slot
@@ -21,7 +23,6 @@ from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QSp
 
 from workbench.core.dataset import CLASS_COLORS
 from workbench.core.views import HiddenSpaceRequest, HiddenSpaceView, ViewFrame
-from workbench.qt.canvas import UniformScatter
 from workbench.qt.document import Document
 from workbench.qt.training import FrameThrottle, TrainingController
 
@@ -31,7 +32,49 @@ DRAW_RATE = 15.0
 #: Delay after a frame arrives, so this view paints apart from the decision regions.
 DRAW_DELAY_MS = 12
 #: Extra room around the data when the range has to move, so it does not move again next frame.
-RANGE_SLACK = 0.15
+RANGE_SLACK = 0.3
+#: The range closes in on the data once the data fills less than this fraction of it.
+RANGE_SHRINK = 0.35
+
+
+class ClassScatter(pg.ScatterPlotItem):
+    """Every point of every class in one item, each drawn with its class's sprite.
+
+    One paint call instead of one per class (each costs ~0.4 ms of Python); the sprites come from the symbol
+    atlas once per class and are given to the points with numpy, never looked up point by point.
+    """
+
+    def __init__(self, colors: Sequence[str], size: float = 6) -> None:
+        pen = pg.mkPen(255, 255, 255, 180, width=0.8)
+        brushes = [pg.mkBrush(color) for color in colors]
+        super().__init__(size=size, pen=pen, brush=brushes[0], pxMode=True, hoverable=False)
+        self._styles = [(self.opts["symbol"], size, pen, brush) for brush in brushes]
+        self._labels = np.zeros(0, dtype=np.intp)
+
+    def set_points(self, points: np.ndarray, labels: np.ndarray) -> None:
+        """(N, 2) coordinates and the class of each (0-based, below the number of colours)."""
+        self._labels = np.clip(np.asarray(labels, dtype=np.intp), 0, len(self._styles) - 1)
+        self.setData(pos=np.asarray(points))
+
+    @property
+    def labels(self) -> np.ndarray:
+        return self._labels
+
+    def updateSpots(self, dataSet=None) -> None:
+        data = self.data if dataSet is None else dataSet
+        opts = self.opts
+        labels = getattr(self, "_labels", None)  # None while the base class is still being set up
+        fast = opts.get("pxMode") and opts.get("useCache") and hasattr(self, "fragmentAtlas")
+        if not fast or labels is None or len(data) != len(labels):
+            super().updateSpots(dataSet)
+            return
+        mask = data["sourceRect"]["w"] == 0
+        if np.any(mask):
+            rects = self.fragmentAtlas[self._styles]
+            for c in np.unique(labels[mask]):
+                data["sourceRect"][mask & (labels == c)] = rects[c]
+        self._updateMaxSpotSizes(data=data)
+        self.invalidate()
 
 
 def grid_polyline(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -93,19 +136,15 @@ class HiddenSpacePlot(QWidget):
         self.grid_curve = pg.PlotCurveItem(pen=pg.mkPen(110, 110, 110, 110, width=1), connect="finite")
         self.grid_curve.setZValue(-5)
         self.plot.addItem(self.grid_curve)
-        self.scatters: list[pg.ScatterPlotItem] = []
-        for color in CLASS_COLORS:
-            scatter = UniformScatter(
-                size=6, pen=pg.mkPen(255, 255, 255, 180, width=0.8), brush=pg.mkBrush(color), pxMode=True
-            )
-            self.plot.addItem(scatter)
-            self.scatters.append(scatter)
+        self.points_item = ClassScatter(CLASS_COLORS)
+        self.plot.addItem(self.points_item)
 
         self.explained_label = QLabel()
         self.explained_label.setObjectName("hiddenSpaceExplained")
         self.explained_label.setStyleSheet("color: #444;")
         self.explained_label.setFixedHeight(self.explained_label.fontMetrics().height() + 2)
         self._explained_text = ""
+        self._explained_shown: tuple[float, float] | None = None
 
         self.caption = QLabel()
         self.caption.setObjectName("hiddenSpaceCaption")
@@ -196,26 +235,16 @@ class HiddenSpacePlot(QWidget):
     @Slot(object)
     def show_frame(self, frame: ViewFrame) -> None:
         if frame.hidden is not None:
-            self.show_view(frame.hidden)
+            if frame.hidden is not self._view:  # frames between two hidden-space updates carry the same view
+                self.show_view(frame.hidden)
         elif frame.hidden_error:
             self._clear(frame.hidden_error)
 
     def show_view(self, view: HiddenSpaceView) -> None:
         self._view = view
         labels = view.labels if view.labels is not None else np.zeros(len(view.points), dtype=np.int64)
-        points = view.points
-        if len(labels) and np.all(labels[1:] >= labels[:-1]):  # sorted by class (datasets usually are)
-            bounds = np.searchsorted(labels, np.arange(len(self.scatters) + 1))
-            per_class = [points[bounds[c] : bounds[c + 1]] for c in range(len(self.scatters))]
-        else:
-            per_class = [points[labels == c] for c in range(len(self.scatters))]
-        for scatter, class_points in zip(self.scatters, per_class, strict=True):
-            if len(class_points):
-                scatter.setData(pos=class_points)
-                scatter.setVisible(True)
-            elif scatter.isVisible():
-                scatter.clear()
-                scatter.setVisible(False)
+        self.points_item.set_points(view.points, labels)
+        self.points_item.setVisible(len(view.points) > 0)
         gx, gy = grid_polyline(view.grid_lines)
         self.grid_curve.setData(gx, gy)
         if view.output_rgba is not None and view.output_rect is not None:
@@ -228,18 +257,31 @@ class HiddenSpacePlot(QWidget):
             self._axis_labels = view.axis_labels
             self.plot.setLabel("bottom", view.axis_labels[0])
             self.plot.setLabel("left", view.axis_labels[1])
-        explained = ""
-        if view.explained is not None:
-            explained = (
-                f"PC 1 keeps {view.explained[0]:.0%} of the spread of this layer's values, "
-                f"PC 2 {view.explained[1]:.0%}."
-            )
-        if explained != self._explained_text:
-            self._explained_text = explained
-            self.explained_label.setText(explained)
+        self._show_explained(view.explained)
         if view.caption != self.caption.text():
             self.caption.setText(view.caption)
         self._follow(view.bounds)
+
+    def _show_explained(self, explained: tuple[float, float] | None) -> None:
+        """The PCA spread shares, rewritten only when one moved by 2 points or more: each new text re-lays
+        out the dock (~3 ms), and early in training the shares change every frame."""
+        shown = self._explained_shown
+        if (
+            explained is not None
+            and shown is not None
+            and max(abs(explained[0] - shown[0]), abs(explained[1] - shown[1])) < 0.02
+        ):
+            return
+        self._explained_shown = explained
+        text = ""
+        if explained is not None:
+            text = (
+                f"PC 1 keeps {explained[0]:.0%} of the spread of this layer's values, "
+                f"PC 2 {explained[1]:.0%}."
+            )
+        if text != self._explained_text:
+            self._explained_text = text
+            self.explained_label.setText(text)
 
     def _follow(self, bounds: tuple[float, float, float, float]) -> None:
         """Keep the view on the data without re-fitting every frame (a jumping frame is hard to watch, and
@@ -249,7 +291,7 @@ class HiddenSpacePlot(QWidget):
         if current is not None:
             cx0, cx1, cy0, cy1 = current
             inside = cx0 <= x0 and x1 <= cx1 and cy0 <= y0 and y1 <= cy1
-            tight = (x1 - x0) > 0.5 * (cx1 - cx0) and (y1 - y0) > 0.5 * (cy1 - cy0)
+            tight = (x1 - x0) > RANGE_SHRINK * (cx1 - cx0) and (y1 - y0) > RANGE_SHRINK * (cy1 - cy0)
             if inside and tight:
                 return
         pad_x, pad_y = RANGE_SLACK * (x1 - x0), RANGE_SLACK * (y1 - y0)
@@ -257,10 +299,10 @@ class HiddenSpacePlot(QWidget):
         self.plot.setRange(xRange=(x0 - pad_x, x1 + pad_x), yRange=(y0 - pad_y, y1 + pad_y), padding=0)
 
     def _clear(self, message: str) -> None:
-        for scatter in self.scatters:
-            scatter.clear()
-            scatter.setVisible(False)
+        self.points_item.set_points(np.zeros((0, 2)), np.zeros(0, dtype=np.intp))
+        self.points_item.setVisible(False)
         self._explained_text = ""
+        self._explained_shown = None
         self.explained_label.clear()
         self.grid_curve.setData([], [])
         self.regions.hide()

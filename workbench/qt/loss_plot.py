@@ -217,7 +217,7 @@ class LossPlot(QWidget):
             last = max(last, float(self._ghost["step"][-1]))
         top = self._x_top
         if top is None or last > top or last < 0.2 * top:
-            self._x_top = nice_ceiling(max(last * 1.2, 10.0))
+            self._x_top = nice_ceiling(max(last * 2.0, 10.0))  # room to grow: the axes re-render rarely
             self.loss_plot.setXRange(0, self._x_top, padding=0)
         values = self._loss_values()
         values = values[np.isfinite(values)]

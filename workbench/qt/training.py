@@ -11,8 +11,9 @@ Threading rules (docs/architecture.md, STYLE points 7-8):
   settings/dataset/spec/weights, what the views show, stop) arrives as a message on a thread-safe queue. The
   worker forwards the training messages to the training process and keeps the view request itself; it never
   touches a widget.
-- The training process sends a snapshot at most ~30 times a second and only when the worker asked for one.
-  The worker turns the newest snapshot into a `ViewFrame` (views computed here, off the GUI thread), stores
+- The training process sends a snapshot only when the worker asked for one (after publishing a frame, so
+  the next snapshot travels while the GUI draws; one at a time, so the pipe never fills up). The worker
+  turns the newest snapshot into a `ViewFrame` (views computed here, off the GUI thread), stores
   it as "the latest frame" under a lock and emits `frameReady` only when the GUI has taken the previous one:
   frames are never queued up, stale ones are simply replaced. A changed view request (zoom, regions on/off,
   hidden-space layer) is answered from the last snapshot without asking the training process.
@@ -47,6 +48,9 @@ from workbench.qt.document import Document
 
 #: Frames per second the worker publishes at most.
 MAX_FRAME_RATE = 30.0
+#: While training, neuron maps and the hidden-space view are recomputed at most this often (they are drawn
+#: at this rate; in between a frame carries the previous ones, the very same objects).
+SECONDARY_RATE = 15.0
 #: Time the worker may spend on one frame's decision image when the resolution adapts.
 DECISION_BUDGET_SECONDS = 0.020
 #: Largest decision image side; the default a fresh request starts from.
@@ -106,8 +110,11 @@ class TrainingWorker(QObject):
         self._snapshot: TrainerSnapshot | None = None
         self._steps_per_second = 0.0
         self._running = False
+        self._snapshot_running = False
         self._dirty = False
         self._previous_frame: views.ViewFrame | None = None
+        self._secondary_dirty = True
+        self._last_secondary = -1.0
         self.frames_published = 0
         #: Seconds spent computing views and waiting (for benchmarks and diagnosis).
         self.time_split = {"views": 0.0, "idle": 0.0}
@@ -150,7 +157,7 @@ class TrainingWorker(QObject):
         # Started here, not on the GUI thread: starting a process takes from ~20 ms up to a second.
         self._process = process = TrainerProcess(dataset, spec, settings, load)
         frame_interval = 1.0 / MAX_FRAME_RATE
-        last_publish = -frame_interval
+        due = 0.0  # frames are due on a fixed 30 Hz grid, so the average rate really is 30 when keeping up
         while True:
             if not self._drain_messages():
                 return
@@ -158,10 +165,10 @@ class TrainingWorker(QObject):
             now = time.perf_counter()
             timeout: float | None = None
             if self._dirty and self._consumed and self._snapshot is not None:
-                due = last_publish + frame_interval
                 if now >= due:
                     self._publish()
-                    last_publish = now
+                    due = max(due + frame_interval, now)  # late: start a new grid from now
+                    process.send("want")  # the next snapshot arrives while the GUI draws this frame
                     self.time_split["views"] += time.perf_counter() - now
                     continue
                 timeout = due - now
@@ -184,14 +191,21 @@ class TrainingWorker(QObject):
             if kind == "stop":
                 return False
             if kind == "view":
+                self._secondary_dirty = True
                 self._request = payload
                 self._resolution = (
                     min(self._resolution, payload.resolution) if self._adapt else payload.resolution
                 )
                 self._dirty = True
                 continue
+            if kind == "adapt":
+                self._adapt = bool(payload)
+                self._resolution = self._request.resolution
+                self._dirty = True
+                continue
             if kind == "dataset":
                 self._dataset = payload
+                self._secondary_dirty = True
             process.send(kind, payload)
 
     def _receive(self) -> None:
@@ -200,9 +214,10 @@ class TrainingWorker(QObject):
         assert process is not None
         for kind, payload in process.receive():
             if kind == "snapshot":
-                self._snapshot, self._steps_per_second, self._running = payload
+                # The frame says "running" as the snapshot does: one taken just before a pause is not a
+                # paused frame (tests and the readout rely on a paused frame holding the final state).
+                self._snapshot, self._steps_per_second, self._snapshot_running = payload
                 self._dirty = True
-                process.send("want")  # one snapshot in flight at a time: the pipe never fills up
             elif kind == "running":
                 self._running = bool(payload)
                 self.runningChanged.emit(self._running)
@@ -223,8 +238,14 @@ class TrainingWorker(QObject):
             network = self._view_network = Network(snapshot.spec)
         network.set_weights(snapshot.weights)
         # Paused frames are few: draw them at full resolution; while training the resolution may adapt.
-        resolution = self._resolution if self._running else self._request.resolution
+        running = self._snapshot_running
+        resolution = self._resolution if running else self._request.resolution
         request = replace(self._request, resolution=resolution)
+        now = time.perf_counter()
+        secondary = not running or self._secondary_dirty or now - self._last_secondary >= 1.0 / SECONDARY_RATE
+        if secondary:
+            self._secondary_dirty = False
+            self._last_secondary = now
         with np.errstate(all="ignore"):
             frame = views.compute_frame(
                 snapshot,
@@ -232,8 +253,9 @@ class TrainingWorker(QObject):
                 self._dataset,
                 request,
                 self._previous_frame,
-                steps_per_second=self._steps_per_second if self._running else 0.0,
-                running=self._running,
+                steps_per_second=self._steps_per_second if running else 0.0,
+                running=running,
+                reuse_secondary=not secondary,
             )
         if self._adapt and request.decision:
             self._resolution = views.adapt_resolution(
@@ -404,6 +426,10 @@ class TrainingController(QObject):
         if new != self._request:
             self._request = new
             self._post("view", new)
+
+    def set_adaptive_resolution(self, enabled: bool) -> None:
+        """Let the decision-image resolution shrink while training when it costs more than its budget."""
+        self._post("adapt", bool(enabled))
 
     @Slot(float, float, float, float)
     def set_view_bounds(self, x0: float, x1: float, y0: float, y1: float) -> None:

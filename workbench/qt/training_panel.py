@@ -329,7 +329,8 @@ class TrainingPanel(QWidget):
             value.setObjectName(f"{key}Readout")
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            value.setMinimumWidth(64)
+            # A fixed width: a new number then repaints the label alone instead of re-laying out the dock.
+            value.setFixedWidth(value.fontMetrics().horizontalAdvance("0,000,000,000") + 4)
             self.readout[key] = value
         # Two columns: counters on the left, quality on the right.
         for row, key in enumerate(("step", "epoch", "speed")):
