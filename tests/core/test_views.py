@@ -166,3 +166,44 @@ def test_resolution_adapts_within_limits() -> None:
     assert views.adapt_resolution(64, 0.001, 0.010) > 64
     assert views.adapt_resolution(64, 1.0, 0.010) == 64
     assert views.adapt_resolution(256, 0.0001, 0.010) == 256
+
+
+@pytest.mark.parametrize("discrete", [False, True])
+def test_decision_image_has_the_colours_of_the_class_probabilities(discrete: bool) -> None:
+    spec = NetworkSpec(
+        hidden=(LayerSpec(9, "leaky_relu"), LayerSpec(7, "tanh"), LayerSpec(5, "sigmoid")), n_classes=4
+    )
+    network = Network(spec, 3)
+    resolution = 70  # 4,900 pixels: one full chunk and a partial one
+    image, _ = views.decision_image(network, BOUNDS, resolution, discrete=discrete)
+    probabilities = network.predict_proba(views.grid_points(BOUNDS, resolution))
+    expected = views.probabilities_to_rgba(probabilities, resolution, resolution, discrete=discrete)
+    assert np.abs(image.astype(int) - expected).max() <= 1  # float32 rounding may move a channel by one
+
+
+def test_a_frame_can_carry_the_previous_hidden_view_and_neuron_maps() -> None:
+    from workbench.core.generators import generate
+    from workbench.core.spec import TrainingSettings
+    from workbench.core.trainer import Trainer
+
+    dataset = generate("gaussians", 60, 3, seed=1)
+    spec = NetworkSpec(hidden=(LayerSpec(4, "tanh"), LayerSpec(2, "tanh")), n_classes=3)
+    trainer = Trainer(dataset, spec, TrainingSettings(batch_size=16))
+    request = views.ViewRequest(
+        bounds=BOUNDS, resolution=16, hidden=views.HiddenSpaceRequest(), neuron_map_size=8
+    )
+    network = Network(spec)
+    first = views.compute_frame(trainer.snapshot(), network, dataset, request)
+    trainer.step(20)
+    network.set_weights(trainer.get_weights())
+    reused = views.compute_frame(trainer.snapshot(), network, dataset, request, first, reuse_secondary=True)
+    assert reused.hidden is first.hidden and reused.neuron_maps is first.neuron_maps
+    assert not np.array_equal(reused.decision_rgba, first.decision_rgba)  # the regions are always new
+    fresh = views.compute_frame(trainer.snapshot(), network, dataset, request, first)
+    assert fresh.hidden is not first.hidden
+
+    trainer.set_spec(NetworkSpec(hidden=(LayerSpec(3, "relu"),), n_classes=3))
+    wider = Network(trainer.spec)
+    wider.set_weights(trainer.get_weights())
+    changed = views.compute_frame(trainer.snapshot(), wider, dataset, request, first, reuse_secondary=True)
+    assert [m.shape[0] for m in changed.neuron_maps] == [3, 3]  # a new architecture is never drawn stale

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -15,7 +16,7 @@ from workbench.core.trainer import Metrics
 from workbench.qt.document import Document
 from workbench.qt.hidden_space_plot import HiddenSpacePlot
 from workbench.qt.loss_plot import LossPlot
-from workbench.qt.training import TrainingController, install_training
+from workbench.qt.training import FrameThrottle, TrainingController, install_training
 from workbench.qt.training_panel import TrainingPanel, lr_to_position
 
 WAIT_MS = 20_000
@@ -124,6 +125,40 @@ def test_loss_plot_log_scale_and_hover_readout(qtbot) -> None:
     scene_point = plot.loss_plot.getViewBox().mapViewToScene(plot.loss_plot.getViewBox().viewRect().center())
     plot._on_mouse_moved(scene_point)
     assert "step" in plot.readout.text() and "train" in plot.readout.text()
+
+
+def test_loss_axes_show_plain_numbers_and_the_range_does_not_move_every_update(qtbot) -> None:
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 200)
+    plot.show()
+    history = [run(s, 0.0006 + 0.0004 / (1 + s)) for s in range(0, 1000, 50)]
+    plot.set_history(history)
+    axis = plot.loss_plot.getAxis("left")
+    assert "x0.001" not in axis.labelString() and "(m" not in axis.labelString()
+    assert axis.tickStrings([0.0006], 1.0, 0.0001) == ["0.0006"]  # a loss of 0.0006 reads 0.0006, not 600
+    x_range = plot.loss_plot.getViewBox().viewRange()[0]
+    assert x_range[0] <= 0 and x_range[1] >= 950
+    plot.set_history([*history, run(1000, 0.0006), run(1050, 0.0006)])
+    assert plot.loss_plot.getViewBox().viewRange()[0] == x_range  # room to grow: no new axes every update
+
+
+def test_frame_throttle_passes_paused_frames_at_once_and_running_ones_later(qtbot, controller) -> None:
+    controller.step_once()
+    qtbot.waitUntil(lambda: controller.last_frame is not None, timeout=WAIT_MS)
+    paused = controller.last_frame
+    throttle = FrameThrottle(rate=15, delay_ms=5)
+    passed: list = []
+    throttle.frameDue.connect(passed.append)
+    throttle.push(paused)
+    assert passed == [paused]  # nothing to wait for when training is paused
+
+    running = [dataclasses.replace(paused, running=True) for _ in range(3)]
+    with qtbot.waitSignal(throttle.frameDue, timeout=WAIT_MS):
+        for frame in running:
+            throttle.push(frame)
+        assert len(passed) == 1  # running frames wait for their slot ...
+    assert passed[1:] == [running[-1]]  # ... and only the newest one is drawn
 
 
 # --- hidden space -------------------------------------------------------------------------------------------

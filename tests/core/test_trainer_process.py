@@ -1,0 +1,97 @@
+"""Training in its own process: it trains exactly as the core Trainer does and reports through the pipe."""
+
+from __future__ import annotations
+
+import multiprocessing.connection
+from collections import deque
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from workbench.core.generators import generate
+from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.trainer import Trainer
+from workbench.core.trainer_process import TrainerProcess
+
+WAIT_SECONDS = 30.0
+#: Events received but not yet looked at, per process.
+PENDING: dict[int, deque] = {}
+
+
+@pytest.fixture
+def setup():
+    dataset = generate("gaussians", 120, 3, seed=4)
+    spec = NetworkSpec(hidden=(LayerSpec(5, "tanh"),), n_classes=3)
+    settings = TrainingSettings(batch_size=16, learning_rate=0.05)
+    return dataset, spec, settings
+
+
+@pytest.fixture
+def process(setup):
+    handle = TrainerProcess(*setup)
+    yield handle
+    handle.close()
+    PENDING.pop(id(handle), None)
+
+
+def next_event(process: TrainerProcess, kinds: set[str], until=lambda payload: True):
+    """The next event of one of `kinds` that satisfies `until`, in order (asking for every next snapshot)."""
+    pending = PENDING.setdefault(id(process), deque())
+    while True:
+        while pending:
+            kind, payload = pending.popleft()
+            if kind in kinds and until(payload):
+                return kind, payload
+        ready = multiprocessing.connection.wait([process.connection], WAIT_SECONDS)
+        assert ready, f"no {kinds} from the training process within {WAIT_SECONDS} s"
+        for kind, payload in process.receive():
+            if kind == "snapshot":
+                process.send("want")
+            pending.append((kind, payload))
+
+
+def test_steps_in_the_process_equal_the_core_trainers_steps(setup, process) -> None:
+    dataset, spec, settings = setup
+    local = Trainer(dataset, spec, settings, seed=settings.seed)
+    for total, extra in ((237, 237), (337, 100)):  # the second snapshot sends only the new history
+        process.send("steps", extra)
+        _, (snapshot, _, running) = next_event(
+            process, {"snapshot"}, lambda p, total=total: p[0].step == total
+        )
+        local.step(extra)
+        assert not running
+        for (w, b), (lw, lb) in zip(snapshot.weights, local.get_weights(), strict=True):
+            np.testing.assert_array_equal(w, lw)
+            np.testing.assert_array_equal(b, lb)
+            assert not w.flags.writeable  # snapshots stay immutable across the process boundary
+        assert [m.step for m in snapshot.history] == [m.step for m in local.history]
+        assert snapshot.history[:-1] == tuple(local.history[:-1])
+
+
+def test_run_and_pause_are_reported_and_training_moves_on(process) -> None:
+    process.send("run", True)
+    assert next_event(process, {"running"}) == ("running", True)
+    _, (snapshot, _, running) = next_event(process, {"snapshot"}, lambda p: p[0].step > 50)
+    assert running and snapshot.metrics.step == snapshot.step
+    process.send("run", False)
+    assert next_event(process, {"running"}) == ("running", False)
+
+
+def test_bad_settings_are_reported_and_training_keeps_the_old_ones(setup, process) -> None:
+    _, _, settings = setup
+    process.send("settings", replace(settings, learning_rate=-1.0))
+    _, message = next_event(process, {"failed"})
+    assert "learning" in message.lower()
+    process.send("steps", 3)
+    _, (snapshot, _, _) = next_event(process, {"snapshot"}, lambda p: p[0].step == 3)
+    assert snapshot.settings.learning_rate == settings.learning_rate
+
+
+def test_close_ends_the_process(setup) -> None:
+    handle = TrainerProcess(*setup)
+    handle.close()
+    assert not handle.alive
+    assert handle.receive() == []
+    handle.send("steps", 1)  # ignored, never raises
+    handle.close()  # idempotent
