@@ -37,6 +37,8 @@ from workbench.core.trainer import Metrics, Trainer, TrainerSnapshot
 MAX_SNAPSHOT_RATE = 60.0
 #: How often a long training call looks for new messages from the parent.
 POLL_SECONDS = 0.001
+#: Longest training call while no snapshot is wanted (a message from the parent ends it at once).
+LONG_SLICE_SECONDS = 0.25
 #: Longest wait for the child to exit on `close()` before it is terminated.
 CLOSE_TIMEOUT_SECONDS = 5.0
 
@@ -252,7 +254,10 @@ class _TrainingLoop:
             now = time.perf_counter()
             due = last_sent + interval
             if training:
-                self._train_until(max(due, now + POLL_SECONDS))
+                # Until the next snapshot may go out; without a request for one, until a message arrives
+                # (`want` included): each `Trainer.step` call ends with an evaluation, so calls stay long.
+                until = max(due, now + POLL_SECONDS) if self.credit else now + LONG_SLICE_SECONDS
+                self._train_until(until)
                 now = time.perf_counter()
             if self.dirty and self.credit and now >= due:
                 self._send_snapshot()
