@@ -27,6 +27,9 @@ def install_panels(window) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Create the application and the main window, open a project given on the command line, run."""
     argv = list(sys.argv if argv is None else [sys.argv[0], *argv])
+    from workbench.core.trainer_process import limit_blas_threads
+
+    limit_blas_threads()  # before any numpy work: a multi-threaded BLAS is slower for these sizes
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)

@@ -97,6 +97,7 @@ class HiddenSpacePlot(QWidget):
         self._document = document
         self._controller = controller
         self._view: HiddenSpaceView | None = None
+        self._marked: tuple[int, int] | None = None  # the neuron hovered in the network panel
         self._range_bounds: tuple[float, float, float, float] | None = None
         self._axis_labels: tuple[str, str] | None = None
 
@@ -261,6 +262,8 @@ class HiddenSpacePlot(QWidget):
         if view.caption != self.caption.text():
             self.caption.setText(view.caption)
         self._follow(view.bounds)
+        if self._marked is not None:  # the hovered neuron's mark follows the new view
+            self.highlight_neuron(*self._marked)
 
     def _show_explained(self, explained: tuple[float, float] | None) -> None:
         """The PCA spread shares, rewritten only when one moved by 2 points or more: each new text re-lays
@@ -315,6 +318,7 @@ class HiddenSpacePlot(QWidget):
         this picture (an axis for exact or neuron-pair views, its loading for PCA; short = it hardly shows
         here). A neuron of another layer gets a note instead. Call again after each frame to follow it.
         """
+        self._marked = None if layer is None else (layer, neuron)
         if not hasattr(self, "_neuron_mark"):
             pen = pg.mkPen("#202020", width=2.5)
             line = pg.PlotCurveItem(pen=pen)
