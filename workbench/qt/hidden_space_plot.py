@@ -30,7 +30,7 @@ MODES = (("auto", "Automatic"), ("pair", "Two neurons"), ("pca", "PCA projection
 #: Frames per second drawn while training (the warped grid moves smoothly enough at 15).
 DRAW_RATE = 15.0
 #: Delay after a frame arrives, so this view paints apart from the decision regions.
-DRAW_DELAY_MS = 12
+DRAW_DELAY_MS = 20
 #: Extra room around the data when the range has to move, so it does not move again next frame.
 RANGE_SLACK = 0.3
 #: The range closes in on the data once the data fills less than this fraction of it.

@@ -55,7 +55,7 @@ def neuron_caption(spec: NetworkSpec, layer: int, neuron: int, class_names: tupl
 #: Panel redraws per second while training (thumbnails change at the worker's secondary rate, 15 Hz).
 DRAW_RATE = 15.0
 #: How long after the decision regions the panel draws: its paint then gets an event-loop turn of its own.
-DRAW_DELAY_MS = 6
+DRAW_DELAY_MS = 10
 
 #: Above this many parameters the thumbnails wait for the worker instead of being computed on the GUI thread.
 MAX_LOCAL_THUMBNAIL_PARAMETERS = 200_000

@@ -29,7 +29,7 @@ GHOST_ALPHA = 70
 #: While training, the curves are redrawn at most this often per second.
 REDRAW_RATE = 4.0
 #: Delay after a frame arrives, so the curves paint apart from the decision regions and the hidden space.
-REDRAW_DELAY_MS = 22
+REDRAW_DELAY_MS = 27
 #: The y range shrinks once the curves fill less than this fraction of it.
 Y_SHRINK_FRACTION = 0.5
 
