@@ -493,3 +493,22 @@ def test_export_image_writes_the_canvas(window, tmp_path, monkeypatch) -> None:
     assert window.export_image()
     image = QImage(str(path.with_suffix(".png")))
     assert image.width() == window.canvas.width() and image.height() == window.canvas.height()
+
+
+def test_dark_theme_darkens_every_plot_and_keeps_points_outlined(window, qtbot) -> None:
+    import pyqtgraph as pg
+
+    from workbench.qt.app import install_panels
+
+    install_panels(window)
+    window.set_theme("dark")
+    views = window.findChildren(pg.GraphicsView)
+    assert len(views) >= 3, "canvas, loss and hidden-space plots"
+    for view in views:
+        assert view.backgroundBrush().color().lightness() < 80, view.objectName()
+    outline = window.canvas._train_items[0].opts["pen"].color()
+    assert outline.lightness() > 200, "train points need a light outline on dark regions"
+    window.set_theme("light")
+    for view in window.findChildren(pg.GraphicsView):
+        assert view.backgroundBrush().color().lightness() > 200
+    window.training.shutdown()

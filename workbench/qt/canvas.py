@@ -367,6 +367,12 @@ class DatasetCanvas(pg.PlotWidget):
             pen.setColor(fg)
             item.setPen(pen)
         self._selection_item.setPen(pg.mkPen(fg, width=1.5))
+        # Points must stand out from decision regions of their own colour: dark outlines on a light
+        # background, light outlines on a dark one.
+        for c, (train, test) in enumerate(zip(self._train_items, self._test_items, strict=True)):
+            color = QColor(CLASS_COLORS[c])
+            train.setPen(pg.mkPen("#f4f4f4" if dark else color.darker(160), width=1))
+            test.setPen(pg.mkPen(color.lighter(150) if dark else color.darker(110), width=1.6))
 
     def data_to_viewport(self, x: float, y: float) -> QPoint:
         """Viewport pixel of a data point (tests and tools use it to aim the mouse)."""

@@ -142,7 +142,6 @@ class HiddenSpacePlot(QWidget):
 
         self.explained_label = QLabel()
         self.explained_label.setObjectName("hiddenSpaceExplained")
-        self.explained_label.setStyleSheet("color: #444;")
         self.explained_label.setFixedHeight(self.explained_label.fontMetrics().height() + 2)
         self._explained_text = ""
         self._explained_shown: tuple[float, float] | None = None
@@ -150,7 +149,6 @@ class HiddenSpacePlot(QWidget):
         self.caption = QLabel()
         self.caption.setObjectName("hiddenSpaceCaption")
         self.caption.setWordWrap(True)
-        self.caption.setStyleSheet("color: #444;")
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
@@ -469,6 +470,7 @@ class MainWindow(QMainWindow):
         if not widget.accessibleName():
             widget.setAccessibleName(dock.windowTitle())
         dock.setWidget(widget)
+        self._theme_plots(self.theme.is_dark)
         if old is not None and old is not widget:
             old.setObjectName("")  # so findChild(name) finds the new panel before the old one is gone
             old.deleteLater()
@@ -833,12 +835,30 @@ class MainWindow(QMainWindow):
 
     def _apply_theme(self, dark: bool) -> None:
         self.canvas.set_dark(dark)
+        self._theme_plots(dark)
         fg = QColor("#dcdcdc" if dark else "#333333")
         for action in self.findChildren(QAction):
             name = action.data()
             if isinstance(name, str) and name in icons.names():
                 action.setIcon(icons.icon(name, fg))
         self._update_counts()
+
+    def _theme_plots(self, dark: bool) -> None:
+        """Give the docks' plots (loss, hidden space) the theme's background and axis colours."""
+        fg = QColor("#d0d0d0" if dark else "#303030")
+        for view in self.findChildren(pg.GraphicsView):
+            if view is self.canvas:
+                continue
+            view.setBackground("#1f2125" if dark else "#ffffff")
+            for item in view.scene().items():
+                if isinstance(item, pg.AxisItem):
+                    item.setPen(fg)
+                    item.setTextPen(fg)
+                elif isinstance(item, pg.LegendItem):
+                    item.setBrush(pg.mkBrush(31, 33, 37, 220) if dark else pg.mkBrush(255, 255, 255, 220))
+                    item.setLabelTextColor(fg)
+                    for _sample, label in item.items:
+                        label.setText(label.text)  # re-render with the new colour
 
     def show_shortcuts(self) -> None:
         rows = []
