@@ -276,9 +276,10 @@ class HiddenSpacePlot(QWidget):
         self._explained_shown = explained
         text = ""
         if explained is not None:
+            # The axes track the data from frame to frame (no jumps), so the larger share may be either one.
             text = (
-                f"PC 1 keeps {explained[0]:.0%} of the spread of this layer's values, "
-                f"PC 2 {explained[1]:.0%}."
+                f"Spread of this layer's values kept: horizontal axis {explained[0]:.0%}, "
+                f"vertical {explained[1]:.0%}."
             )
         if text != self._explained_text:
             self._explained_text = text
