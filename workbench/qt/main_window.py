@@ -519,7 +519,8 @@ class MainWindow(QMainWindow):
         from workbench.core.project import ProjectFormatError, load_project
 
         try:
-            project = load_project(path)
+            with self._busy(f"Opening {path.name}…"):
+                project = load_project(path)
         except (ProjectFormatError, OSError, ValueError) as exc:
             self._show_error("Cannot Open Project", f"Could not open {path.name}:\n\n{_message(exc)}")
             self._forget_recent(path)
@@ -551,7 +552,8 @@ class MainWindow(QMainWindow):
         from workbench.core.project import save_project
 
         try:
-            save_project(document_to_project(self.document), path)
+            with self._busy(f"Saving {path.name}…"):
+                save_project(document_to_project(self.document), path)
         except Exception as exc:
             self._show_error("Cannot Save Project", f"Could not save {path.name}:\n\n{_message(exc)}")
             return False
@@ -579,7 +581,8 @@ class MainWindow(QMainWindow):
         from workbench.core.csv_io import read_csv
 
         try:
-            dataset = read_csv(path, test_fraction=self.document.dataset.test_fraction)
+            with self._busy(f"Reading {path.name}…"):
+                dataset = read_csv(path, test_fraction=self.document.dataset.test_fraction)
         except (DatasetFormatError, OSError, ValueError) as exc:
             self._show_error("Cannot Import Data", f"Could not import {path.name}:\n\n{_message(exc)}")
             return False
@@ -599,7 +602,8 @@ class MainWindow(QMainWindow):
         from workbench.core.csv_io import write_csv
 
         try:
-            write_csv(self.document.dataset, path)
+            with self._busy(f"Writing {path.name}…"):
+                write_csv(self.document.dataset, path)
         except Exception as exc:
             self._show_error("Cannot Export Data", f"Could not write {path.name}:\n\n{_message(exc)}")
             return False
@@ -650,7 +654,7 @@ class MainWindow(QMainWindow):
 
     @contextmanager
     def _busy(self, message: str) -> Iterator[None]:
-        """Busy cursor and a status message around work that can take a moment (large JSON files)."""
+        """Busy cursor and a status message around file work that can take seconds on large data."""
         self.statusBar().showMessage(message)
         self.statusBar().repaint()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
