@@ -161,6 +161,23 @@ def test_frame_throttle_passes_paused_frames_at_once_and_running_ones_later(qtbo
     assert passed[1:] == [running[-1]]  # ... and only the newest one is drawn
 
 
+def test_two_views_never_draw_running_frames_back_to_back(qtbot, controller) -> None:
+    controller.step_once()
+    qtbot.waitUntil(lambda: controller.last_frame is not None, timeout=WAIT_MS)
+    running = dataclasses.replace(controller.last_frame, running=True)
+    first, second = FrameThrottle(rate=15), FrameThrottle(rate=15)
+    drawn: list[str] = []
+    first.frameDue.connect(lambda _frame: drawn.append("first"))
+    second.frameDue.connect(lambda _frame: drawn.append("second"))
+    first._frame = second._frame = running
+    first.flush()
+    second.flush()  # right after another view drew: it waits for its own event-loop turn
+    assert drawn == ["first"]
+    with qtbot.waitSignal(second.frameDue, timeout=WAIT_MS):
+        pass
+    assert drawn == ["first", "second"]
+
+
 # --- hidden space -------------------------------------------------------------------------------------------
 def test_hidden_space_plot_draws_points_grid_and_output_regions(qtbot) -> None:
     document = make_document()

@@ -287,12 +287,19 @@ class FrameThrottle(QObject):
 
     frameDue = Signal(object)
 
+    #: Shared by every throttle: when any of them last passed a frame on. Two secondary views drawing back to
+    #: back block the GUI for the sum of their paints, so a throttle waits until `MIN_GAP` has passed.
+    _last_any_flush = -1.0
+    MIN_GAP = 0.009
+    MAX_DEFERRALS = 2
+
     def __init__(self, rate: float, delay_ms: int = 0, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._interval = 1.0 / rate
         self._delay = delay_ms / 1000.0
         self._frame: views.ViewFrame | None = None
         self._last = -self._interval
+        self._deferrals = 0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.flush)
@@ -310,10 +317,19 @@ class FrameThrottle(QObject):
     @Slot()
     def flush(self) -> None:
         """Pass the waiting frame on now (if any)."""
-        frame, self._frame = self._frame, None
-        if frame is not None:
-            self._last = time.perf_counter()
-            self.frameDue.emit(frame)
+        frame = self._frame
+        if frame is None:
+            return
+        since = time.perf_counter() - FrameThrottle._last_any_flush
+        if frame.running and since < self.MIN_GAP and self._deferrals < self.MAX_DEFERRALS:
+            self._deferrals += 1
+            self._timer.start(max(1, round((self.MIN_GAP - since) * 1000)))
+            return
+        self._deferrals = 0
+        self._frame = None
+        self._last = time.perf_counter()
+        FrameThrottle._last_any_flush = self._last
+        self.frameDue.emit(frame)
 
 
 class TrainingController(QObject):
