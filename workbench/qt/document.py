@@ -112,6 +112,15 @@ def _copy_weights(weights: Sequence[tuple[np.ndarray, np.ndarray]] | None) -> We
     return [(np.array(w, copy=True), np.array(b, copy=True)) for w, b in weights]
 
 
+def _frozen(array: np.ndarray) -> np.ndarray:
+    """A read-only version of `array`; read-only arrays (snapshot copies) are shared, not copied again."""
+    if not array.flags.writeable:
+        return array
+    copy = np.array(array, copy=True)
+    copy.setflags(write=False)
+    return copy
+
+
 class Document(QObject):
     """Dataset + spec + settings + weights of one project, with undo and a modified flag."""
 
@@ -165,7 +174,7 @@ class Document(QObject):
         return self._weights
 
     @property
-    def history(self) -> list:
+    def history(self) -> Sequence:
         return self._history
 
     @property
@@ -224,9 +233,13 @@ class Document(QObject):
     def record_training(
         self, weights: Weights, history: Sequence, step: int, epoch: int, optimizer_state: dict | None = None
     ) -> None:
-        """Store the trainer's latest state so Save writes it; marks the document modified."""
-        self._weights = _copy_weights(weights)
-        self._history = list(history)
+        """Store the trainer's latest state so Save writes it; marks the document modified.
+
+        Called for every live frame, so nothing is copied twice: snapshot arrays are already read-only copies
+        and the history an immutable tuple.
+        """
+        self._weights = [(_frozen(w), _frozen(b)) for w, b in weights]
+        self._history = tuple(history)
         self._step, self._epoch = int(step), int(epoch)
         self._optimizer_state = optimizer_state
         if not self._trained_since_save:
