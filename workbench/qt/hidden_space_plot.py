@@ -136,11 +136,12 @@ class HiddenSpacePlot(QWidget):
         self.plot.hideButtons()
         self.plot.showGrid(x=False, y=False)
         self.plot.getViewBox().disableAutoRange()
-        for name in (
-            "left",
-            "bottom",
-        ):  # axes repaint as cached pixmaps when only the data changes (~2x faster)
-            self.plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            # Axes repaint as cached pixmaps when only the data changes (~2x faster); without the finest
+            # level of unlabelled ticks a new range re-renders an axis in ~2.5 ms instead of ~3.5.
+            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            axis.setStyle(maxTickLevel=1)
         self.regions = pg.ImageItem(axisOrder="row-major")
         self.regions.setZValue(-10)
         self.plot.addItem(self.regions)
@@ -245,11 +246,13 @@ class HiddenSpacePlot(QWidget):
     def show_frame(self, frame: ViewFrame) -> None:
         if frame.hidden is not None:
             if frame.hidden is not self._view:  # frames between two hidden-space updates carry the same view
-                self.show_view(frame.hidden)
+                self.show_view(frame.hidden, one_axis=frame.running)
         elif frame.hidden_error:
             self._clear(frame.hidden_error)
 
-    def show_view(self, view: HiddenSpaceView) -> None:
+    def show_view(self, view: HiddenSpaceView, *, one_axis: bool = False) -> None:
+        """Draw a hidden-space view. `one_axis` (while training): when both axes' ranges must move, move one
+        now and the other with the next frame, so no single paint redraws both axes (~7 ms)."""
         self._view = view
         labels = view.labels if view.labels is not None else np.zeros(len(view.points), dtype=np.int64)
         self.points_item.set_points(view.points, labels)
@@ -269,7 +272,7 @@ class HiddenSpacePlot(QWidget):
         self._show_explained(view.explained)
         if view.caption != self.caption.text():
             self.caption.setText(view.caption)
-        self._follow(view.bounds)
+        self._follow(view.bounds, one_axis=one_axis)
         if self._marked is not None:  # the hovered neuron's mark follows the new view
             self.highlight_neuron(*self._marked)
 
@@ -295,16 +298,19 @@ class HiddenSpacePlot(QWidget):
             self._explained_text = text
             self.explained_label.setText(text)
 
-    def _follow(self, bounds: tuple[float, float, float, float]) -> None:
+    def _follow(self, bounds: tuple[float, float, float, float], one_axis: bool = False) -> None:
         """Keep the view on the data without re-fitting every frame (a jumping frame is hard to watch, and
         each new range redraws the axes). Each axis moves on its own: an axis whose range changes costs
-        ~2 ms to redraw, so the one that still fits is left alone."""
+        ~3 ms to redraw, so the one that still fits is left alone (and with `one_axis`, the second one
+        waits for the next frame)."""
         x0, x1, y0, y1 = bounds
         current = self._range_bounds or (np.nan,) * 4
         x_range = _followed_range(x0, x1, current[0], current[1])
         y_range = _followed_range(y0, y1, current[2], current[3])
         if x_range is None and y_range is None:
             return
+        if one_axis and x_range is not None and y_range is not None and self._range_bounds is not None:
+            y_range = None
         new_x = x_range or (current[0], current[1])
         new_y = y_range or (current[2], current[3])
         self._range_bounds = (*new_x, *new_y)
