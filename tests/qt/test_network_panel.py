@@ -211,6 +211,24 @@ def test_hovering_a_neuron_emits_its_layer_and_index(qtbot):
     assert canvas.hovered_neuron() is None
 
 
+def test_the_hovered_neuron_gets_a_dark_frame_and_loses_it_again(qtbot):
+    _document, panel = make_panel(qtbot)
+    canvas = panel.canvas
+    node = canvas.layout_geometry.node(2, 1).rect
+    inside_border = QPoint(round(node.x + 1), round(node.y + node.h / 2))  # covered by the 2 px hover frame
+
+    def colour():
+        return QColor(grab(canvas).pixel(inside_border)).name()
+
+    assert colour() == "#f3f3f3"
+    qtbot.mouseMove(canvas, center(node))
+    qtbot.waitUntil(lambda: canvas.hovered_neuron() == (2, 1))
+    assert colour() == "#202020"
+    qtbot.mouseMove(canvas, QPoint(int(canvas.layout_geometry.width) - 2, 2))
+    qtbot.waitUntil(lambda: canvas.hovered_neuron() is None)
+    assert colour() == "#f3f3f3"
+
+
 def test_tooltips_show_edge_weights_and_activation_formulas(qtbot):
     document, panel = make_panel(qtbot)
     canvas = panel.canvas
