@@ -17,6 +17,8 @@ Threading rules (docs/architecture.md, STYLE points 7-8):
   it as "the latest frame" under a lock and emits `frameReady` only when the GUI has taken the previous one:
   frames are never queued up, stale ones are simply replaced. A changed view request (zoom, regions on/off,
   hidden-space layer) is answered from the last snapshot without asking the training process.
+- The worker thread runs at the lowest CPU priority (`workbench.core.scheduling`): the GUI thread preempts it
+  whenever it has something to draw, and frames are computed in the time the GUI leaves.
 - `TrainingController` (GUI thread) is the only path to the worker. `shutdown()` is the single stop path,
   called from the window's closeEvent and from QApplication.aboutToQuit; it is idempotent and also ends the
   training process.
@@ -42,6 +44,7 @@ from PySide6.QtWidgets import QApplication
 
 from workbench.core import views
 from workbench.core.engine import Network
+from workbench.core.scheduling import lower_current_thread_priority
 from workbench.core.trainer import TrainerSnapshot
 from workbench.core.trainer_process import TrainerProcess, WeightsLoad, limit_blas_threads
 from workbench.qt.document import Document
@@ -125,6 +128,12 @@ class TrainingWorker(QObject):
         self._messages.put((kind, payload))
         self._wake()
 
+    @property
+    def trainer_pid(self) -> int | None:
+        """The training process's id once it runs (for diagnostics such as the benchmark's CPU figures)."""
+        process = self._process
+        return process.pid if process is not None else None
+
     def take_frame(self) -> views.ViewFrame | None:
         """The latest frame (None if there is none); lets the worker publish the next one."""
         with self._lock:
@@ -153,6 +162,8 @@ class TrainingWorker(QObject):
 
     def _loop(self) -> None:
         limit_blas_threads()
+        # The GUI thread must win the CPU whenever it wants it; frames are computed in the time it leaves.
+        lower_current_thread_priority()
         dataset, spec, settings, load = self._initial
         # Started here, not on the GUI thread: starting a process takes from ~20 ms up to a second.
         self._process = process = TrainerProcess(dataset, spec, settings, load)
