@@ -47,6 +47,16 @@ def headless_rate(dataset, spec, settings, seconds: float) -> float:
     return steps / (time.perf_counter() - started)
 
 
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux /proc; None elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def summary(intervals: list[float]) -> str:
     if not intervals:
         return "no ticks"
@@ -153,11 +163,21 @@ def main() -> int:
     painted["sides"].clear()
     started_step = controller.last_frame.snapshot.step
     published_before = controller.worker.frames_published
+    trainer_pid = controller.worker.trainer_pid
+    trainer_cpu_before = process_cpu_seconds(trainer_pid) if trainer_pid else None
+    gui_cpu_before = time.process_time()
     started = time.perf_counter()
     probe.start()
     wait(int(args.seconds * 1000))
     probe.stop()
     elapsed = time.perf_counter() - started
+    gui_cpu = (time.process_time() - gui_cpu_before) / elapsed
+    trainer_cpu_after = process_cpu_seconds(trainer_pid) if trainer_pid else None
+    trainer_cpu = (
+        (trainer_cpu_after - trainer_cpu_before) / elapsed
+        if trainer_cpu_before is not None and trainer_cpu_after is not None
+        else None
+    )
     frames = painted["count"]
     published = controller.worker.frames_published - published_before
     trained = controller.last_frame.snapshot.step - started_step
@@ -192,6 +212,8 @@ def main() -> int:
     print(f"GUI 10 ms timer live : {summary(probe.intervals)}  (target p99 <= 20 ms)")
     total = sum(split.values()) or 1.0
     print("view thread          : " + ", ".join(f"{k} {v / total:.0%}" for k, v in split.items()))
+    trainer_share = "n/a" if trainer_cpu is None else f"{trainer_cpu:.0%}"
+    print(f"CPU (of one core)    : training process {trainer_share}, GUI process {gui_cpu:.0%}")
     app.processEvents()
     return 0
 

@@ -129,6 +129,10 @@ class TrainerProcess:
         return self._conn
 
     @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    @property
     def alive(self) -> bool:
         return not self._closed and not self.died
 
