@@ -145,3 +145,71 @@ def test_locks_of_dead_unmodified_sessions_are_cleaned_up(window, data_dir) -> N
     assert window.recovery.orphans() == []
     assert not stale.exists()
     assert live.exists()
+
+
+def _document():
+    from workbench.core.generators import generate
+    from workbench.core.spec import NetworkSpec, TrainingSettings
+    from workbench.qt.document import Document
+
+    return Document(generate("moons", n_points=60, n_classes=2, seed=0), NetworkSpec(), TrainingSettings())
+
+
+def test_timed_autosaves_are_written_off_the_gui_thread(tmp_path, monkeypatch, qtbot) -> None:
+    # A long run's history takes ~100 ms to encode: the GUI thread only captures the (immutable) state.
+    import threading
+
+    from workbench.core import project
+
+    writers = []
+    real_save = project.save_project
+    monkeypatch.setattr(
+        project, "save_project", lambda *a: (writers.append(threading.current_thread()), real_save(*a))
+    )
+    document = _document()
+    recovery = RecoveryManager(document, tmp_path, quiet_ms=10)
+    recovery.start()
+    with qtbot.waitSignal(recovery.autosaved, timeout=10_000):
+        document.apply_edit(edits.AddPoints([[2.0, 2.0]], [1]))
+    assert writers and all(thread is not threading.main_thread() for thread in writers)
+    assert len(project.load_project(recovery.autosave_path).dataset) == len(document.dataset)
+    recovery.shutdown()
+    assert not recovery.autosave_path.exists() and not recovery.lock_path.exists()
+
+
+def test_changes_during_a_background_write_are_written_next_and_a_save_meanwhile_leaves_no_file(
+    tmp_path, monkeypatch, qtbot
+) -> None:
+    import threading
+
+    from workbench.core import project
+
+    release = threading.Event()
+    real_save = project.save_project
+
+    def slow_save(*args):
+        release.wait(10)
+        real_save(*args)
+
+    monkeypatch.setattr(project, "save_project", slow_save)
+    document = _document()
+    recovery = RecoveryManager(document, tmp_path, quiet_ms=10)
+    recovery.start()
+    document.apply_edit(edits.AddPoints([[2.0, 2.0]], [1]))
+    qtbot.waitUntil(lambda: recovery.writing)
+    document.apply_edit(edits.AddPoints([[3.0, 3.0]], [0]))  # arrives while the first write is busy
+    saved = []
+    recovery.autosaved.connect(lambda: saved.append(True))
+    release.set()
+    qtbot.waitUntil(lambda: len(saved) == 2, timeout=10_000)
+    assert len(project.load_project(recovery.autosave_path).dataset) == len(document.dataset)  # the newest
+
+    # The user saves while an autosave is being written: the finished write must not leave a recovery file.
+    release.clear()
+    document.apply_edit(edits.AddPoints([[4.0, 4.0]], [1]))
+    qtbot.waitUntil(lambda: recovery.writing)
+    document.mark_saved(tmp_path / "saved.wbproj")
+    release.set()
+    qtbot.waitUntil(lambda: not recovery.writing)
+    assert not recovery.autosave_path.exists()
+    recovery.shutdown()

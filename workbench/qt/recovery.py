@@ -10,6 +10,11 @@ Autosave timing: a couple of seconds after the last change, but never more than 
 first unsaved change (a long brush stroke keeps changing the data), and at least every `period_ms` while
 modified (training changes weights without dataset signals). Killing the process therefore loses at most
 the last few seconds of work.
+
+Timed autosaves are written on a background thread: the project is captured on the GUI thread (immutable
+values, < 1 ms) and serialised and written elsewhere, because after a long training run the history alone
+takes ~100 ms to encode, and the GUI must not stop for that every minute. One write at a time; a newer
+request waits for it and then writes the newest state.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -82,6 +88,8 @@ class RecoveryManager(QObject):
     #: An autosave could not be written (disk full, folder gone); the message is for the status bar.
     autosaveFailed = Signal(str)
     autosaved = Signal()
+    #: From the writer thread: the background write ended (argument: error message, "" when it worked).
+    _written = Signal(str)
 
     def __init__(
         self,
@@ -105,7 +113,10 @@ class RecoveryManager(QObject):
         self._deadline = QTimer(self, singleShot=True, interval=max_wait_ms)
         self._periodic = QTimer(self, interval=period_ms)
         for timer in (self._quiet, self._deadline, self._periodic):
-            timer.timeout.connect(self.save_now)
+            timer.timeout.connect(self._save_in_background)
+        self._writer: threading.Thread | None = None
+        self._waiting = False  # a timed autosave came while the writer was busy
+        self._written.connect(self._on_written)
 
     # --- session ------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -131,6 +142,8 @@ class RecoveryManager(QObject):
         """Clean exit: stop the timers and delete this session's autosave and lock."""
         for timer in (self._quiet, self._deadline, self._periodic):
             timer.stop()
+        self._waiting = False
+        self._join_writer()  # a write finishing after the files are deleted would bring one back
         if not self._started:
             return
         self._started = False
@@ -145,9 +158,10 @@ class RecoveryManager(QObject):
 
     # --- autosave -----------------------------------------------------------------------------------
     def save_now(self) -> bool:
-        """Write the autosave if the document has unsaved changes (remove it otherwise)."""
+        """Write the autosave now, on this thread, if the document is modified (remove it otherwise)."""
         self._quiet.stop()
         self._deadline.stop()
+        self._join_writer()
         if not self._started:
             return False
         if not self.document.is_modified:
@@ -163,6 +177,62 @@ class RecoveryManager(QObject):
             return False
         self.autosaved.emit()
         return True
+
+    @property
+    def writing(self) -> bool:
+        """A background autosave is being written."""
+        return self._writer is not None
+
+    def _save_in_background(self) -> None:
+        """The timers' autosave: capture the document here, serialise and write it on a worker thread."""
+        self._quiet.stop()
+        self._deadline.stop()
+        if not self._started:
+            return
+        if self._writer is not None:
+            self._waiting = True  # written when the current write ends, with the state of then
+            return
+        if not self.document.is_modified:
+            self._remove_autosave()
+            return
+        project = document_to_project(self.document)
+        lock_text = self._lock_text()
+        self._writer = threading.Thread(
+            target=self._write, args=(project, lock_text), name="workbench-autosave", daemon=True
+        )
+        self._writer.start()
+
+    def _write(self, project: object, lock_text: str) -> None:  # writer thread: touches files only
+        from workbench.core.project import save_project
+
+        try:
+            save_project(project, self.autosave_path)
+            atomic_write_text(self.lock_path, lock_text)
+        except Exception as exc:
+            self._written.emit(f"Autosave failed: {exc}")
+            return
+        self._written.emit("")
+
+    def _on_written(self, error: str) -> None:
+        if self._writer is None:  # already joined by save_now() or shutdown()
+            return
+        self._join_writer()
+        if not self._started:
+            return
+        if not self.document.is_modified:  # saved by the user while this was written: nothing to recover
+            self._remove_autosave()
+        elif error:
+            self.autosaveFailed.emit(error)
+        else:
+            self.autosaved.emit()
+        if self._waiting:
+            self._waiting = False
+            self._save_in_background()
+
+    def _join_writer(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.join()
 
     def _on_changed(self, *_: object) -> None:
         if not self.document.is_modified:
@@ -188,6 +258,9 @@ class RecoveryManager(QObject):
             self.autosave_path.unlink(missing_ok=True)
 
     def _write_lock(self) -> None:
+        atomic_write_text(self.lock_path, self._lock_text())
+
+    def _lock_text(self) -> str:
         path = self.document.path
         info = {
             "pid": os.getpid(),
@@ -195,7 +268,7 @@ class RecoveryManager(QObject):
             "original_path": str(path) if path else None,
             "started": time.time(),
         }
-        atomic_write_text(self.lock_path, json.dumps(info))
+        return json.dumps(info)
 
     # --- what crashed sessions left -------------------------------------------------------------------
     def orphans(self) -> list[RecoveryCandidate]:
