@@ -207,3 +207,59 @@ def test_a_frame_can_carry_the_previous_hidden_view_and_neuron_maps() -> None:
     wider.set_weights(trainer.get_weights())
     changed = views.compute_frame(trainer.snapshot(), wider, dataset, request, first, reuse_secondary=True)
     assert [m.shape[0] for m in changed.neuron_maps] == [3, 3]  # a new architecture is never drawn stale
+
+
+# --- long curves -----------------------------------------------------------------------------------------
+def _drawn_extremes(x, y, start, stop):
+    inside = (x >= start) & (x < stop)
+    return np.nanmin(y[inside]), np.nanmax(y[inside])
+
+
+def test_curve_envelope_keeps_short_curves_and_every_block_extreme_of_long_ones() -> None:
+    from workbench.core.views import CurveEnvelope
+
+    rng = np.random.default_rng(0)
+    envelope = CurveEnvelope(max_points=4000)
+    x = np.arange(3000.0)
+    y = rng.normal(size=3000)
+    out_x, out_y = envelope.update(x, y)
+    np.testing.assert_array_equal(out_y, y)  # short: untouched
+
+    x = np.arange(100_000.0)
+    y = np.exp(-x / 20_000) + 0.01 * rng.normal(size=len(x))
+    y[54_321] = 5.0  # a divergence spike must stay visible
+    y[70_000:70_010] = np.nan  # and a gap stays a gap
+    out_x, out_y = envelope.update(x, y)
+    assert len(out_x) <= 4000 + 64  # at most max_points, plus the newest samples not yet in a block
+    assert np.all(np.diff(out_x) > 0)  # still a curve from left to right
+    assert np.nanmax(out_y) == 5.0 and 54_321 in out_x
+    assert np.isnan(out_y).any()
+    assert out_x[-1] == x[-1] and out_y[-1] == y[-1]  # the newest sample as it is
+    # Over any stretch, the reduced curve reaches the same lowest and highest values as the full one.
+    for start in range(0, 100_000, 9_999):
+        stop = start + 9_999
+        if not np.isnan(y[start:stop]).any():
+            full = _drawn_extremes(x, y, start, stop)
+            reduced = _drawn_extremes(out_x, out_y, start - 64, stop + 64)  # blocks straddle the edges
+            assert reduced[0] <= full[0] + 1e-12 and reduced[1] >= full[1] - 1e-12
+
+
+def test_curve_envelope_updates_incrementally_like_a_fresh_one() -> None:
+    from workbench.core.views import CurveEnvelope
+
+    rng = np.random.default_rng(1)
+    x = np.arange(50_000.0)
+    y = rng.normal(size=len(x)).cumsum()
+    grown = CurveEnvelope(max_points=1000)
+    for n in [*range(900, 50_000, 3_777), 50_000]:
+        last = y[n - 1]
+        y_now = y[:n].copy()
+        y_now[-1] = 123.0  # the newest entry is replaced by the next update
+        grown.update(x[:n], y_now)
+        y[n - 1] = last
+    out = grown.update(x, y)
+    fresh = CurveEnvelope(max_points=1000).update(x, y)
+    np.testing.assert_array_equal(out[0], fresh[0])
+    np.testing.assert_array_equal(out[1], fresh[1])
+    # A curve that starts over (a shorter history) is reduced from scratch.
+    np.testing.assert_array_equal(grown.update(x[:500], y[:500])[1], y[:500])

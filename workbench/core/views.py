@@ -607,6 +607,65 @@ def compute_frame(
     )
 
 
+class CurveEnvelope:
+    """A growing curve reduced to at most `max_points` points (plus the newest samples, fewer than a block)
+    that draw the same: each block of samples becomes its lowest and highest sample, in order (spikes
+    survive, unlike plain striding). Incremental.
+
+    Why: a long run's loss history has 10^5 points; re-sending them all to the plot four times a second cost
+    ~10 ms of the GUI thread, growing with the run. Here each update only reduces the samples that are new
+    since the last one; the block size doubles (and everything is reduced once more) only when the curve
+    outgrows it. NaN samples (gaps in the line) are kept as gaps. The last sample is never folded into a
+    block, because a trainer's newest history entry may still be replaced.
+    """
+
+    def __init__(self, max_points: int = 4000) -> None:
+        self.max_points = max(8, int(max_points))
+        self.reset()
+
+    def reset(self) -> None:
+        self._block = 1
+        self._folded = 0  # samples covered by complete blocks
+        self._x = np.zeros(0)
+        self._y = np.zeros(0)
+        self._source_id: tuple[int, int] | None = None
+
+    def update(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The reduced curve for the full arrays `x`, `y` (earlier samples as in the previous call, more may
+        follow; a shorter curve starts over)."""
+        x = np.asarray(x, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        n = len(y)
+        if n <= self.max_points:
+            self.reset()
+            return x, y
+        block = self._block
+        while n > block * (self.max_points // 2):
+            block *= 2
+        if block != self._block or n - 1 < self._folded:
+            self.reset()
+            self._block = block
+        foldable = (n - 1) // block * block  # complete blocks, never including the newest sample
+        if foldable > self._folded:
+            new_x, new_y = _envelope_blocks(x[self._folded : foldable], y[self._folded : foldable], block)
+            self._x = np.concatenate([self._x, new_x])
+            self._y = np.concatenate([self._y, new_y])
+            self._folded = foldable
+        return np.concatenate([self._x, x[self._folded :]]), np.concatenate([self._y, y[self._folded :]])
+
+
+def _envelope_blocks(x: np.ndarray, y: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each block of `block` samples -> its lowest and highest sample in order (a gap if it has a NaN)."""
+    blocks = y.reshape(-1, block)
+    gaps = np.isnan(blocks)
+    low = np.where(gaps, np.inf, blocks).argmin(axis=1)
+    high = np.where(gaps, -np.inf, blocks).argmax(axis=1)
+    high = np.where(gaps.any(axis=1), gaps.argmax(axis=1), high)  # keep the gap: the line breaks there
+    starts = np.arange(0, len(y), block)
+    index = np.stack([starts + np.minimum(low, high), starts + np.maximum(low, high)], axis=1).ravel()
+    return x[index], y[index]
+
+
 def adapt_resolution(
     current: int, frame_seconds: float, budget_seconds: float, lo: int = 64, hi: int = 256
 ) -> int:
@@ -622,6 +681,7 @@ def adapt_resolution(
 
 __all__: Sequence[str] = (
     "Bounds",
+    "CurveEnvelope",
     "HiddenSpaceRequest",
     "HiddenSpaceView",
     "Rect",
