@@ -265,3 +265,27 @@ def test_frames_carry_neuron_maps_for_the_network_panel(qtbot, controller) -> No
     maps = controller.last_frame.neuron_maps
     assert [m.shape[0] for m in maps] == [6, 2, 3]
     assert all(m.dtype == np.uint8 and not math.isnan(float(m.mean())) for m in maps)
+
+
+def test_loss_plot_draws_a_long_run_reduced_but_with_its_spikes_and_keeps_it_as_a_ghost(qtbot) -> None:
+    from workbench.qt.loss_plot import MAX_CURVE_POINTS
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    history = [run(s, 1.0 / (1 + s / 1000)) for s in range(0, 3_000_000, 50)]  # 60,000 entries
+    history[33_333] = run(33_333 * 50, 9.0)  # a spike
+    for end in range(1000, len(history) + 1, 7_000):  # growing as while training
+        plot.set_history(history[:end])
+    plot.set_history(history)
+    x, y = plot.curves["train_loss"].getData()
+    assert len(x) <= MAX_CURVE_POINTS + 64
+    assert y.max() == 9.0  # the spike is still drawn
+    np.testing.assert_array_equal(plot.steps, [m.step for m in history])  # hover reads every entry
+    # A new run that grows longer than the old one must not write into the ghost's arrays.
+    second = [run(s, 0.5) for s in range(0, 3_200_000, 40)]
+    for end in (10, 40_000, len(second)):
+        plot.set_history(second[:end])
+    np.testing.assert_array_equal(plot.steps, [m.step for m in second])
+    np.testing.assert_array_equal(plot.ghost_steps, [m.step for m in history])
+    _, ghost_y = plot.curves["ghost_train_loss"].getData()
+    assert ghost_y.max() == 9.0 and len(ghost_y) <= MAX_CURVE_POINTS + 64

@@ -20,7 +20,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Slot
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from workbench.core.views import ViewFrame
+from workbench.core.views import CurveEnvelope, ViewFrame
 from workbench.qt.training import FrameThrottle, TrainingController
 
 TRAIN_COLOR = "#0072B2"
@@ -30,6 +30,8 @@ GHOST_ALPHA = 70
 REDRAW_RATE = 4.0
 #: Delay after a frame arrives, so the curves paint apart from the decision regions and the hidden space.
 REDRAW_DELAY_MS = 27
+#: Points handed to each curve at most; longer histories are drawn as their envelope (`CurveEnvelope`).
+MAX_CURVE_POINTS = 2000
 #: The y range shrinks once the curves fill less than this fraction of it.
 Y_SHRINK_FRACTION = 0.5
 
@@ -71,16 +73,34 @@ def _continues(columns: dict[str, np.ndarray], history: Sequence) -> bool:
     return len(history) >= 2 and _same_entry(columns, len(history) - 2, history[-2])
 
 
-def _extend(columns: dict[str, np.ndarray], history: Sequence) -> dict[str, np.ndarray]:
-    """Columns for `history`, reusing the rows already converted when the history only grew.
+class _GrowingColumns:
+    """The history as columns in buffers with room to grow, so a new entry costs O(1), not a copy of 10^5."""
 
-    The trainer's last entry may be its "current state", replaced next time, so it is always redone.
-    """
-    keep = min(len(columns["step"]), len(history)) - 1
-    if keep <= 0 or not _same_entry(columns, keep - 1, history[keep - 1]):
-        return history_arrays(history)
-    new = history_arrays(history[keep:])
-    return {k: np.concatenate([columns[k][:keep], new[k]]) for k in columns}
+    def __init__(self) -> None:
+        self._buffers: dict[str, np.ndarray] | None = None
+
+    def extend(self, columns: dict[str, np.ndarray], history: Sequence) -> tuple[dict[str, np.ndarray], int]:
+        """Columns for `history`, reusing the rows of `columns` when the history only grew; and how many
+        leading rows are unchanged (0 when it is another run: then the arrays are new, never shared).
+
+        The trainer's last entry may be its "current state", replaced next time, so it is always redone.
+        """
+        keep = min(len(columns["step"]), len(history)) - 1
+        if keep <= 0 or not _same_entry(columns, keep - 1, history[keep - 1]):
+            self._buffers = None  # the old run's arrays may live on as the ghost: never write into them
+            return history_arrays(history), 0
+        new = history_arrays(history[keep:])
+        n = keep + len(new["step"])
+        buffers = self._buffers
+        if buffers is None or len(buffers["step"]) < n:
+            capacity = max(1024, 2 * n)
+            buffers = {k: np.empty(capacity) for k in columns}
+            for k, buffer in buffers.items():
+                buffer[:keep] = columns[k][:keep]
+            self._buffers = buffers
+        for k, buffer in buffers.items():
+            buffer[keep:n] = new[k]
+        return {k: buffer[:n] for k, buffer in buffers.items()}, keep
 
 
 def _pen(color: str, alpha: int = 255, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> pg.QtGui.QPen:
@@ -106,6 +126,13 @@ class LossPlot(QWidget):
         self._history_len = 0
         self._x_top: float | None = None
         self._y_range: tuple[float, float] | None = None
+        self._growing = _GrowingColumns()
+        self._envelopes = {
+            prefix + key: CurveEnvelope(MAX_CURVE_POINTS)
+            for prefix in ("", "ghost_")
+            for key in ("train_loss", "test_loss", "train_acc", "test_acc")
+        }
+        self._shown: dict[str, np.ndarray] = {}  # the y values each curve was given
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
@@ -189,7 +216,9 @@ class LossPlot(QWidget):
             return
         self._last_step = last
         self._history_len = len(history)
-        self._columns = _extend(self._columns, history)
+        self._columns, unchanged = self._growing.extend(self._columns, history)
+        if unchanged == 0:
+            self._reset_envelopes("")  # another run: reduce it from scratch
         self._show_columns(self._columns, "")
         self._update_ranges()
 
@@ -200,10 +229,12 @@ class LossPlot(QWidget):
         self._update_ranges()
 
     def _loss_values(self) -> np.ndarray:
-        """Every finite loss shown (run and ghost), in the plot's units (log10 in log mode)."""
-        parts = [self._columns[k] for k in ("train_loss", "test_loss")]
+        """Every finite loss shown (run and ghost), in the plot's units (log10 in log mode). The reduced
+        curves keep each block's lowest and highest loss, so their range is the range of the full ones."""
+        keys = ["train_loss", "test_loss"]
         if self._ghost is not None:
-            parts += [self._ghost[k] for k in ("train_loss", "test_loss")]
+            keys += ["ghost_train_loss", "ghost_test_loss"]
+        parts = [self._shown[key] for key in keys if key in self._shown]
         values = np.concatenate(parts) if parts else np.zeros(0)
         if self.log_check.isChecked():
             values = values[values > 0]
@@ -250,25 +281,34 @@ class LossPlot(QWidget):
 
     def _show_ghost(self) -> None:
         assert self._ghost is not None
+        self._reset_envelopes("ghost_")
         self._show_columns(self._ghost, "ghost_")
         self._update_ranges()
 
+    def _reset_envelopes(self, prefix: str) -> None:
+        for key in ("train_loss", "test_loss", "train_acc", "test_acc"):
+            self._envelopes[prefix + key].reset()
+
     def _show_columns(self, columns: dict[str, np.ndarray], prefix: str) -> None:
+        """Hand the curves their data: long histories as envelopes (`MAX_CURVE_POINTS` at most), updated
+        incrementally, so an update costs the same after 10^5 steps as after 10^3."""
         steps = columns["step"]
         for key in ("train_loss", "test_loss", "train_acc", "test_acc"):
             values = columns[key]
             if key.endswith("loss") and self.log_check.isChecked():
                 values = np.where(values > 0, values, np.nan)
-            connect = "finite"
-            if np.isnan(values).all():
+            x, y = self._envelopes[prefix + key].update(steps, values)
+            self._shown[prefix + key] = y
+            if np.isnan(y).all():
                 self.curves[prefix + key].setData([], [])
             else:
-                self.curves[prefix + key].setData(steps, values, connect=connect)
+                self.curves[prefix + key].setData(x, y, connect="finite")
 
     @Slot(bool)
     def set_log_y(self, log: bool) -> None:
         self.loss_plot.setLogMode(y=log)
         self._y_range = None
+        self._reset_envelopes("")  # the loss values change (NaN where not positive)
         self._show_columns(self._columns, "")
         if self._ghost is not None:
             self._show_ghost()
