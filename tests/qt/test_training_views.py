@@ -207,6 +207,22 @@ def test_hidden_space_plot_draws_points_grid_and_output_regions(qtbot) -> None:
     assert np.isnan(x).sum() == view.grid_lines.shape[0]  # one break between consecutive lines
     assert "straight lines" in plot.caption.text()
 
+    # The next frame (other weights) moves the same points: data, bounds and the picture follow.
+    before = plot.plot_widget.grab().toImage()
+    moved = views.hidden_space(
+        Network(document.spec, 2),
+        dataset.points,
+        dataset.bounds(),
+        plot.request(),
+        labels=dataset.labels,
+        spec=document.spec,
+    )
+    plot.show_view(moved)
+    np.testing.assert_array_equal(item.data["x"], moved.points[:, 0])
+    np.testing.assert_array_equal(item.data["y"], moved.points[:, 1])
+    assert item.dataBounds(0) == pytest.approx((moved.points[:, 0].min(), moved.points[:, 0].max()))
+    assert plot.plot_widget.grab().toImage() != before
+
 
 def test_hidden_space_plot_follows_the_architecture_and_offers_neuron_pairs(qtbot) -> None:
     document = make_document(hidden=(LayerSpec(5, "relu"),))
