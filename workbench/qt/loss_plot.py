@@ -7,7 +7,7 @@ new architecture, opened project) the run so far becomes a faint ghost for compa
 Cost: while training the curves are redrawn at most `REDRAW_RATE` times a second, a little after the
 decision regions (their own paint event). The view ranges are set by hand and move in steps (x to a round
 number ahead of the last step, y only when the curves leave it or shrink well inside), because every new
-range re-renders all four cached axes with their grids (~10 ms).
+range re-renders cached axes (~2.5 ms each; the plots have no grid, which made that ~4.5 ms).
 """
 
 from __future__ import annotations
@@ -141,7 +141,6 @@ class LossPlot(QWidget):
         self.acc_plot.setXLink(self.loss_plot)
         for plot, label in ((self.loss_plot, "loss"), (self.acc_plot, "accuracy")):
             plot.setLabel("left", label)
-            plot.showGrid(x=True, y=True, alpha=0.15)
             plot.setMenuEnabled(False)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
@@ -150,6 +149,9 @@ class LossPlot(QWidget):
                 axis = plot.getAxis(name)
                 axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # curve updates: a blit
                 axis.enableAutoSIPrefix(False)  # a loss of 0.6 reads 0.6, not 600 with "(x0.001)"
+                # No grid and no unlabelled finest ticks: a new range re-renders an axis in ~2.5 ms instead
+                # of ~4.5 (with a grid each axis is a plot-sized picture), and ranges move often early on.
+                axis.setStyle(maxTickLevel=1)
             plot.getViewBox().disableAutoRange()  # ranges move in steps (`_update_ranges`)
         self.acc_plot.setLabel("bottom", "step")
         self.loss_plot.setLabel("bottom", "step")
@@ -242,7 +244,7 @@ class LossPlot(QWidget):
         return values[np.isfinite(values)]
 
     def _update_ranges(self) -> None:
-        """Move the ranges only when the curves need it: each change re-renders the axes and their grids."""
+        """Move the ranges only when the curves need it: each change re-renders axes."""
         last = float(self._columns["step"][-1]) if len(self._columns["step"]) else 0.0
         if self._ghost is not None and len(self._ghost["step"]):
             last = max(last, float(self._ghost["step"][-1]))
