@@ -36,7 +36,7 @@ def canvas(qtbot):
 
 
 def near(colour: QColor, rgb: tuple[int, int, int], tolerance: int = 24) -> bool:
-    """Colours match up to the faint grid lines drawn over the image."""
+    """Colours match up to a small tolerance (blending and rounding)."""
     return max(abs(a - b) for a, b in zip(colour.getRgb()[:3], rgb, strict=True)) <= tolerance
 
 

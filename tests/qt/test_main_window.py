@@ -456,7 +456,7 @@ def test_screenshot_of_the_default_window_is_not_blank(window, qtbot, tmp_path) 
     for x in range(canvas_origin.x(), canvas_origin.x() + window.canvas.width(), 3):
         for y in range(canvas_origin.y(), canvas_origin.y() + window.canvas.height(), 3):
             colours.add(image.pixel(x, y))
-    assert len(colours) > 50  # axes, grid and many points, not a flat fill
+    assert len(colours) > 50  # axes, labels and many points, not a flat fill
     class_colours = {QColor(c).rgb() for c in CLASS_COLORS[:2]}
     assert class_colours <= colours  # both classes of points are visible
 

@@ -158,12 +158,13 @@ class DatasetCanvas(pg.PlotWidget):
         plot = self.getPlotItem()
         plot.setMenuEnabled(False)
         plot.hideButtons()
-        plot.showGrid(x=True, y=True, alpha=0.12)
+        # No grid lines: under the decision regions they were barely visible, and as two plot-sized cached
+        # pictures they cost ~1.2 ms of every frame's repaint (30 a second while training).
+        plot.showGrid(x=False, y=False)
         plot.setLabel("bottom", "x")
         plot.setLabel("left", "y")
         for name in ("left", "bottom"):
-            # The axes also draw the grid across the whole plot: cached as pixmaps, a new decision image
-            # (30 per second while training) repaints them as one blit instead of replaying every line.
+            # Cached as pixmaps: a new decision image repaints the axes as a blit instead of redrawing them.
             plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         vb = self._view_box
         vb.setAspectLocked(True)
