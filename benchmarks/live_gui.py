@@ -57,6 +57,23 @@ def process_cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def cpu_ticks() -> list[int] | None:
+    """The machine's CPU time counters (Linux /proc/stat: user, nice, system, idle, ..., steal)."""
+    try:
+        with open("/proc/stat") as stat:
+            return [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+def steal_share(before: list[int] | None, after: list[int] | None) -> str:
+    """CPU time the hypervisor gave to other machines during the run: above a few % the figures are noise."""
+    if before is None or after is None or len(before) < 8:
+        return "n/a"
+    delta = [b - a for a, b in zip(before, after, strict=True)]
+    return f"{delta[7] / max(1, sum(delta)):.1%}"
+
+
 def summary(intervals: list[float]) -> str:
     if not intervals:
         return "no ticks"
@@ -166,11 +183,13 @@ def main() -> int:
     trainer_pid = controller.worker.trainer_pid
     trainer_cpu_before = process_cpu_seconds(trainer_pid) if trainer_pid else None
     gui_cpu_before = time.process_time()
+    ticks_before = cpu_ticks()
     started = time.perf_counter()
     probe.start()
     wait(int(args.seconds * 1000))
     probe.stop()
     elapsed = time.perf_counter() - started
+    steal = steal_share(ticks_before, cpu_ticks())
     gui_cpu = (time.process_time() - gui_cpu_before) / elapsed
     trainer_cpu_after = process_cpu_seconds(trainer_pid) if trainer_pid else None
     trainer_cpu = (
@@ -214,6 +233,7 @@ def main() -> int:
     print("view thread          : " + ", ".join(f"{k} {v / total:.0%}" for k, v in split.items()))
     trainer_share = "n/a" if trainer_cpu is None else f"{trainer_cpu:.0%}"
     print(f"CPU (of one core)    : training process {trainer_share}, GUI process {gui_cpu:.0%}")
+    print(f"stolen by hypervisor : {steal} of the machine's CPU time during the live run (noise if > ~1 %)")
     app.processEvents()
     return 0
 
