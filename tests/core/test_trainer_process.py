@@ -56,7 +56,7 @@ def test_steps_in_the_process_equal_the_core_trainers_steps(setup, process) -> N
     local = Trainer(dataset, spec, settings, seed=settings.seed)
     for total, extra in ((237, 237), (337, 100)):  # the second snapshot sends only the new history
         process.send("steps", extra)
-        _, (snapshot, _, running) = next_event(
+        _, (snapshot, _, running, _) = next_event(
             process, {"snapshot"}, lambda p, total=total: p[0].step == total
         )
         local.step(extra)
@@ -72,7 +72,7 @@ def test_steps_in_the_process_equal_the_core_trainers_steps(setup, process) -> N
 def test_run_and_pause_are_reported_and_training_moves_on(process) -> None:
     process.send("run", True)
     assert next_event(process, {"running"}) == ("running", True)
-    _, (snapshot, _, running) = next_event(process, {"snapshot"}, lambda p: p[0].step > 50)
+    _, (snapshot, _, running, _) = next_event(process, {"snapshot"}, lambda p: p[0].step > 50)
     assert running and snapshot.metrics.step == snapshot.step
     process.send("run", False)
     assert next_event(process, {"running"}) == ("running", False)
@@ -84,8 +84,28 @@ def test_bad_settings_are_reported_and_training_keeps_the_old_ones(setup, proces
     _, message = next_event(process, {"failed"})
     assert "learning" in message.lower()
     process.send("steps", 3)
-    _, (snapshot, _, _) = next_event(process, {"snapshot"}, lambda p: p[0].step == 3)
+    _, (snapshot, _, _, _) = next_event(process, {"snapshot"}, lambda p: p[0].step == 3)
     assert snapshot.settings.learning_rate == settings.learning_rate
+
+
+def test_snapshots_say_which_replacement_of_the_network_they_follow(setup, process) -> None:
+    # The GUI drops snapshots taken before an Open or reset that were still in the pipe: they carry the
+    # generation the child had applied, and a new generation only after the replacement sent before it.
+    from workbench.core.engine import Network
+    from workbench.core.trainer_process import WeightsLoad
+
+    _, spec, _ = setup
+    process.send("steps", 5)
+    _, (snapshot, _, _, generation) = next_event(process, {"snapshot"}, lambda p: p[0].step == 5)
+    assert generation == 0
+    replacement = Network(spec, seed=99).get_weights()
+    process.send("weights", WeightsLoad(replacement))
+    process.send("generation", 1)
+    _, (snapshot, _, _, generation) = next_event(process, {"snapshot"}, lambda p: p[3] == 1)
+    assert snapshot.step == 0  # a fresh run from the new weights ...
+    for (w, b), (w_new, b_new) in zip(snapshot.weights, replacement, strict=True):
+        np.testing.assert_array_equal(w, w_new)  # ... and exactly those weights
+        np.testing.assert_array_equal(b, b_new)
 
 
 def test_close_ends_the_process(setup) -> None:

@@ -174,3 +174,22 @@ def test_before_any_frame_the_panel_shows_the_network_the_trainer_starts_from(ma
     assert edge_tooltip_weight(panel, i) == f"weight {imported[1][0][2, 5]:+.3f}"
     document.undo_stack.undo()
     assert edge_tooltip_weight(panel, i) == f"weight {initial[1][0][2, 5]:+.3f}"
+
+
+def test_opening_a_trained_project_shows_it_without_marking_it_modified(app_window, qtbot, tmp_path) -> None:
+    # The trainer restarts from the opened state and sends a frame of it: nothing the user needs to save.
+    from workbench.core.project import Project, save_project
+    from workbench.core.trainer import Trainer
+
+    document = app_window.document
+    trainer = Trainer(document.dataset, document.spec, document.settings)
+    trainer.step(30)
+    path = tmp_path / "trained.wbproj"
+    save_project(Project.from_trainer(trainer), path)
+    assert app_window.open_project(path)
+    controller = app_window.training
+    qtbot.waitUntil(lambda: controller.last_frame.snapshot.step == 30, timeout=WAIT_MS)
+    assert not document.is_modified
+    controller.step_once()  # the first trained step is the user's new work
+    qtbot.waitUntil(lambda: document.step == 31, timeout=WAIT_MS)
+    assert document.is_modified

@@ -9,7 +9,10 @@ and the GUI process keeps the other one for the views and the drawing.
 Protocol: pickled ``(kind, payload)`` tuples over one duplex `multiprocessing` Pipe.
 
 - parent -> child: ``run`` (bool), ``steps`` (n), ``epoch``, ``settings``, ``dataset``, ``spec``,
-  ``weights`` (`WeightsLoad`), ``reset`` (seed), ``want`` (ready for the next snapshot), ``stop``.
+  ``weights`` (`WeightsLoad`), ``reset`` (seed), ``generation`` (n), ``want`` (ready for the next snapshot),
+  ``stop``. The parent sends ``generation`` right after a message that replaces the network (weights,
+  reset, spec); snapshots carry the last generation the child applied, so the parent can tell a snapshot
+  taken before the replacement (still in the pipe) from one taken after it.
 - child -> parent: ``running`` (bool), ``diverged`` (message), ``failed`` (message), ``snapshot``
   (`SnapshotDelta`: the history travels as what changed since the previous snapshot, since a long run's
   history grows to 10^5 entries).
@@ -70,6 +73,7 @@ class SnapshotDelta:
     divergence: str | None
     steps_per_second: float
     running: bool
+    generation: int = 0
 
 
 def limit_blas_threads() -> None:
@@ -148,7 +152,8 @@ class TrainerProcess:
     def receive(self) -> list[tuple[str, Any]]:
         """Every event waiting in the pipe, snapshots turned back into `TrainerSnapshot`s.
 
-        Returns ``("snapshot", (TrainerSnapshot, steps_per_second, running))`` for snapshots and the child's
+        Returns ``("snapshot", (TrainerSnapshot, steps_per_second, running, generation))`` for snapshots and
+        the child's
         other events as they are; ``("died", None)`` once if the child is gone without being closed.
         """
         events: list[tuple[str, Any]] = []
@@ -165,7 +170,7 @@ class TrainerProcess:
             events.append(("died", None))
         return events
 
-    def _assemble(self, delta: SnapshotDelta) -> tuple[TrainerSnapshot, float, bool]:
+    def _assemble(self, delta: SnapshotDelta) -> tuple[TrainerSnapshot, float, bool, int]:
         history = self._history
         del history[delta.history_keep :]
         history.extend(delta.history_tail)
@@ -184,7 +189,7 @@ class TrainerProcess:
             history=tuple(history),
             divergence=delta.divergence,
         )
-        return snapshot, delta.steps_per_second, delta.running
+        return snapshot, delta.steps_per_second, delta.running, delta.generation
 
     def close(self, timeout: float = CLOSE_TIMEOUT_SECONDS) -> None:
         """Ask the child to stop and wait for it (terminated if it does not stop in time). Idempotent."""
@@ -241,6 +246,7 @@ class _TrainingLoop:
         self.pending_steps = 0
         self.dirty = True
         self.credit = True  # the parent takes one snapshot at a time: it sends "want" for the next
+        self.generation = 0
         self.sent_history: list[Metrics] = []
         self.rate_steps = 0
         self.rate_started = time.perf_counter()
@@ -282,6 +288,10 @@ class _TrainingLoop:
                 return False
             if kind == "want":
                 self.credit = True
+                continue
+            if kind == "generation":
+                self.generation = int(payload)
+                self.dirty = True  # the parent waits for a snapshot of this generation
                 continue
             if kind == "run":
                 if bool(payload) != self.running:
@@ -402,6 +412,7 @@ class _TrainingLoop:
             divergence=trainer.divergence,
             steps_per_second=self.steps_per_second if self.running else 0.0,
             running=self.running,
+            generation=self.generation,
         )
         self.conn.send(("snapshot", delta))
         self.sent_history = history

@@ -540,6 +540,8 @@ class ViewFrame:
     steps_per_second: float = 0.0
     running: bool = False
     decision_seconds: float = 0.0
+    #: Which replacement of the network (open, reset, import, new architecture) the snapshot comes after.
+    generation: int = 0
 
 
 def compute_frame(

@@ -114,6 +114,7 @@ class TrainingWorker(QObject):
         self._steps_per_second = 0.0
         self._running = False
         self._snapshot_running = False
+        self._snapshot_generation = 0
         self._dirty = False
         self._previous_frame: views.ViewFrame | None = None
         self._secondary_dirty = True
@@ -227,7 +228,12 @@ class TrainingWorker(QObject):
             if kind == "snapshot":
                 # The frame says "running" as the snapshot does: one taken just before a pause is not a
                 # paused frame (tests and the readout rely on a paused frame holding the final state).
-                self._snapshot, self._steps_per_second, self._snapshot_running = payload
+                (
+                    self._snapshot,
+                    self._steps_per_second,
+                    self._snapshot_running,
+                    self._snapshot_generation,
+                ) = payload
                 self._dirty = True
             elif kind == "running":
                 self._running = bool(payload)
@@ -268,6 +274,7 @@ class TrainingWorker(QObject):
                 running=running,
                 reuse_secondary=not secondary,
             )
+        frame = replace(frame, generation=self._snapshot_generation)
         if self._adapt and request.decision:
             self._resolution = views.adapt_resolution(
                 self._resolution,
@@ -370,6 +377,7 @@ class TrainingController(QObject):
         self._running = False
         self._last_frame: views.ViewFrame | None = None
         self._recorded_step = document.step
+        self._generation = 0  # bumped whenever the network is replaced; older frames are stale
         self._request = view_request or views.ViewRequest(
             bounds=document.dataset.bounds(), resolution=MAX_RESOLUTION, neuron_map_size=32
         )
@@ -488,14 +496,14 @@ class TrainingController(QObject):
     @Slot()
     def _on_frame_ready(self) -> None:
         frame = self._worker.take_frame()
-        if frame is None or not self._alive:
-            return
+        if frame is None or not self._alive or frame.generation != self._generation:
+            return  # stale (taken before an Open, reset or new architecture): neither shown nor kept
         self._last_frame = frame
         self._record(frame)
         self.frameArrived.emit(frame)
 
     def _record(self, frame: views.ViewFrame | None) -> None:
-        if frame is None:
+        if frame is None or frame.generation != self._generation:
             return
         snapshot = frame.snapshot
         if snapshot.step != self._recorded_step:
@@ -525,6 +533,7 @@ class TrainingController(QObject):
     @Slot()
     def _on_spec_changed(self) -> None:
         self._post("spec", self.document.spec)
+        self._next_generation()
 
     @Slot()
     def _on_settings_changed(self) -> None:
@@ -542,7 +551,15 @@ class TrainingController(QObject):
             self._post("reset", self.document.settings.seed)
         else:
             self._post("weights", load)
-        self._recorded_step = -1
+        self._next_generation()
+        # The trainer restarts from the document's own state: a frame of that same step is nothing new (it
+        # must not mark a just-opened project modified); the first trained step is recorded.
+        self._recorded_step = self.document.step
+
+    def _next_generation(self) -> None:
+        """Frames from before this point show a network the document no longer has."""
+        self._generation += 1
+        self._post("generation", self._generation)
 
     def _weights_load(self, continue_run: bool) -> WeightsLoad | None:
         doc = self.document
