@@ -57,6 +57,24 @@ def no_leftover_threads():
     assert not running, f"the test left {len(running)} QThread(s) running"
 
 
+@pytest.fixture(autouse=True)
+def no_unanswered_dialogs():
+    """A message box nobody answers would hang the whole run: fail the test instead, naming the question.
+
+    Tests that expect a prompt stub the window's `_ask_...` method or `QMessageBox` themselves.
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    def unanswered(box: QMessageBox) -> int:
+        raise AssertionError(f"a modal message box would wait for a user: {box.text()!r}")
+
+    # A private MonkeyPatch: requesting `monkeypatch` here would keep the test's own patches (which may
+    # hold windows) alive until after the windows are checked for leaks.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(QMessageBox, "exec", unanswered)
+        yield
+
+
 def flush_deletes() -> None:
     """Run pending deleteLater()s and collect Python cycles (pyqtgraph's menus live in those)."""
     for _ in range(3):
