@@ -32,6 +32,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from workbench.core import project as project_file
 from workbench.core.atomic import atomic_write_text
 from workbench.qt.document import Document
 from workbench.qt.project_io import document_to_project
@@ -159,18 +160,11 @@ class RecoveryManager(QObject):
     # --- autosave -----------------------------------------------------------------------------------
     def save_now(self) -> bool:
         """Write the autosave now, on this thread, if the document is modified (remove it otherwise)."""
-        self._quiet.stop()
-        self._deadline.stop()
         self._join_writer()
-        if not self._started:
+        if not self._begin_save():
             return False
-        if not self.document.is_modified:
-            self._remove_autosave()
-            return False
-        from workbench.core.project import save_project
-
         try:
-            save_project(document_to_project(self.document), self.autosave_path)
+            project_file.save_project(document_to_project(self.document), self.autosave_path)
             self._write_lock()
         except Exception as exc:
             self.autosaveFailed.emit(f"Autosave failed: {exc}")
@@ -183,17 +177,25 @@ class RecoveryManager(QObject):
         """A background autosave is being written."""
         return self._writer is not None
 
-    def _save_in_background(self) -> None:
-        """The timers' autosave: capture the document here, serialise and write it on a worker thread."""
+    def _begin_save(self) -> bool:
+        """Stop the timers; True if there is something to write (an unmodified document's autosave goes)."""
         self._quiet.stop()
         self._deadline.stop()
         if not self._started:
-            return
-        if self._writer is not None:
-            self._waiting = True  # written when the current write ends, with the state of then
-            return
+            return False
         if not self.document.is_modified:
             self._remove_autosave()
+            return False
+        return True
+
+    def _save_in_background(self) -> None:
+        """The timers' autosave: capture the document here, serialise and write it on a worker thread."""
+        if self._writer is not None:
+            self._quiet.stop()
+            self._deadline.stop()
+            self._waiting = self._started  # written when the current write ends, with the state of then
+            return
+        if not self._begin_save():
             return
         project = document_to_project(self.document)
         lock_text = self._lock_text()
@@ -202,11 +204,9 @@ class RecoveryManager(QObject):
         )
         self._writer.start()
 
-    def _write(self, project: object, lock_text: str) -> None:  # writer thread: touches files only
-        from workbench.core.project import save_project
-
+    def _write(self, project: project_file.Project, lock_text: str) -> None:  # writer thread: files only
         try:
-            save_project(project, self.autosave_path)
+            project_file.save_project(project, self.autosave_path)
             atomic_write_text(self.lock_path, lock_text)
         except Exception as exc:
             self._written.emit(f"Autosave failed: {exc}")
