@@ -222,6 +222,7 @@ class NetworkCanvas(QWidget):
         self._insert_buttons: list[QToolButton] = []
         self._edge_batches: list[tuple[QPen, list[QLineF]]] = []
         self._overlay: tuple[tuple, QPixmap] | None = None
+        self._tiles: dict[tuple[int, int], tuple[QRectF, tuple[QImage, QRectF]]] | None = None
         self._edge_pens: dict[tuple[int, int], QPen] = {}
         self._live = False
         self._settle_timer = QTimer(self)
@@ -400,6 +401,7 @@ class NetworkCanvas(QWidget):
 
     def _rebuild_images(self) -> None:
         """One indexed image per hidden layer (drawn neurons stacked); one per output neuron (own colours)."""
+        self._tiles = None
         self._images = {}
         if not self._maps:
             return
@@ -421,6 +423,7 @@ class NetworkCanvas(QWidget):
                     self._images[(column.layer, neuron)] = tile
 
     def _rebuild_feature_images(self) -> None:
+        self._tiles = None
         self._feature_images = {}
         if not self._feature_maps:
             return
@@ -443,7 +446,9 @@ class NetworkCanvas(QWidget):
             painter.setPen(pen)
             painter.drawLines(lines)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # nodes are axis-aligned boxes
-        tiles = self._node_tiles()
+        if self._tiles is None:  # made when the thumbnails or the layout change, not on every paint
+            self._tiles = self._node_tiles()
+        tiles = self._tiles
         for rect, (image, source) in tiles.values():
             painter.drawImage(rect, image, source)
         painter.drawPixmap(0, 0, self._overlay_for(frozenset(tiles)))
