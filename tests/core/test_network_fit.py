@@ -5,6 +5,7 @@ import itertools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from layout_checks import all_boxes, overlaps
 
 from workbench.core.network_layout import (
     COMPACT_METRICS,
@@ -14,27 +15,6 @@ from workbench.core.network_layout import (
     layout_width,
 )
 from workbench.core.spec import ACTIVATIONS, FEATURES, LayerSpec, NetworkSpec
-
-
-def overlaps(a, b) -> bool:
-    return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
-
-
-def boxes(layout):
-    out = list(layout.insert_slots)
-    for column in layout.columns:
-        for node in column.nodes:
-            out.append(node.rect)
-            if node.label is not None:
-                out.append(node.label)
-        if column.more is not None:
-            out.append(column.more)
-        if column.controls is not None:
-            c = column.controls
-            out += [c.title, c.remove, c.minus, c.width_field, c.plus, c.activation]
-        else:
-            out.append(column.header)
-    return out
 
 
 def fitted(spec, width, height):
@@ -84,7 +64,7 @@ specs = st.builds(
 @given(spec=specs, width=st.integers(150, 1600), height=st.integers(200, 1200))
 def test_nothing_overlaps_at_any_panel_size(spec, width, height):
     layout = fitted(spec, width, height)
-    drawn = boxes(layout)
+    drawn = all_boxes(layout)
     for a, b in itertools.combinations(drawn, 2):
         assert not overlaps(a, b), (a, b)
     for box in drawn:

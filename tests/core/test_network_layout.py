@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from layout_checks import all_boxes, overlaps
 
 from workbench.core.engine.network import Network
 from workbench.core.network_layout import (
     ACTIVATION_FORMULAS,
     Metrics,
-    Rect,
     diverging_palette,
     edge_levels,
     edge_values,
@@ -28,29 +28,6 @@ from workbench.core.network_layout import (
     visible_count,
 )
 from workbench.core.spec import ACTIVATIONS, FEATURES, LayerSpec, NetworkSpec
-
-
-def overlaps(a: Rect, b: Rect) -> bool:
-    return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
-
-
-def all_boxes(layout):
-    """Every drawn thing that must not overlap another: nodes, labels, markers, header controls, '+' slots."""
-    boxes = list(layout.insert_slots)
-    for column in layout.columns:
-        for node in column.nodes:
-            boxes.append(node.rect)
-            if node.label is not None:
-                boxes.append(node.label)
-        if column.more is not None:
-            boxes.append(column.more)
-        if column.controls is not None:
-            c = column.controls
-            boxes += [c.title, c.remove, c.minus, c.width_field, c.plus, c.activation]
-        else:
-            boxes.append(column.header)
-    return boxes
-
 
 specs = st.builds(
     NetworkSpec,
