@@ -425,8 +425,12 @@ class Trainer:
         """Loss and accuracy on every training and test point (slower than the sampled `metrics`)."""
         return self._metrics_for(self._train_idx, self._test_idx)
 
-    def snapshot(self) -> TrainerSnapshot:
-        """An immutable copy of the current state (weights copied and made read-only)."""
+    def snapshot(self, *, with_history: bool = True) -> TrainerSnapshot:
+        """An immutable copy of the current state (weights copied and made read-only).
+
+        `with_history=False` leaves the history out (empty), for a caller that sends it on by itself (only
+        what changed) instead of copying up to 10^5 entries each time.
+        """
         weights = tuple((_read_only_copy(w), _read_only_copy(b)) for w, b in self._network.get_weights())
         return TrainerSnapshot(
             step=self._step,
@@ -435,6 +439,6 @@ class Trainer:
             settings=self._settings,
             weights=weights,
             metrics=self._last_metrics,
-            history=tuple(self.history),
+            history=tuple(self.history) if with_history else (),
             divergence=self.divergence,
         )

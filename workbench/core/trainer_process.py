@@ -29,7 +29,7 @@ import multiprocessing
 import multiprocessing.connection
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from workbench.core.dataset import Dataset
@@ -60,17 +60,12 @@ class WeightsLoad:
 
 @dataclass(frozen=True, eq=False)
 class SnapshotDelta:
-    """A `TrainerSnapshot` as sent over the pipe: history as `history[:history_keep] + history_tail`."""
+    """A `TrainerSnapshot` as sent over the pipe: `snapshot` without its history, which travels as what
+    changed, `history[:history_keep] + history_tail`."""
 
-    step: int
-    epoch: int
-    spec: NetworkSpec
-    settings: TrainingSettings
-    weights: tuple
-    metrics: Metrics
+    snapshot: TrainerSnapshot
     history_keep: int
     history_tail: tuple
-    divergence: str | None
     steps_per_second: float
     running: bool
     generation: int = 0
@@ -174,21 +169,10 @@ class TrainerProcess:
         history = self._history
         del history[delta.history_keep :]
         history.extend(delta.history_tail)
-        weights = []
-        for w, b in delta.weights:
+        for w, b in delta.snapshot.weights:  # read-only again (pickling does not keep the flag)
             w.setflags(write=False)
             b.setflags(write=False)
-            weights.append((w, b))
-        snapshot = TrainerSnapshot(
-            step=delta.step,
-            epoch=delta.epoch,
-            spec=delta.spec,
-            settings=delta.settings,
-            weights=tuple(weights),
-            metrics=delta.metrics,
-            history=tuple(history),
-            divergence=delta.divergence,
-        )
+        snapshot = replace(delta.snapshot, history=tuple(history))
         return snapshot, delta.steps_per_second, delta.running, delta.generation
 
     def close(self, timeout: float = CLOSE_TIMEOUT_SECONDS) -> None:
@@ -399,17 +383,10 @@ class _TrainingLoop:
         keep = min(len(sent), len(history)) - 1
         if keep <= 0 or history[keep - 1] is not sent[keep - 1]:
             keep = 0
-        weights = tuple(trainer.get_weights())  # copies
         delta = SnapshotDelta(
-            step=trainer.step_count,
-            epoch=trainer.epoch,
-            spec=trainer.spec,
-            settings=trainer.settings,
-            weights=weights,
-            metrics=trainer.metrics,
+            snapshot=trainer.snapshot(with_history=False),
             history_keep=keep,
             history_tail=tuple(history[keep:]),
-            divergence=trainer.divergence,
             steps_per_second=self.steps_per_second if self.running else 0.0,
             running=self.running,
             generation=self.generation,
