@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 from workbench.core.palette import resource
+from workbench.qt.theme import theme_color
 
 ICON_FOLDER = "icons"
 APP_ICON = "workbench.svg"
@@ -51,8 +52,10 @@ def _render(svg: str, sizes: tuple[int, ...]) -> QIcon:
     return result
 
 
-def icon(name: str, foreground: QColor | str = "#333333") -> QIcon:
-    """The shipped icon `name` (see `names()`), its lines drawn in `foreground`."""
+def icon(name: str, foreground: QColor | str | None = None) -> QIcon:
+    """The shipped icon `name` (see `names()`), its lines in `foreground` (default: the light theme's)."""
+    if foreground is None:
+        foreground = theme_color("icon", dark=False)
     color = QColor(foreground).name(QColor.NameFormat.HexRgb)
     return _render(svg_text(name).replace("currentColor", color), SIZES)
 
