@@ -16,19 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from workbench.core.palette import palette
 from workbench.core.spec import MAX_CLASSES
 
-#: A colour-blind-safe palette (Okabe–Ito, reordered for contrast on white): one colour per class.
-CLASS_COLORS: tuple[str, ...] = (
-    "#0072B2",  # blue
-    "#E69F00",  # orange
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#56B4E9",  # sky blue
-    "#D55E00",  # vermillion
-    "#F0E442",  # yellow
-    "#000000",  # black
-)
+#: One colour per class, from the shipped palette (colour-blind-safe Okabe–Ito).
+CLASS_COLORS: tuple[str, ...] = palette().classes
 
 DEFAULT_CLASS_NAMES: tuple[str, ...] = tuple(f"class {i + 1}" for i in range(MAX_CLASSES))
 

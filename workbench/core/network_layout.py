@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 
 from workbench.core.features import compute_features
+from workbench.core.palette import palette
 from workbench.core.spec import FEATURES, NetworkSpec
 
 # ------------------------------------------------------------------------------------------------------
@@ -46,10 +47,10 @@ SOFTMAX_FORMULA = "softmax(z)ᵢ = e^zᵢ / Σⱼ e^zⱼ  (class probabilities)"
 #: Activations whose thumbnails run from "off" (0) to "on" (255) rather than around a middle zero.
 _ONE_SIDED = {"step", "sigmoid", "relu"}
 
-# Edge colours: Okabe–Ito blue for positive and orange for negative weights (colour-blind safe).
-POSITIVE_COLOR = "#0072B2"
-NEGATIVE_COLOR = "#E69F00"
-UNKNOWN_EDGE_COLOR = "#B0B0B0"
+# Edge colours from the shipped palette: blue positive and orange negative weights (colour-blind safe).
+POSITIVE_COLOR = palette().positive_weight
+NEGATIVE_COLOR = palette().negative_weight
+UNKNOWN_EDGE_COLOR = palette().unknown_weight
 
 #: Number of distinct edge thicknesses; edges are drawn in batches per (sign, level).
 EDGE_LEVELS = 10
@@ -490,12 +491,12 @@ def _ramp(stops: tuple[str, ...]) -> np.ndarray:
 
 def diverging_palette() -> np.ndarray:
     """(256, 3) uint8: orange (negative) – white (0 at 128) – blue (positive), like the edges."""
-    return _ramp((NEGATIVE_COLOR, "#FFFFFF", POSITIVE_COLOR))
+    return _ramp((NEGATIVE_COLOR, palette().zero_weight, POSITIVE_COLOR))
 
 
 def sequential_palette(color: str = POSITIVE_COLOR) -> np.ndarray:
     """(256, 3) uint8 from white ("off", 0) to `color` ("on", 255)."""
-    return _ramp(("#FFFFFF", color))
+    return _ramp((palette().zero_weight, color))
 
 
 def is_one_sided(activation: str) -> bool:

@@ -15,13 +15,14 @@ from typing import Any
 import numpy as np
 
 from workbench.core.network_layout import feature_maps, palette_for
+from workbench.core.palette import palette
 from workbench.core.spec import NetworkSpec
 
 Bounds = tuple[float, float, float, float]  # (x0, x1, y0, y1)
 Rect = tuple[float, float, float, float]  # (x0, y0, width, height)
 
 #: Opacity of the overlay: the neuron's picture dominates, the decision regions still show faintly.
-OVERLAY_ALPHA = 0.85
+OVERLAY_ALPHA = palette().overlay_alpha
 #: The thumbnail colours mixed this much with white, so the (same-coloured) class points stay visible on top.
 OVERLAY_LIGHTEN = 0.35
 #: Multiply-adds one overlay may cost on the GUI thread (measured: 2-5 ms of numpy for up to 100-wide layers).

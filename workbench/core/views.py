@@ -16,13 +16,14 @@ from typing import Any
 import numpy as np
 
 from workbench.core.dataset import CLASS_COLORS
+from workbench.core.palette import palette
 from workbench.core.spec import NetworkSpec
 
 Bounds = tuple[float, float, float, float]  # (x0, x1, y0, y1)
 Rect = tuple[float, float, float, float]  # (x0, y0, width, height)
 
 #: Strongest opacity of the decision colours (fully confident); points drawn on top stay readable.
-DECISION_ALPHA = 0.55
+DECISION_ALPHA = palette().decision_alpha
 
 #: Activation -> fixed output range for the thumbnails; None = scale to what the grid actually produces.
 _ACTIVATION_RANGES: dict[str, tuple[float, float] | None] = {

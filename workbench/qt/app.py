@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
+    from workbench.qt.icons import app_icon
+
+    app.setWindowIcon(app_icon())
 
     from workbench.qt.main_window import MainWindow
     from workbench.qt.theme import ThemeManager

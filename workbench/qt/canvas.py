@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsRect
 from workbench.core.dataset import CLASS_COLORS
 from workbench.core.spec import MAX_CLASSES
 from workbench.qt.document import Document
+from workbench.qt.theme import theme_color, view_color
 from workbench.qt.tools import TOOLS, Tool
 
 #: The view a fresh canvas shows; the generators fill about [-5, 5]².
@@ -209,24 +210,24 @@ class DatasetCanvas(pg.PlotWidget):
 
         self._selection_item = CachedBoundsScatter(
             size=POINT_SIZE + 7,
-            pen=pg.mkPen("#202020", width=1.5),
-            brush=pg.mkBrush(255, 255, 255, 60),
+            pen=pg.mkPen(theme_color("plot_foreground", dark=False), width=1.5),
+            brush=pg.mkBrush(view_color("selection_fill")),
             hoverable=False,
         )
         self._selection_item.setZValue(5)
         vb.addItem(self._selection_item, ignoreBounds=True)
 
         self.rubber_band = QGraphicsRectItem()
-        band_pen = QPen(QColor("#333333"), 0, Qt.PenStyle.DashLine)
+        band_pen = QPen(theme_color("plot_foreground", dark=False), 0, Qt.PenStyle.DashLine)
         band_pen.setCosmetic(True)
         self.rubber_band.setPen(band_pen)
-        self.rubber_band.setBrush(QBrush(QColor(0, 114, 178, 40)))
+        self.rubber_band.setBrush(QBrush(view_color("rubber_band_fill")))
         self.rubber_band.setZValue(30)
         self.rubber_band.setVisible(False)
         vb.addItem(self.rubber_band, ignoreBounds=True)
 
         self.brush_cursor = QGraphicsEllipseItem()
-        cursor_pen = QPen(QColor("#333333"), 0, Qt.PenStyle.DashLine)
+        cursor_pen = QPen(theme_color("plot_foreground", dark=False), 0, Qt.PenStyle.DashLine)
         cursor_pen.setCosmetic(True)
         self.brush_cursor.setPen(cursor_pen)
         self.brush_cursor.setZValue(40)
@@ -383,8 +384,8 @@ class DatasetCanvas(pg.PlotWidget):
     def set_dark(self, dark: bool) -> None:
         """Follow the application theme: background, axes and the helper outlines."""
         self._dark = dark
-        fg = QColor("#d0d0d0" if dark else "#303030")
-        self.setBackground("#1f2125" if dark else "#ffffff")
+        fg = theme_color("plot_foreground", dark)
+        self.setBackground(theme_color("plot_background", dark))
         for name in ("left", "bottom"):
             axis = self.getPlotItem().getAxis(name)
             axis.setPen(fg)
@@ -397,8 +398,8 @@ class DatasetCanvas(pg.PlotWidget):
         # Points must stand out from decision regions of their own colour: dark outlines on a light
         # background, light outlines on a dark one.
         for c, (train, test) in enumerate(zip(self._train_items, self._test_items, strict=True)):
-            color = QColor(CLASS_COLORS[c])
-            train.setPen(pg.mkPen("#f4f4f4" if dark else color.darker(160), width=1))
+            color, outline = QColor(CLASS_COLORS[c]), theme_color("point_outline", dark)
+            train.setPen(pg.mkPen(outline if outline is not None else color.darker(160), width=1))
             test.setPen(pg.mkPen(color.lighter(150) if dark else color.darker(110), width=1.6))
 
     def data_to_viewport(self, x: float, y: float) -> QPoint:

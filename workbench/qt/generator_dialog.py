@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.dataset import CLASS_COLORS, Dataset
 from workbench.core.spec import MAX_CLASSES, SpecError
+from workbench.qt.theme import style_sheet, theme_color
 
 MAX_GENERATED_POINTS = 20_000
 
@@ -74,7 +75,7 @@ class GeneratorDialog(QDialog):
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(self.reseed)
         self.error_label = QLabel()
-        self.error_label.setStyleSheet("color: #D55E00")
+        self.error_label.setStyleSheet(style_sheet("problem_text"))
         self.error_label.setWordWrap(True)
 
         form = QFormLayout()
@@ -85,7 +86,7 @@ class GeneratorDialog(QDialog):
         form.addRow("Seed", seed_row)
         form.addRow(self.error_label)
 
-        self.preview = pg.PlotWidget(background="w")
+        self.preview = pg.PlotWidget(background=theme_color("plot_background", dark=False))
         self.preview.setObjectName("generatorPreview")
         self.preview.setFixedSize(300, 300)
         self.preview.setMenuEnabled(False)

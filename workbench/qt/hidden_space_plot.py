@@ -25,6 +25,7 @@ from workbench.core.dataset import CLASS_COLORS
 from workbench.core.views import HiddenSpaceRequest, HiddenSpaceView, ViewFrame
 from workbench.qt.canvas import CachedBoundsScatter
 from workbench.qt.document import Document
+from workbench.qt.theme import view_color
 from workbench.qt.training import FrameThrottle, TrainingController
 
 MODES = (("auto", "Automatic"), ("pair", "Two neurons"), ("pca", "PCA projection"))
@@ -46,7 +47,7 @@ class ClassScatter(CachedBoundsScatter):
     """
 
     def __init__(self, colors: Sequence[str], size: float = 6) -> None:
-        pen = pg.mkPen(255, 255, 255, 180, width=0.8)
+        pen = pg.mkPen(view_color("hidden_point_outline"), width=0.8)
         brushes = [pg.mkBrush(color) for color in colors]
         super().__init__(size=size, pen=pen, brush=brushes[0], pxMode=True, hoverable=False)
         self._styles = [(self.opts["symbol"], size, pen, brush) for brush in brushes]
@@ -160,7 +161,7 @@ class HiddenSpacePlot(QWidget):
         self.regions = pg.ImageItem(axisOrder="row-major")
         self.regions.setZValue(-10)
         self.plot.addItem(self.regions)
-        self.grid_curve = pg.PlotCurveItem(pen=pg.mkPen(110, 110, 110, 110, width=1), connect="finite")
+        self.grid_curve = pg.PlotCurveItem(pen=pg.mkPen(view_color("hidden_grid"), width=1), connect="finite")
         self.grid_curve.setZValue(-5)
         self.plot.addItem(self.grid_curve)
         self.points_item = ClassScatter(CLASS_COLORS)
@@ -354,10 +355,11 @@ class HiddenSpacePlot(QWidget):
         """
         self._marked = None if layer is None else (layer, neuron)
         if not hasattr(self, "_neuron_mark"):
-            pen = pg.mkPen("#202020", width=2.5)
+            mark, label_fill = view_color("hidden_mark"), view_color("hidden_mark_label")
+            pen = pg.mkPen(mark, width=2.5)
             line = pg.PlotCurveItem(pen=pen)
-            head = pg.ArrowItem(pen=pen, brush=pg.mkBrush("#202020"), headLen=14, tailLen=0)
-            label = pg.TextItem(color="#202020", fill=pg.mkBrush(255, 255, 255, 210), anchor=(0, 1))
+            head = pg.ArrowItem(pen=pen, brush=pg.mkBrush(mark), headLen=14, tailLen=0)
+            label = pg.TextItem(color=mark, fill=pg.mkBrush(label_fill), anchor=(0, 1))
             self._neuron_mark = (line, head, label)
             for item in self._neuron_mark:
                 item.setZValue(20)

@@ -29,6 +29,7 @@ from workbench.core.spec import FEATURES, NetworkSpec
 from workbench.core.views import ViewFrame, neuron_maps
 from workbench.qt.document import Document
 from workbench.qt.network_panel import THUMBNAIL_SIZE, NetworkPanel
+from workbench.qt.theme import style_sheet
 from workbench.qt.training import FrameThrottle
 
 
@@ -84,10 +85,7 @@ class LiveNetwork(QObject):
         self._shown_maps: Any = None  # the neuron maps on the panel (frames in between carry the same tuple)
         self.caption = QLabel(canvas)
         self.caption.setObjectName("neuronOverlayCaption")
-        self.caption.setStyleSheet(
-            "QLabel { background: rgba(255, 255, 255, 225); color: #202020; border: 1px solid #9A9A9A;"
-            " border-radius: 3px; padding: 2px 6px; }"
-        )
+        self.caption.setStyleSheet(style_sheet("neuron_caption"))
         self.caption.hide()
 
         panel.set_input_bounds(*canvas.visible_range())

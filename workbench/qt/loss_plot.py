@@ -20,12 +20,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Slot
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from workbench.core.palette import palette
 from workbench.core.views import CurveEnvelope, ViewFrame
+from workbench.qt.theme import theme_color, view_color
 from workbench.qt.training import FrameThrottle, TrainingController
 
-TRAIN_COLOR = "#0072B2"
-TEST_COLOR = "#D55E00"
-GHOST_ALPHA = 70
+TRAIN_COLOR = palette().views["curve_train"]
+TEST_COLOR = palette().views["curve_test"]
+GHOST_ALPHA = round(palette().earlier_run_alpha * 255)
 #: While training, the curves are redrawn at most this often per second.
 REDRAW_RATE = 4.0
 #: Delay after a frame arrives, so the curves paint apart from the decision regions and the hidden space.
@@ -135,7 +137,7 @@ class LossPlot(QWidget):
         self._shown: dict[str, np.ndarray] = {}  # the y values each curve was given
 
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground("w")
+        self.graphics.setBackground(theme_color("plot_background", dark=False))
         self.loss_plot = self.graphics.addPlot(row=0, col=0)
         self.acc_plot = self.graphics.addPlot(row=0, col=1)  # side by side: the dock is wide and low
         self.acc_plot.setXLink(self.loss_plot)
@@ -158,7 +160,8 @@ class LossPlot(QWidget):
         self.acc_plot.setYRange(0, 1, padding=0.02)
         self.acc_plot.getViewBox().setLimits(yMin=-0.05, yMax=1.05)
         self.loss_plot.getViewBox().setLimits(xMin=0)
-        self.loss_plot.addLegend(offset=(-8, 8), labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 200))
+        legend_fill = pg.mkBrush(theme_color("legend_background", dark=False))
+        self.loss_plot.addLegend(offset=(-8, 8), labelTextColor=view_color("legend_text"), brush=legend_fill)
 
         dash = Qt.PenStyle.DashLine
         self.curves = {
@@ -172,8 +175,8 @@ class LossPlot(QWidget):
             "test_acc": self.acc_plot.plot(pen=_pen(TEST_COLOR, style=dash), antialias=True),
         }
         self.loss_plot.legend.addItem(self.curves["ghost_train_loss"], "previous run")
-        self.hover_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(120, 120, 120, 120))
-        self.hover_line_acc = pg.InfiniteLine(angle=90, pen=pg.mkPen(120, 120, 120, 120))
+        self.hover_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(view_color("hover_line")))
+        self.hover_line_acc = pg.InfiniteLine(angle=90, pen=pg.mkPen(view_color("hover_line")))
         for plot, line in ((self.loss_plot, self.hover_line), (self.acc_plot, self.hover_line_acc)):
             plot.addItem(line, ignoreBounds=True)
             line.hide()

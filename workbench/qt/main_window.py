@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -42,7 +42,7 @@ from workbench.qt.class_panel import ClassPanel, swatch
 from workbench.qt.document import Document
 from workbench.qt.project_io import document_to_project, load_project_into
 from workbench.qt.recovery import RecoveryCandidate, RecoveryManager
-from workbench.qt.theme import ThemeManager
+from workbench.qt.theme import ThemeManager, theme_color
 from workbench.qt.tools import TOOLS
 
 APP_NAME = "Neural Network Workbench"
@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setAccessibleName(APP_NAME)
+        self.setWindowIcon(icons.app_icon())
         self.settings = settings if settings is not None else QSettings()
         self.document = document if document is not None else default_document()
         self.document.setParent(self)
@@ -840,7 +841,7 @@ class MainWindow(QMainWindow):
     def _apply_theme(self, dark: bool) -> None:
         self.canvas.set_dark(dark)
         self._theme_plots(dark)
-        fg = QColor("#dcdcdc" if dark else "#333333")
+        fg = theme_color("icon", dark)
         for action in self.findChildren(QAction):
             name = action.data()
             if isinstance(name, str) and name in icons.names():
@@ -849,17 +850,17 @@ class MainWindow(QMainWindow):
 
     def _theme_plots(self, dark: bool) -> None:
         """Give the docks' plots (loss, hidden space) the theme's background and axis colours."""
-        fg = QColor("#d0d0d0" if dark else "#303030")
+        fg = theme_color("plot_foreground", dark)
         for view in self.findChildren(pg.GraphicsView):
             if view is self.canvas:
                 continue
-            view.setBackground("#1f2125" if dark else "#ffffff")
+            view.setBackground(theme_color("plot_background", dark))
             for item in view.scene().items():
                 if isinstance(item, pg.AxisItem):
                     item.setPen(fg)
                     item.setTextPen(fg)
                 elif isinstance(item, pg.LegendItem):
-                    item.setBrush(pg.mkBrush(31, 33, 37, 220) if dark else pg.mkBrush(255, 255, 255, 220))
+                    item.setBrush(pg.mkBrush(theme_color("legend_background", dark)))
                     item.setLabelTextColor(fg)
                     for _sample, label in item.items:
                         label.setText(label.text)  # re-render with the new colour

@@ -47,6 +47,7 @@ from workbench.core.network_layout import (
     palette_for,
 )
 from workbench.core.spec import ACTIVATIONS, FEATURES, MAX_LAYER_WIDTH, NetworkSpec
+from workbench.qt.theme import style_sheet, view_color
 
 Weights = Sequence[tuple[np.ndarray, np.ndarray]]
 
@@ -80,12 +81,6 @@ def _tiles(maps: np.ndarray, table: list[int]) -> list[tuple[QImage, QRect]]:
     image.setColorTable(table)
     image = image.copy()  # own the pixels: `rows` goes away
     return [(image, QRect(0, i * height, width, height)) for i in range(n)]
-
-
-_INSERT_BUTTON_STYLE = (
-    "QToolButton { border: 1px solid #9A9A9A; border-radius: 11px; background: #FFFFFF; color: #404040;"
-    " font-weight: bold; } QToolButton:hover { border-color: #0072B2; color: #0072B2; }"
-)
 
 
 class _QuietSpinBox(QSpinBox):
@@ -348,7 +343,7 @@ class NetworkCanvas(QWidget):
         while len(self._insert_buttons) < len(slots):
             button = QToolButton(self)
             button.setText("+")
-            button.setStyleSheet(_INSERT_BUTTON_STYLE)
+            button.setStyleSheet(style_sheet("insert_layer_button"))
             position = len(self._insert_buttons)
             button.clicked.connect(lambda _=False, p=position: self.insertLayerRequested.emit(p))
             self._insert_buttons.append(button)
@@ -544,13 +539,13 @@ class NetworkCanvas(QWidget):
         if not node.enabled:
             painter.setOpacity(0.35)
         if not has_tile:
-            painter.fillRect(rect, QColor("#F3F3F3"))
+            painter.fillRect(rect, view_color("network_empty_node"))
         hovered = self._hovered == key and node.enabled
         if kind == "output":
             border = QColor(CLASS_COLORS[node.neuron % len(CLASS_COLORS)])
             pen = QPen(border, 3.0 if hovered else 2.0)
         else:
-            pen = QPen(QColor("#202020") if hovered else QColor("#8A8A8A"), 2.0 if hovered else 1.0)
+            pen = QPen(view_color("node_hovered" if hovered else "node_border"), 2.0 if hovered else 1.0)
             if not node.enabled:
                 pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
@@ -580,9 +575,9 @@ class NetworkCanvas(QWidget):
     def _paint_more(self, painter: QPainter, rect: Rect, count: int) -> None:
         painter.save()
         box = _qrect(rect).adjusted(4, 4, -4, -4)
-        pen = QPen(QColor("#9A9A9A"), 1.0, Qt.PenStyle.DashLine)
+        pen = QPen(view_color("network_more_border"), 1.0, Qt.PenStyle.DashLine)
         painter.setPen(pen)
-        painter.setBrush(QColor("#FAFAFA"))
+        painter.setBrush(view_color("network_more_background"))
         painter.drawRoundedRect(box, 6, 6)
         painter.setPen(self._text_color(dim=True))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, f"… +{count} more")

@@ -41,6 +41,7 @@ from workbench.core.presets import PRESETS
 from workbench.core.spec import FEATURES, NetworkSpec, SpecError
 from workbench.qt.document import Document
 from workbench.qt.network_canvas import NetworkCanvas
+from workbench.qt.theme import style_sheet
 
 #: Edge length of the neuron thumbnails worth computing (ViewRequest.neuron_map_size).
 THUMBNAIL_SIZE = 32
@@ -88,7 +89,7 @@ class NetworkPanel(QWidget):
         self.warning = QFrame(self)
         self.warning.setObjectName("largeNetworkWarning")
         self.warning.setFrameShape(QFrame.Shape.StyledPanel)
-        self.warning.setStyleSheet("#largeNetworkWarning { background: #FFF4D6; border: 1px solid #E69F00; }")
+        self.warning.setStyleSheet(style_sheet("large_network_warning"))
         self.warning_label = QLabel(self.warning)
         self.warning_label.setWordWrap(True)
         self.warning_apply = QPushButton("Build it anyway", self.warning)
@@ -270,7 +271,7 @@ class NetworkPanel(QWidget):
         self.parameter_label.setText(text)
 
     def _show_status(self, text: str, error: bool = False) -> None:
-        self.status_label.setStyleSheet("color: #B00020;" if error else "")
+        self.status_label.setStyleSheet(style_sheet("error_text") if error else "")
         self.status_label.setText(text)
 
     # --- sizing ---------------------------------------------------------------------------------------

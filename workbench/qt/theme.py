@@ -5,11 +5,55 @@ Plots cannot read a palette, so `ThemeManager.changed(dark)` tells them (the can
 
 from __future__ import annotations
 
+import functools
+import re
+
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
+from workbench.core.palette import palette, resource, rgba
+
 MODES = ("system", "light", "dark")
+STYLE_FOLDER = "styles"
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
+
+
+def qcolor(color: str) -> QColor:
+    """A palette colour ('#RRGGBB' or '#RRGGBBAA', alpha last) as a QColor."""
+    return QColor(*rgba(color))
+
+
+def view_color(name: str) -> QColor:
+    """A named colour of the views (palette.json, "views")."""
+    return qcolor(palette().views[name])
+
+
+def theme_color(name: str, dark: bool) -> QColor | None:
+    """A named colour of the light or dark theme (palette.json, "themes"); None where the theme has none."""
+    value = palette().theme(dark)[name]
+    return None if value is None else qcolor(value)
+
+
+def _css(color: str) -> str:
+    r, g, b, a = rgba(color)
+    return f"rgba({r}, {g}, {b}, {a})" if a < 255 else f"#{r:02x}{g:02x}{b:02x}"
+
+
+@functools.cache
+def style_sheet(name: str) -> str:
+    """The shipped style sheet `styles/<name>.qss`, its `{{colour}}` placeholders filled from the palette."""
+    text = resource(STYLE_FOLDER, f"{name}.qss").read_text(encoding="utf-8")
+    colors = palette().views
+
+    def fill(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in colors:
+            raise KeyError(f"style sheet {name}.qss: no colour {key!r} in the palette's views")
+        return _css(colors[key])
+
+    return _PLACEHOLDER.sub(fill, text)
 
 
 def system_prefers_dark() -> bool:
@@ -18,35 +62,15 @@ def system_prefers_dark() -> bool:
 
 
 def dark_palette() -> QPalette:
-    palette = QPalette()
-    window, base, text = QColor("#2b2d31"), QColor("#1f2125"), QColor("#e4e4e4")
-    roles = {
-        QPalette.ColorRole.Window: window,
-        QPalette.ColorRole.WindowText: text,
-        QPalette.ColorRole.Base: base,
-        QPalette.ColorRole.AlternateBase: QColor("#303238"),
-        QPalette.ColorRole.ToolTipBase: QColor("#3a3d44"),
-        QPalette.ColorRole.ToolTipText: text,
-        QPalette.ColorRole.PlaceholderText: QColor("#8a8d93"),
-        QPalette.ColorRole.Text: text,
-        QPalette.ColorRole.Button: QColor("#35383e"),
-        QPalette.ColorRole.ButtonText: text,
-        QPalette.ColorRole.BrightText: QColor("#ff6b6b"),
-        QPalette.ColorRole.Highlight: QColor("#2f7fc1"),
-        QPalette.ColorRole.HighlightedText: QColor("#ffffff"),
-        QPalette.ColorRole.Link: QColor("#56B4E9"),
-        QPalette.ColorRole.Light: QColor("#45484f"),
-        QPalette.ColorRole.Midlight: QColor("#3a3d44"),
-        QPalette.ColorRole.Mid: QColor("#25272b"),
-        QPalette.ColorRole.Dark: QColor("#1a1b1e"),
-        QPalette.ColorRole.Shadow: QColor("#000000"),
-    }
-    for role, color in roles.items():
-        palette.setColor(role, color)
-    disabled = QColor("#7b7e84")
+    """The dark window palette (palette.json, "dark_window"; its "Disabled" colour is for disabled text)."""
+    colors = dict(palette().dark_window)
+    disabled = qcolor(colors.pop("Disabled"))
+    result = QPalette()
+    for role, color in colors.items():
+        result.setColor(QPalette.ColorRole[role], qcolor(color))
     for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, disabled)
-    return palette
+        result.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    return result
 
 
 class ThemeManager(QObject):

@@ -39,6 +39,7 @@ from workbench.core.edits import SetTestFraction
 from workbench.core.spec import SpecError
 from workbench.core.views import ViewFrame
 from workbench.qt.document import Document
+from workbench.qt.theme import style_sheet
 from workbench.qt.training import FrameThrottle, TrainingController
 
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}
@@ -76,9 +77,7 @@ class DivergenceBanner(QFrame):
         self._document = document
         self._controller = controller
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet(
-            "#divergenceBanner { background: #fff4e5; border: 1px solid #e69f00; border-radius: 4px; }"
-        )
+        self.setStyleSheet(style_sheet("divergence_banner"))
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.fix_button = QPushButton("Lower learning rate ×0.1 and resume")
