@@ -110,9 +110,9 @@ DOCKS: tuple[DockInfo, ...] = (
 
 def default_document(parent=None) -> Document:
     """What the app opens with: a two-class spiral and the default network, ready to train."""
-    from workbench.core.generators import generate
+    from workbench.core.generators import STARTING_DATASET, generate
 
-    dataset = generate("spiral", n_points=400, n_classes=2, seed=0)
+    dataset = generate(STARTING_DATASET, seed=0)
     return Document(dataset, NetworkSpec(), TrainingSettings(), parent)
 
 
