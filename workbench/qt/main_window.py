@@ -774,13 +774,22 @@ class MainWindow(QMainWindow):
         s.setValue("theme", self.theme.mode)
         s.sync()
 
+    def close_after_interrupt(self) -> None:
+        """Ctrl+C in the terminal: close like the close button, but without a question nobody may be there
+        to answer; unsaved work is written as recovery data, offered again at the next start."""
+        self._interrupted = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.maybe_save():
+        interrupted = getattr(self, "_interrupted", False)
+        if interrupted:
+            self.recovery.save_now()  # only when modified
+        elif not self.maybe_save():
             event.ignore()
             return
         self.closing.emit()
         self.save_settings()
-        self.recovery.shutdown()
+        self.recovery.shutdown(keep_autosave=interrupted)
         event.accept()
 
 
