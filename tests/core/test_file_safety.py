@@ -110,3 +110,17 @@ def test_a_py_export_writes_the_script_and_its_weights_atomically(tmp_path) -> N
     first = import_weights(tmp_path / "model.npz", spec)
     assert np.array_equal(first[0][0], weights[0][0])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz", "model.py"]
+
+
+@needs_posix
+def test_reading_a_fifo_is_refused_instead_of_waiting_forever(tmp_path) -> None:
+    from workbench.core.csv_io import read_csv
+    from workbench.core.dataset import DatasetFormatError
+    from workbench.core.project import ProjectFormatError
+
+    fifo = tmp_path / "pipe.wbproj"
+    os.mkfifo(fifo)
+    with pytest.raises(ProjectFormatError, match="not a regular file"):
+        load_project(fifo)
+    with pytest.raises(DatasetFormatError, match="not a regular file"):
+        read_csv(fifo)

@@ -51,6 +51,8 @@ def read_csv(
     if hasattr(source, "read"):
         return parse_csv(source.read(), test_fraction=test_fraction, split_seed=split_seed)  # type: ignore[union-attr]
     path = Path(source)  # type: ignore[arg-type]
+    if path.exists() and not path.is_file():  # a FIFO would block the read forever
+        raise DatasetFormatError(f"cannot read {str(path)!r}: not a regular file")
     try:
         raw = path.read_bytes()
     except OSError as exc:

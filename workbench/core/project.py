@@ -228,6 +228,8 @@ def _encode_history(history: Sequence[Metrics]) -> dict[str, Any]:
 
 def load_project(path: str | os.PathLike[str]) -> Project:
     """Read and validate a project file; raises ProjectFormatError for anything that is not usable."""
+    if os.path.exists(path) and not os.path.isfile(path):  # a FIFO would block the read forever
+        raise ProjectFormatError(f"cannot read {os.fspath(path)!r}: not a regular file")
     try:
         with open(path, "rb") as handle:
             data = handle.read()
