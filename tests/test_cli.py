@@ -202,7 +202,7 @@ def test_malformed_project_subprocess(tmp_path):
         (["train", "--dataset", "moons", "--features", "x,z", "--steps", "1"], "unknown input feature 'z'"),
         (["train", "--dataset", "moons", "--lr", "0", "--steps", "1"], "learning rate"),
         (["train", "--dataset", "moons", "--batch-size", "some", "--steps", "1"], "--batch-size"),
-        (["train", "--dataset", "moons", "--steps", "-1"], "at least 0"),
+        (["train", "--dataset", "moons", "--steps", "-1"], "--steps: the number of steps must"),
         (["train", "--dataset", "moons", "--steps", "1", "--seed", "-2"], "--seed"),
         (["train", "--dataset", "moons", "--steps", "1", "--test-fraction", "0.95"], "test-fraction"),
         (

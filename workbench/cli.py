@@ -45,7 +45,7 @@ EXIT_CODES = {
     EXIT_USAGE: "bad arguments or input files, or not enough memory (one 'error:' line on stderr)",
     EXIT_DIVERGED: "training diverged (the results, the saved project and the export hold the last good "
     "weights)",
-    EXIT_INTERRUPTED: "interrupted with Ctrl+C",
+    EXIT_INTERRUPTED: "a headless command interrupted with Ctrl+C",
 }
 PROJECT_SUFFIX = ".wbproj"
 OUT_OF_MEMORY = (
@@ -296,14 +296,13 @@ def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
 def run_train(args: argparse.Namespace) -> int:
     from workbench.core.project import Project, load_project, save_project
 
-    if args.seed is not None and not 0 <= args.seed < 2**63:
-        raise UsageError("--seed must be a whole number of at least 0")
+    _check_option("--seed", args.seed, limits.SEED)
     base = load_project(args.project) if args.project else None
     dataset = _train_dataset(args, base.dataset if base else None)
     spec = _train_spec(args, base.spec if base else None, dataset.n_classes)
     settings = _train_settings(args, base.settings if base else None)
-    if (args.steps or 0) < 0 or (args.epochs or 0) < 0:
-        raise UsageError("--steps and --epochs must be at least 0")
+    _check_option("--steps", args.steps, limits.STEPS)
+    _check_option("--epochs", args.epochs, limits.EPOCHS)
     if args.save is not None and Path(args.save).suffix.lower() != PROJECT_SUFFIX:
         raise UsageError(f"--save writes a project: the name must end in {PROJECT_SUFFIX}, not {args.save!r}")
     inputs = {"--data": args.data, "--project": args.project}
@@ -368,6 +367,12 @@ def run_train(args: argparse.Namespace) -> int:
     return EXIT_DIVERGED if diverged else EXIT_OK
 
 
+def _check_option(option: str, value: float | None, limit: limits.Limit) -> None:
+    """An option outside the one table of limits (`workbench.core.limits`): one line naming the option."""
+    if value is not None and not limit.contains(value):
+        raise UsageError(f"{option}: {limit.message}")
+
+
 def _refuse_overwriting(option: str, target: str, source_option: str, source: str | None) -> None:
     """A command never replaces one of its own input files (a CSV by a project, a project by weights...)."""
     if source is not None and _same_file(target, source):
@@ -403,8 +408,7 @@ def _train_dataset(args: argparse.Namespace, base: Dataset | None) -> Dataset:
     else:
         raise UsageError("no data: give --data CSV, --dataset NAME or --project P")
     if args.test_fraction is not None:
-        if not 0 <= args.test_fraction <= 0.9:
-            raise UsageError("--test-fraction must be between 0 and 0.9")
+        _check_option("--test-fraction", args.test_fraction, limits.TEST_FRACTION)
         dataset = dataset.replace(test_fraction=args.test_fraction)
     if len(dataset.train_indices) == 0:
         raise UsageError("the dataset has no training points")
