@@ -71,3 +71,16 @@ def test_network_width_box_range_is_the_tables(qtbot) -> None:
     panel.show()
     field = panel.canvas.layer_controls[0].width_field
     assert (field.minimum(), field.maximum()) == (limits.LAYER_WIDTH.minimum, limits.LAYER_WIDTH.maximum)
+
+
+def test_class_panel_split_slider_and_class_count_follow_the_table(window) -> None:
+    slider = window.class_panel.split_slider
+    assert (slider.minimum() / 100, slider.maximum() / 100) == (
+        limits.TEST_FRACTION.minimum,
+        limits.TEST_FRACTION.maximum,
+    )
+    for c in range(window.document.dataset.n_classes, int(limits.CLASSES.maximum)):
+        assert window.class_panel.add_button.isEnabled(), c
+        window.class_panel.add_button.click()
+    assert window.document.dataset.n_classes == limits.CLASSES.maximum
+    assert not window.class_panel.add_button.isEnabled()
