@@ -94,6 +94,16 @@ def test_out_of_memory_is_one_error_line_with_status_2(capsys, monkeypatch, erro
     assert "--batch-size" in message
 
 
+def test_a_full_batch_too_large_for_the_memory_is_refused_before_allocating(capsys, monkeypatch) -> None:
+    """The issue's case (a huge full batch into a 1,024-wide layer) on a machine with little free memory."""
+    from workbench.core.engine import network as network_module
+
+    monkeypatch.setattr(network_module, "available_memory", lambda: 50_000_000)
+    argv = ["train", "--dataset", "moons", "--points", "20000", "--batch-size", "all", "--layers", "1024"]
+    message = _error(capsys, [*argv, "--steps", "1"])
+    assert re.search(r"not enough memory .* batches of 1[0-9],[0-9]{3} points", message)
+
+
 # --- the GUI entry ------------------------------------------------------------------------------------------
 def test_a_project_path_opens_the_gui_with_it(monkeypatch, trained) -> None:
     calls = []
