@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import types
+import warnings
 
 import numpy as np
 import pytest
@@ -201,7 +202,7 @@ def test_malformed_project_subprocess(tmp_path):
         (["train", "--dataset", "moons", "--features", "x,z", "--steps", "1"], "unknown input feature 'z'"),
         (["train", "--dataset", "moons", "--lr", "0", "--steps", "1"], "learning rate"),
         (["train", "--dataset", "moons", "--batch-size", "some", "--steps", "1"], "--batch-size"),
-        (["train", "--dataset", "moons", "--steps", "-1"], "at least 0"),
+        (["train", "--dataset", "moons", "--steps", "-1"], "--steps: the number of steps must"),
         (["train", "--dataset", "moons", "--steps", "1", "--seed", "-2"], "--seed"),
         (["train", "--dataset", "moons", "--steps", "1", "--test-fraction", "0.95"], "test-fraction"),
         (
@@ -222,11 +223,11 @@ def test_bad_arguments_exit_2_with_one_line(capsys, argv, expected):
 
 
 def test_unwritable_save_target_is_reported(capsys, tmp_path):
-    folder = tmp_path / "taken"
+    folder = tmp_path / "taken.wbproj"
     folder.mkdir()
-    # the target is an existing folder: the final rename fails, and the message names the target
+    # the target is an existing folder: refused before anything is written, and the message names the target
     message = _error(capsys, ["train", "--dataset", "moons", "--steps", "1", "--save", str(folder)])
-    assert message.startswith(f"error: cannot write {folder}: ")
+    assert message.startswith(f"error: cannot write {folder}: it is a folder")
 
 
 def test_export_of_a_project_without_weights(capsys, tmp_path):
@@ -239,10 +240,16 @@ def test_export_of_a_project_without_weights(capsys, tmp_path):
     assert "no trained weights" in _error(capsys, ["export", str(path), "-o", str(tmp_path / "w.npz")])
 
 
-def test_divergence_is_reported_not_raised(capsys):
-    result = _train(capsys, "--dataset", "spiral", "--optimizer", "sgd", "--lr", "100", "--steps", "300")
+def test_divergence_is_reported_not_raised_and_exits_3(capsys):
+    argv = ["train", "--dataset", "spiral", "--optimizer", "sgd", "--lr", "100", "--steps", "300", "--json"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow warning reaching the user would fail here
+        assert main(argv) == 3
+    captured = capsys.readouterr()
+    result = _strict_json(captured.out)
     assert result["diverged"] is True and "lower the learning rate" in result["message"]
     assert result["steps"] < 300
+    assert captured.err.strip() == ""  # no progress line yet, and no numpy warning
 
 
 # ------------------------------------------------------------------------------------------------------------

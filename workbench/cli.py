@@ -1,19 +1,24 @@
 """The ``workbench`` command: no arguments opens the GUI, subcommands work headless.
 
     workbench                                  open the GUI
+    workbench PROJECT.wbproj | DATA.csv        open the GUI with that file
     workbench train ...                        train on a generated or CSV dataset (or continue a project)
     workbench export PROJECT -o OUT            export a project's weights (npz, safetensors, onnx, json, py)
     workbench generate NAME -o data.csv        write a generated dataset as CSV
 
 Anything wrong with the arguments or the input files ends with exit status 2 and one ``error: ...`` line on
-stderr, never a traceback, so scripts can rely on the status and people can read the reason.
+stderr, never a traceback, so scripts can rely on the status and people can read the reason (`EXIT_CODES`).
+Headless commands run with one BLAS thread, like the window's training process: on two cores a
+multi-threaded BLAS made some full-batch runs 20-60x slower.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -21,13 +26,32 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
+import numpy as np
+
 from workbench import __version__
+from workbench.core import limits
 from workbench.core.dataset import Dataset, DatasetFormatError
 from workbench.core.spec import ACTIVATIONS, FEATURES, OPTIMIZERS, NetworkSpec, SpecError, TrainingSettings
 
 EXIT_OK = 0
 EXIT_GUI_MISSING = 1
 EXIT_USAGE = 2
+EXIT_DIVERGED = 3
+EXIT_INTERRUPTED = 130
+#: Documented in the README and in ``--help``.
+EXIT_CODES = {
+    EXIT_OK: "success",
+    EXIT_GUI_MISSING: "the GUI cannot start (PySide6 or its system libraries missing)",
+    EXIT_USAGE: "bad arguments or input files, or not enough memory (one 'error:' line on stderr)",
+    EXIT_DIVERGED: "training diverged (the results, the saved project and the export hold the last good "
+    "weights)",
+    EXIT_INTERRUPTED: "a headless command interrupted with Ctrl+C",
+}
+PROJECT_SUFFIX = ".wbproj"
+OUT_OF_MEMORY = (
+    "not enough memory to train this network on batches of {batch} points; "
+    "use a smaller --batch-size or narrower layers"
+)
 
 #: Seconds between progress lines on stderr; short runs print none.
 PROGRESS_INTERVAL = 2.0
@@ -46,74 +70,141 @@ class _Parser(argparse.ArgumentParser):
 
 # ------------------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
+    from workbench.core.export import EXPORT_FORMATS
+    from workbench.core.generators import GENERATORS, STARTING_DATASET
+
+    settings, spec = TrainingSettings(), NetworkSpec()
+    layers = ",".join(str(layer.width) for layer in spec.hidden)
+    activation = spec.hidden[0].activation if spec.hidden else "tanh"
+    batch = "all" if settings.batch_size is None else settings.batch_size
+    formats = ", ".join(EXPORT_FORMATS)
+    points = GENERATORS[STARTING_DATASET].default_points
+    class_defaults = ", ".join(f"{n} {i.default_classes}" for n, i in GENERATORS.items() if i.takes_classes)
+    fraction = limits.TEST_FRACTION
     parser = _Parser(
-        prog="workbench", description="Neural Network Workbench. Without a command: open the GUI."
+        prog="workbench",
+        description="Neural Network Workbench. Without a command: open the GUI\n"
+        "(given a .wbproj or .csv file: open that file in it).",
+        epilog=_exit_codes_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"workbench {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    train = commands.add_parser("train", help="train a network headless and report the result")
+    train = commands.add_parser(
+        "train",
+        help="train a network headless and report the result",
+        description="Train headless. Options left out keep the --project's values,\n"
+        "else the defaults shown.",
+        epilog=_exit_codes_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     source = train.add_argument_group("data (one of --data / --dataset, or the data of --project)")
     train.add_argument(
-        "--project", metavar="P", help="continue from a saved project; other options override it"
+        "--project",
+        metavar="P",
+        help="continue from a saved project (--save names another file: inputs are never overwritten)",
     )
     source.add_argument("--data", metavar="CSV", help="CSV file with x,y,label columns")
     source.add_argument(
-        "--dataset", metavar="NAME", help="generated dataset: " + ", ".join(_generator_names())
-    )
-    source.add_argument("--classes", type=int, metavar="K", help="number of classes for --dataset")
-    source.add_argument(
-        "--points", type=int, metavar="N", help="number of points for --dataset (default 400)"
+        "--dataset", metavar="NAME", help="generated dataset: " + ", ".join(GENERATORS)
     )
     source.add_argument(
-        "--noise", type=float, metavar="F", help="noise for --dataset (its default if omitted)"
+        "--classes",
+        type=int,
+        metavar="K",
+        help=f"number of classes for --dataset (default: the dataset's, {class_defaults})",
     )
     source.add_argument(
-        "--test-fraction", type=float, metavar="F", help="share of points held out (0 to 0.9)"
+        "--points", type=int, metavar="N", help=f"number of points for --dataset (default {points})"
+    )
+    source.add_argument(
+        "--noise", type=float, metavar="F", help="noise for --dataset (default: the dataset's own)"
+    )
+    source.add_argument(
+        "--test-fraction",
+        type=float,
+        metavar="F",
+        help=f"share of points held out, {fraction.minimum:g} to {fraction.maximum:g} (default 0.2)",
     )
     train.add_argument(
         "--seed", type=int, metavar="S", help="seed for data, split and initial weights (default 0)"
     )
     net = train.add_argument_group("network")
     net.add_argument(
-        "--features", metavar="LIST", help="input features, e.g. x,y,x2 (from " + ",".join(FEATURES) + ")"
+        "--features",
+        metavar="LIST",
+        help=f"input features from {','.join(FEATURES)} (default {','.join(spec.features)})",
     )
     net.add_argument(
-        "--layers", metavar="SPEC", help="hidden layers, e.g. 16,16 or 16:tanh,8:relu ('' for none)"
+        "--layers",
+        metavar="SPEC",
+        help=f"hidden layers, e.g. 16,16 or 16:tanh,8:relu; '' for none (default {layers})",
     )
     net.add_argument(
-        "--activation", metavar="NAME", help="activation of hidden layers: " + ", ".join(ACTIVATIONS)
+        "--activation",
+        metavar="NAME",
+        help=f"activation of hidden layers: {', '.join(ACTIVATIONS)} (default {activation})",
     )
     opt = train.add_argument_group("training")
-    opt.add_argument("--optimizer", choices=OPTIMIZERS)
-    opt.add_argument("--lr", type=float, metavar="F", help="learning rate")
-    opt.add_argument("--momentum", type=float, metavar="F")
-    opt.add_argument("--batch-size", metavar="N|all", help="mini-batch size, or 'all' for full batch")
-    opt.add_argument("--l2", type=float, metavar="F", help="L2 regularisation strength")
+    opt.add_argument(
+        "--optimizer", choices=OPTIMIZERS, help=f"{', '.join(OPTIMIZERS)} (default {settings.optimizer})"
+    )
+    opt.add_argument(
+        "--lr", type=float, metavar="F", help=f"learning rate (default {settings.learning_rate:g})"
+    )
+    opt.add_argument(
+        "--momentum",
+        type=float,
+        metavar="F",
+        help=f"momentum of the 'momentum' optimizer (default {settings.momentum:g})",
+    )
+    opt.add_argument(
+        "--batch-size",
+        metavar="N|all",
+        help=f"mini-batch size, or 'all' for full batch (default {batch})",
+    )
+    opt.add_argument(
+        "--l2", type=float, metavar="F", help=f"L2 regularisation strength (default {settings.l2:g})"
+    )
     length = opt.add_mutually_exclusive_group(required=True)
     length.add_argument(
         "--steps", type=int, metavar="N", help="number of training steps (0: just initialise)"
     )
     length.add_argument("--epochs", type=int, metavar="N", help="number of passes over the training points")
     out = train.add_argument_group("output")
-    out.add_argument("--save", metavar="OUT", help="write the trained project (.wbproj)")
-    out.add_argument("--export", metavar="OUT", help="export the weights; format from the extension")
+    out.add_argument("--save", metavar="OUT.wbproj", help="write the trained project (.wbproj)")
+    out.add_argument(
+        "--export", metavar="OUT", help=f"export the weights; format from the extension: {formats}"
+    )
     out.add_argument("--json", action="store_true", help="print one JSON object with the results on stdout")
     out.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
-    export = commands.add_parser("export", help="export a project's weights")
+    export = commands.add_parser(
+        "export",
+        help="export a project's weights",
+        description=f"Export a project's weights. Formats: {formats}.",
+        epilog=_exit_codes_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     export.add_argument("project", metavar="PROJECT")
-    export.add_argument("-o", "--output", required=True, metavar="OUT")
-    export.add_argument("--format", choices=("npz", "safetensors", "onnx", "json", "py"))
+    export.add_argument("-o", "--output", required=True, metavar="OUT", help="format from the extension")
+    export.add_argument("--format", choices=tuple(EXPORT_FORMATS), help="override the extension")
 
     generate = commands.add_parser("generate", help="write a generated dataset as CSV")
-    generate.add_argument("name", metavar="NAME", help=", ".join(_generator_names()))
+    generate.add_argument("name", metavar="NAME", help=", ".join(GENERATORS))
     generate.add_argument("-o", "--output", required=True, metavar="CSV")
-    generate.add_argument("--points", type=int, metavar="N")
-    generate.add_argument("--classes", type=int, metavar="K")
-    generate.add_argument("--noise", type=float, metavar="F")
-    generate.add_argument("--seed", type=int, default=0, metavar="S")
+    generate.add_argument("--points", type=int, metavar="N", help=f"number of points (default {points})")
+    generate.add_argument(
+        "--classes", type=int, metavar="K", help="number of classes (default: the dataset's)"
+    )
+    generate.add_argument("--noise", type=float, metavar="F", help="noise (default: the dataset's own)")
+    generate.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default 0)")
     return parser
+
+
+def _exit_codes_text() -> str:
+    return "exit status:\n" + "\n".join(f"  {code:<4} {text}" for code, text in EXIT_CODES.items())
 
 
 def _generator_names() -> list[str]:
@@ -128,18 +219,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
         return _open_gui()
+    if _names_a_file_to_open(argv):
+        if not os.path.isfile(argv[0]):
+            return _fail(f"cannot open {argv[0]!r}: no such file")
+        return _open_gui(argv[:1])
     from workbench.core.export import WeightsExportError, WeightsImportError
     from workbench.core.project import ProjectFormatError
 
     try:
         args = build_parser().parse_args(argv)
-        if args.command == "train":
-            return run_train(args)
-        if args.command == "export":
-            return run_export(args)
-        if args.command == "generate":
-            return run_generate(args)
+        with _one_blas_thread():
+            if args.command == "train":
+                return run_train(args)
+            if args.command == "export":
+                return run_export(args)
+            if args.command == "generate":
+                return run_generate(args)
         raise UsageError("give a command: train, export or generate (or nothing to open the GUI)")
+    except MemoryError:  # numpy's _ArrayMemoryError too; training turns it into a message of its own
+        return _fail("not enough memory for this command")
     except (
         UsageError,
         SpecError,
@@ -154,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"{where}{exc.strerror or exc}")
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
 
@@ -164,13 +262,33 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
-def _open_gui() -> int:
+def _names_a_file_to_open(argv: list[str]) -> bool:
+    """``workbench run.wbproj`` (or a CSV): the GUI opens it, as the window's own Open would."""
+    first = argv[0]
+    return (
+        len(argv) == 1
+        and not first.startswith("-")
+        and first not in ("train", "export", "generate")
+        and Path(first).suffix.lower() in (PROJECT_SUFFIX, ".csv")
+    )
+
+
+def _open_gui(paths: list[str] | None = None) -> int:
     try:
         from workbench.qt.app import main as gui_main
     except ImportError as exc:
         print(f"error: the Workbench GUI cannot start: {exc}", file=sys.stderr)
         return EXIT_GUI_MISSING
-    return int(gui_main() or 0)
+    return int((gui_main(paths) if paths else gui_main()) or 0)
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """One BLAS thread while a command runs (restored afterwards for callers in the same process)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # a runtime dependency; OPENBLAS_NUM_THREADS=1 in the environment does the same
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -180,24 +298,39 @@ def _open_gui() -> int:
 def run_train(args: argparse.Namespace) -> int:
     from workbench.core.project import Project, load_project, save_project
 
-    if args.seed is not None and not 0 <= args.seed < 2**63:
-        raise UsageError("--seed must be a whole number of at least 0")
+    _check_option("--seed", args.seed, limits.SEED)
     base = load_project(args.project) if args.project else None
     dataset = _train_dataset(args, base.dataset if base else None)
     spec = _train_spec(args, base.spec if base else None, dataset.n_classes)
     settings = _train_settings(args, base.settings if base else None)
-    if (args.steps or 0) < 0 or (args.epochs or 0) < 0:
-        raise UsageError("--steps and --epochs must be at least 0")
+    _check_option("--steps", args.steps, limits.STEPS)
+    _check_option("--epochs", args.epochs, limits.EPOCHS)
+    if args.save is not None and Path(args.save).suffix.lower() != PROJECT_SUFFIX:
+        raise UsageError(f"--save writes a project: the name must end in {PROJECT_SUFFIX}, not {args.save!r}")
+    inputs = {"--data": args.data, "--project": args.project}
     for option in ("save", "export"):
         target = getattr(args, option)
-        if target is not None and not Path(target).parent.is_dir():
+        if target is None:
+            continue
+        if not Path(target).parent.is_dir():
             raise UsageError(f"--{option}: the folder of {target!r} does not exist")
+        for source_option, source in inputs.items():
+            # Never replace an input, not even the project being continued: a run that went wrong must not
+            # cost the file it started from (save next to it instead).
+            _refuse_overwriting(f"--{option}", target, source_option, source)
+    if args.save and args.export:
+        _refuse_overwriting("--export", args.export, "--save", args.save)
 
     trainer = _make_trainer(base, dataset, spec, settings)
     first_step = trainer.step_count
     n_steps = args.steps if args.steps is not None else args.epochs * _steps_per_epoch(dataset, settings)
-    seconds, diverged, message = _train(trainer, n_steps, quiet=args.quiet)
-    metrics = trainer.evaluate()
+    with np.errstate(all="ignore"):  # a diverging run overflows: reported as divergence, not as warnings
+        try:
+            seconds, diverged, message = _train(trainer, n_steps, quiet=args.quiet)
+            metrics = trainer.evaluate()
+        except MemoryError:  # numpy's _ArrayMemoryError is one too
+            batch = settings.batch_size or len(dataset.train_indices)
+            raise UsageError(OUT_OF_MEMORY.format(batch=f"{batch:,}")) from None
 
     saved = exported = None
     if args.save:
@@ -231,7 +364,28 @@ def run_train(args: argparse.Namespace) -> int:
         print(json.dumps(result, allow_nan=False))
     else:
         print(_summary(result))
-    return EXIT_OK
+    return EXIT_DIVERGED if diverged else EXIT_OK
+
+
+def _check_option(option: str, value: float | None, limit: limits.Limit) -> None:
+    """An option outside the one table of limits (`workbench.core.limits`): one line naming the option."""
+    if value is not None and not limit.contains(value):
+        raise UsageError(f"{option}: {limit.message}")
+
+
+def _refuse_overwriting(option: str, target: str, source_option: str, source: str | None) -> None:
+    """A command never replaces one of its own input files (a CSV by a project, a project by weights...)."""
+    if source is not None and _same_file(target, source):
+        raise UsageError(
+            f"{option} {target!r} would overwrite the input file of {source_option}; choose another name"
+        )
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): compare where they would be
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def _train_dataset(args: argparse.Namespace, base: Dataset | None) -> Dataset:
@@ -254,8 +408,7 @@ def _train_dataset(args: argparse.Namespace, base: Dataset | None) -> Dataset:
     else:
         raise UsageError("no data: give --data CSV, --dataset NAME or --project P")
     if args.test_fraction is not None:
-        if not 0 <= args.test_fraction <= 0.9:
-            raise UsageError("--test-fraction must be between 0 and 0.9")
+        _check_option("--test-fraction", args.test_fraction, limits.TEST_FRACTION)
         dataset = dataset.replace(test_fraction=args.test_fraction)
     if len(dataset.train_indices) == 0:
         raise UsageError("the dataset has no training points")
@@ -376,6 +529,9 @@ def run_export(args: argparse.Namespace) -> int:
     from workbench.core.export import export_weights
     from workbench.core.project import load_project
 
+    _refuse_overwriting("-o", args.output, "PROJECT", args.project)
+    if args.format == "py" or (args.format is None and Path(args.output).suffix.lower() == ".py"):
+        _refuse_overwriting("-o", str(Path(args.output).with_suffix(".npz")), "PROJECT", args.project)
     project = load_project(args.project)
     if project.weights is None:
         raise UsageError(f"{args.project!r} has no trained weights yet; train it first")

@@ -129,3 +129,12 @@ def test_declared_classes_come_first_and_new_labels_follow():
     dataset = parse_csv('# classes: ["b", "a"]\nx,y,label\n1,1,c\n2,2,a\n3,3,b\n')
     assert dataset.class_names == ("b", "a", "c")
     assert dataset.labels.tolist() == [2, 1, 0]
+
+
+def test_a_label_with_thousands_of_digits_is_a_format_error_naming_the_line() -> None:
+    huge = "7" * 5000  # int() refuses to parse this many digits
+    with pytest.raises(DatasetFormatError, match=r"line 3: the label '7+'… is 5,000 characters long"):
+        parse_csv(f"x,y,label\n0,0,1\n1,1,{huge}\n")
+    long_number = "9" * 200  # the longest label allowed still sorts numerically
+    dataset = parse_csv(f"0,0,{long_number}\n1,1,-3\n")
+    assert dataset.class_names == ("-3", long_number)

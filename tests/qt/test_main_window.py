@@ -21,6 +21,7 @@ def add_point(window: MainWindow, x: float = 1.0, y: float = 2.0, label: int = 0
 
 def answer_paths(monkeypatch, window: MainWindow, save: Path | None = None, open_: Path | None = None):
     monkeypatch.setattr(window, "_get_save_path", lambda *a: str(save) if save else None)
+    monkeypatch.setattr(window, "_get_save_file", lambda *a: (str(save), "") if save else None)
     monkeypatch.setattr(window, "_get_open_path", lambda *a: str(open_) if open_ else None)
 
 
@@ -80,7 +81,7 @@ def test_save_new_open_restores_the_same_data(window, tmp_path, monkeypatch) -> 
     assert window.document.dataset.equals(saved)
     assert window.document.path == path
     assert not window.document.is_modified
-    assert window.recent_files()[0] == path.resolve()
+    assert window.files.recent_files()[0] == path.resolve()
 
 
 def test_unsaved_changes_prompt_cancel_keeps_the_window_and_data(window, monkeypatch) -> None:
@@ -169,13 +170,13 @@ def test_csv_import_errors_name_the_line_and_keep_the_data(window, tmp_path, mon
     before = window.document.dataset
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y,label\n1,2,a\n3,oops,b\n")
-    assert not window.import_csv(bad)
+    assert not window.files.import_csv(bad)
     assert window.document.dataset is before
     assert len(errors) == 1 and "line 3" in errors[0]
 
     good = tmp_path / "good.csv"
     good.write_text("x,y,label\n1,2,a\n3,4,b\n5,6,a\n")
-    assert window.import_csv(good)
+    assert window.files.import_csv(good)
     assert np.array_equal(window.document.dataset.points, [[1, 2], [3, 4], [5, 6]])
     window.document.undo_stack.undo()
     assert window.document.dataset.equals(before)
@@ -184,7 +185,7 @@ def test_csv_import_errors_name_the_line_and_keep_the_data(window, tmp_path, mon
 def test_csv_export_round_trips(window, tmp_path, monkeypatch) -> None:
     path = tmp_path / "out.csv"
     answer_paths(monkeypatch, window, save=path)
-    assert window.export_csv()
+    assert window.files.export_csv()
     from workbench.core.csv_io import read_csv
 
     back = read_csv(path)
@@ -200,7 +201,7 @@ def test_export_weights_works_for_an_untrained_network_too(window, tmp_path, mon
     assert window.document.weights is None and action.isEnabled()  # no training yet, but a network exists
     path = tmp_path / "initial.json"
     answer_paths(monkeypatch, window, save=path)
-    assert window.export_weights()
+    assert window.files.export_weights()
     initial = Network(window.document.spec, seed=window.document.settings.seed).get_weights()
     for (w, b), (w0, b0) in zip(import_weights(path, window.document.spec), initial, strict=True):
         assert np.array_equal(w, w0) and np.array_equal(b, b0)
@@ -210,7 +211,7 @@ def test_export_weights_works_for_an_untrained_network_too(window, tmp_path, mon
     window.document.replace_weights(weights)
     path = tmp_path / "weights.npz"
     answer_paths(monkeypatch, window, save=path)
-    assert window.export_weights()
+    assert window.files.export_weights()
     assert np.array_equal(import_weights(path, window.document.spec)[0][0], weights[0][0])
 
 
@@ -243,7 +244,7 @@ def test_import_weights_loads_a_matching_file_undoably(window, tmp_path, monkeyp
     for name in ("good.npz", "good.safetensors", "good.json"):
         original, path = exported_network(tmp_path, document.spec, name)
         answer_paths(monkeypatch, window, open_=path)
-        assert window.import_weights()
+        assert window.files.import_weights()
         assert np.allclose(
             predictions(document.spec, document.weights, points), original.predict_proba(points)
         )
@@ -268,13 +269,13 @@ def test_a_weights_file_for_another_network_is_refused_and_nothing_changes(
     _, path = exported_network(tmp_path, other, "other.safetensors")
     answer_paths(monkeypatch, window, open_=path)
     steps = document.undo_stack.count()
-    assert not window.import_weights()
+    assert not window.files.import_weights()
     assert len(errors) == 1 and "other.safetensors" in errors[0] and "Nothing was changed" in errors[0]
     assert "hidden layer 1: the file has 4 neurons but the network has 8" in errors[0]  # names the mismatch
     assert document.weights is None and document.undo_stack.count() == steps and not document.is_modified
     bad = tmp_path / "broken.npz"
     bad.write_bytes(b"not a zip archive")
-    assert not window.import_weights(bad)
+    assert not window.files.import_weights(bad)
     assert len(errors) == 2 and "broken.npz" in errors[1]
     assert document.weights is None and document.undo_stack.count() == steps
 
@@ -285,7 +286,7 @@ def test_imported_weights_reach_the_live_views(window, qtbot, tmp_path) -> None:
     install_panels(window)
     document = window.document
     original, path = exported_network(tmp_path, document.spec, "live.npz", seed=11)
-    assert window.import_weights(path)
+    assert window.files.import_weights(path)
     points = document.dataset.points
 
     def shown() -> bool:
@@ -319,10 +320,10 @@ def test_recent_files_drop_missing_ones(window, tmp_path, monkeypatch) -> None:
     answer_paths(monkeypatch, window, save=kept)
     window.save()
     gone = tmp_path / "gone.wbproj"
-    window._add_recent(gone)
-    assert window.recent_files()[:2] == [gone.resolve(), kept.resolve()]
-    window._rebuild_recent_menu()
-    assert window.recent_files() == [kept.resolve()]
+    window.files.add_recent(gone)
+    assert window.files.recent_files()[:2] == [gone.resolve(), kept.resolve()]
+    window.files.rebuild_recent_menu()
+    assert window.files.recent_files() == [kept.resolve()]
     texts = [a.text() for a in window.recent_menu.actions()]
     assert any("kept.wbproj" in t for t in texts)
 
@@ -490,7 +491,7 @@ def test_export_image_writes_the_canvas(window, tmp_path, monkeypatch) -> None:
 
     path = tmp_path / "canvas"
     answer_paths(monkeypatch, window, save=path)
-    assert window.export_image()
+    assert window.files.export_image()
     image = QImage(str(path.with_suffix(".png")))
     assert image.width() == window.canvas.width() and image.height() == window.canvas.height()
 

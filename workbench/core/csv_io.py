@@ -29,14 +29,17 @@ from typing import TextIO
 
 import numpy as np
 
+from workbench.core import limits
 from workbench.core.atomic import atomic_write_text
 from workbench.core.dataset import Dataset, DatasetFormatError
 from workbench.core.spec import MAX_CLASSES
 
 #: More rows than this is refused: the canvas and the trainer become unusable well before that.
-MAX_ROWS = 1_000_000
+MAX_ROWS = int(limits.POINTS.maximum)
 #: Networks compute in float32; larger coordinates would overflow to infinity.
-MAX_COORDINATE = float(np.finfo(np.float32).max)
+MAX_COORDINATE = limits.MAX_COORDINATE
+#: Longer labels are refused (they become class names, which must fit on screen).
+MAX_LABEL_LENGTH = int(limits.CLASS_NAME_LENGTH.maximum)
 _CLASSES_COMMENT = re.compile(r"^#\s*classes:\s*(\[.*\])\s*$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 
@@ -48,6 +51,8 @@ def read_csv(
     if hasattr(source, "read"):
         return parse_csv(source.read(), test_fraction=test_fraction, split_seed=split_seed)  # type: ignore[union-attr]
     path = Path(source)  # type: ignore[arg-type]
+    if path.exists() and not path.is_file():  # a FIFO would block the read forever
+        raise DatasetFormatError(f"cannot read {str(path)!r}: not a regular file")
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -111,6 +116,11 @@ def parse_csv(text: str, *, test_fraction: float = 0.2, split_seed: int = 0) -> 
                 line = reader.line_num
                 if not label:
                     raise DatasetFormatError(f"line {line}: the label is empty")
+                if len(label) > MAX_LABEL_LENGTH:
+                    raise DatasetFormatError(
+                        f"line {line}: the label {label[:20]!r}… is {len(label):,} characters long; "
+                        f"labels (class names) may have at most {MAX_LABEL_LENGTH}"
+                    )
                 if len(class_of) >= MAX_CLASSES:
                     raise DatasetFormatError(
                         f"line {line}: label {label[:40]!r} is a class too many; "
@@ -221,7 +231,9 @@ def _parse_declared(text: str, line: int) -> list[str]:
     if len(set(names)) != len(names):
         raise DatasetFormatError(f"line {line}: the '# classes:' line names a class twice")
     if len(names) > MAX_CLASSES:
-        raise DatasetFormatError(f"line {line}: more than {MAX_CLASSES} classes; Workbench supports up to 8")
+        raise DatasetFormatError(
+            f"line {line}: more than {MAX_CLASSES} classes; Workbench supports up to {MAX_CLASSES}"
+        )
     return [n.strip() for n in names]
 
 
@@ -229,5 +241,6 @@ def _class_order(declared: list[str], first_seen: list[str]) -> list[str]:
     """Class names in id order (see the module docstring): declared ones, then new ones."""
     new = [label for label in first_seen if label not in declared]
     if all(_INTEGER.match(label) for label in new):
-        new.sort(key=int)
+        new.sort(key=int)  # safe: labels are at most MAX_LABEL_LENGTH characters
     return declared + new
+

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.core import limits
 from workbench.core.palette import palette
 from workbench.core.spec import MAX_CLASSES
 
@@ -64,8 +65,8 @@ class Dataset:
             raise DatasetFormatError(f"a dataset has 1 to {MAX_CLASSES} classes, not {len(names)}")
         if len(labels) and (labels.min() < 0 or labels.max() >= len(names)):
             raise DatasetFormatError(f"labels must lie between 0 and {len(names) - 1}")
-        if not 0.0 <= float(self.test_fraction) <= 0.9:
-            raise DatasetFormatError("the test fraction must be between 0 and 0.9")
+        if not limits.TEST_FRACTION.contains(float(self.test_fraction)):
+            raise DatasetFormatError(limits.TEST_FRACTION.message)
         keys = self.split_keys
         if keys is None:
             keys = split_keys_for(len(points), self.split_seed, 0)

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from workbench.core import limits
 from workbench.core.dataset import DEFAULT_CLASS_NAMES, Dataset
 from workbench.core.spec import SpecError
 
 #: Half the width of the region the generators fill; the canvas shows [-6, 6]² by default.
 EXTENT = 5.0
-MAX_POINTS = 1_000_000
+MAX_POINTS = int(limits.POINTS.maximum)
 
 
 def _class_sizes(n_points: int, n_classes: int) -> list[int]:
@@ -174,12 +175,17 @@ GENERATORS: dict[str, GeneratorInfo] = {
         _info("circles", "Concentric circles", "one ring per class", circles, (2, 2, 5), 0.2),
         _info("xor", "XOR quadrants", "opposite quadrants share a class", xor, (2, 2, 2), 0.2),
         _info("gaussians", "Gaussian blobs", "one round blob per class", gaussians, (2, 3, 8), 0.7),
-        _info("spiral", "Spiral", "one spiral arm per class", spiral, (2, 3, 8), 0.2),
+        _info("spiral", "Spiral", "one spiral arm per class", spiral, (2, 2, 8), 0.2),
         _info(
             "checkerboard", "Checkerboard", "4×4 board of alternating cells", checkerboard, (2, 2, 4), 0.05
         ),
     )
 }
+
+
+#: What the window opens with, and `workbench train --dataset spiral` without --classes/--points: one
+#: default for both, the generator's own (400 points, 2 classes).
+STARTING_DATASET = "spiral"
 
 
 def generate(

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from workbench import __version__
+from workbench.core import limits
 from workbench.core.atomic import atomic_write_bytes
 from workbench.core.dataset import Dataset, DatasetFormatError
 from workbench.core.spec import NetworkSpec, SpecError, TrainingSettings
@@ -42,8 +43,8 @@ EXTENSION = ".wbproj"
 Weights = list[tuple[np.ndarray, np.ndarray]]
 
 _DTYPES = {"float32": np.dtype("<f4"), "float64": np.dtype("<f8"), "int64": np.dtype("<i8")}
-_MAX_SEED = 2**63 - 1
-_MAX_COORDINATE = float(np.finfo(np.float32).max)  # the networks compute in float32
+_MAX_SEED = int(limits.SEED.maximum)
+_MAX_COORDINATE = limits.MAX_COORDINATE  # the networks compute in float32
 
 
 class ProjectFormatError(ValueError):
@@ -227,6 +228,8 @@ def _encode_history(history: Sequence[Metrics]) -> dict[str, Any]:
 
 def load_project(path: str | os.PathLike[str]) -> Project:
     """Read and validate a project file; raises ProjectFormatError for anything that is not usable."""
+    if os.path.exists(path) and not os.path.isfile(path):  # a FIFO would block the read forever
+        raise ProjectFormatError(f"cannot read {os.fspath(path)!r}: not a regular file")
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -360,13 +363,15 @@ def _decode_dataset(data: dict[str, Any]) -> Dataset:
     if not all(isinstance(n, str) for n in names):
         raise _Invalid("dataset class names must be text")
     fraction = data.get("test_fraction")
-    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 <= fraction <= 0.9:
-        raise _Invalid("the dataset's test fraction must be a number between 0 and 0.9")
+    if not limits.TEST_FRACTION.contains(fraction):
+        raise _Invalid(f"dataset: {limits.TEST_FRACTION.message}")
     split_seed = _count(_get(data, "split_seed", int), "dataset split_seed")
     points = _decode_array(data.get("points"), "float64", "dataset points", (None, 2))
     if (np.abs(points) > _MAX_COORDINATE).any():  # NaN is caught by Dataset itself
         raise _Invalid("dataset points must be finite and within float32 range")
     n = len(points)
+    if not limits.POINTS.contains(n):
+        raise _Invalid(f"dataset: {limits.POINTS.message}")
     labels = _decode_array(data.get("labels"), "int64", "dataset labels", (n,))
     keys = _decode_array(data.get("split_keys"), "float64", "dataset split_keys", (n,))
     if not (np.isfinite(keys).all() and (keys >= 0).all() and (keys <= 1).all()):

@@ -8,9 +8,10 @@ which raises `SpecError` with a message a user can act on.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from workbench.core import limits
 
 #: Input features the network can be given, in display order: CLI name -> label shown to the user.
 FEATURES: dict[str, str] = {
@@ -28,10 +29,10 @@ ACTIVATIONS: tuple[str, ...] = ("step", "sigmoid", "tanh", "relu", "leaky_relu",
 
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam")
 
-MAX_CLASSES = 8
-#: Limits where the app would become unusable, not arbitrary caps (documented in the README).
-MAX_HIDDEN_LAYERS = 32
-MAX_LAYER_WIDTH = 1024
+#: Limits where the app would become unusable, not arbitrary caps: from the one table in `limits`.
+MAX_CLASSES = int(limits.CLASSES.maximum)
+MAX_HIDDEN_LAYERS = int(limits.HIDDEN_LAYERS.maximum)
+MAX_LAYER_WIDTH = int(limits.LAYER_WIDTH.maximum)
 
 
 class SpecError(ValueError):
@@ -78,13 +79,11 @@ class NetworkSpec:
             raise SpecError(f"unknown input feature {unknown[0]!r}; choose from {', '.join(FEATURES)}")
         if len(set(self.features)) != len(self.features):
             raise SpecError("an input feature is listed twice")
-        if not 1 <= self.n_classes <= MAX_CLASSES:
-            raise SpecError(f"the number of classes must be between 1 and {MAX_CLASSES}")
-        if len(self.hidden) > MAX_HIDDEN_LAYERS:
-            raise SpecError(f"at most {MAX_HIDDEN_LAYERS} hidden layers are supported")
+        limits.CLASSES.check(self.n_classes, SpecError)
+        limits.HIDDEN_LAYERS.check(len(self.hidden), SpecError)
         for i, layer in enumerate(self.hidden, start=1):
-            if not isinstance(layer.width, int) or not 1 <= layer.width <= MAX_LAYER_WIDTH:
-                raise SpecError(f"hidden layer {i}: width must be between 1 and {MAX_LAYER_WIDTH}")
+            if not limits.LAYER_WIDTH.contains(layer.width):
+                raise SpecError(f"hidden layer {i}: {limits.LAYER_WIDTH.message}")
             if layer.activation not in ACTIVATIONS:
                 raise SpecError(
                     f"hidden layer {i}: unknown activation {layer.activation!r}; "
@@ -132,18 +131,16 @@ class TrainingSettings:
     beta2: float = field(default=0.999)
 
     def validate(self) -> TrainingSettings:
-        if not (math.isfinite(self.learning_rate) and 0 < self.learning_rate <= 100):
-            raise SpecError("the learning rate must be a number above 0 and at most 100")
+        limits.LEARNING_RATE.check(self.learning_rate, SpecError)
         if self.optimizer not in OPTIMIZERS:
             raise SpecError(f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
-        if not (math.isfinite(self.momentum) and 0 <= self.momentum < 1):
-            raise SpecError("momentum must be at least 0 and below 1")
-        if self.batch_size is not None and (not isinstance(self.batch_size, int) or self.batch_size < 1):
-            raise SpecError("the batch size must be a whole number of at least 1, or 'all'")
-        if not (math.isfinite(self.l2) and 0 <= self.l2 <= 100):
-            raise SpecError("the L2 strength must be between 0 and 100")
-        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
-            raise SpecError("Adam's betas must be at least 0 and below 1")
+        limits.MOMENTUM.check(self.momentum, SpecError)
+        if self.batch_size is not None and not limits.BATCH_SIZE.contains(self.batch_size):
+            raise SpecError(f"{limits.BATCH_SIZE.message}, or 'all'")
+        limits.L2.check(self.l2, SpecError)
+        limits.ADAM_BETA.check(self.beta1, SpecError)
+        limits.ADAM_BETA.check(self.beta2, SpecError)
+        limits.SEED.check(self.seed, SpecError)
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -179,8 +176,12 @@ class TrainingSettings:
 
 def parse_layers(text: str, default_activation: str = "tanh") -> tuple[LayerSpec, ...]:
     """Parse the CLI's ``16,16`` or ``16:tanh,8:relu`` (empty string = no hidden layer)."""
+    if not text.strip():
+        return ()
     layers = []
-    for part in filter(None, (p.strip() for p in text.split(","))):
+    for number, part in enumerate((p.strip() for p in text.split(",")), start=1):
+        if not part:
+            raise SpecError(f"layer {number} is empty: write widths separated by single commas, e.g. 16,16")
         width_text, _, act = part.partition(":")
         try:
             width = int(width_text)

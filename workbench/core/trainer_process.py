@@ -27,6 +27,7 @@ import contextlib
 import math
 import multiprocessing
 import multiprocessing.connection
+import signal
 import time
 import traceback
 from dataclasses import dataclass, replace
@@ -44,6 +45,11 @@ POLL_SECONDS = 0.001
 LONG_SLICE_SECONDS = 0.25
 #: Longest wait for the child to exit on `close()` before it is terminated.
 CLOSE_TIMEOUT_SECONDS = 5.0
+#: The ``failed`` message when a training step runs out of memory (training pauses, nothing is lost).
+OUT_OF_MEMORY = (
+    "Not enough memory to train this network on batches this large. Training is paused; lower the batch "
+    "size or make the layers narrower, then continue."
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -201,6 +207,8 @@ def serve(
     load: WeightsLoad | None = None,
 ) -> None:
     """The training process's main function: train and answer messages until ``stop`` or the pipe closes."""
+    # Ctrl+C in the terminal reaches the whole process group: the GUI decides when training stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_blas_threads()
     try:
         _TrainingLoop(conn, dataset, spec, settings, load).run()
@@ -356,7 +364,13 @@ class _TrainingLoop:
             return now >= until
 
         stepping = self.pending_steps > 0 and not self.running
-        result = self.trainer.step(self.pending_steps if stepping else 1_000_000_000, should_stop=should_stop)
+        n_steps = self.pending_steps if stepping else 1_000_000_000
+        try:
+            result = self.trainer.step(n_steps, should_stop=should_stop)
+        except MemoryError:  # numpy's _ArrayMemoryError too: pause and say so; weights and data are kept
+            self._stop_running()
+            self.conn.send(("failed", OUT_OF_MEMORY))
+            return
         done = int(result.steps)
         if stepping:
             self.pending_steps = max(0, self.pending_steps - done)

@@ -1,10 +1,13 @@
-"""Start the desktop application: `workbench` with no arguments ends up here."""
+"""Start the desktop application: `workbench` with no arguments (or with a file to open) ends up here."""
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import socket
 import sys
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication
 
 ORGANISATION = "Workbench"
@@ -22,15 +25,57 @@ def install_panels(window) -> None:
     window.set_dock_widget("networkPanel", panel)
     controller = install_training(window)
     install_live_network(window, panel, controller)
+    # Training stopped on its own (out of memory, settings it cannot use): it is paused; say why.
+    controller.failed.connect(lambda message: window._show_error("Training Paused", message))
+
+
+class InterruptHandler(QObject):
+    """Ctrl+C in the terminal closes the window like its close button (`MainWindow.close_after_interrupt`),
+    instead of a KeyboardInterrupt traceback.
+
+    Python runs signal handlers only between bytecodes, and the Qt event loop runs none while idle, so the
+    C-level handler's wake-up byte (`signal.set_wakeup_fd`) goes to a socket that a QSocketNotifier watches:
+    the event loop wakes up and Python gets to run the handler at once.
+    """
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self._window = window
+        self._receiver, self._sender = socket.socketpair()
+        for end in (self._receiver, self._sender):
+            end.setblocking(False)
+        self._notifier = QSocketNotifier(self._receiver.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._drain)
+        self._previous_fd = signal.set_wakeup_fd(self._sender.fileno(), warn_on_full_buffer=False)
+        self._previous_handler = signal.signal(signal.SIGINT, self._on_interrupt)
+
+    def _on_interrupt(self, signum: int, frame: object) -> None:
+        QTimer.singleShot(0, self._window.close_after_interrupt)  # out of the signal handler first
+
+    def _drain(self) -> None:
+        with contextlib.suppress(OSError):
+            self._receiver.recv(512)
+
+    def uninstall(self) -> None:
+        """Put the previous handler back (tests; the application just exits)."""
+        if self._notifier is None:
+            return
+        signal.signal(signal.SIGINT, self._previous_handler)
+        signal.set_wakeup_fd(self._previous_fd)
+        self._notifier.setEnabled(False)
+        self._notifier = None
+        self._receiver.close()
+        self._sender.close()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Create the application and the main window, open a project given on the command line, run."""
+    """Create the application and the main window, open a project or CSV given on the command line, run."""
     argv = list(sys.argv if argv is None else [sys.argv[0], *argv])
     from workbench.core.trainer_process import limit_blas_threads
 
     limit_blas_threads()  # before any numpy work: a multi-threaded BLAS is slower for these sizes
-    app = QApplication.instance() or QApplication(argv)
+    existing = QApplication.instance()
+    app = existing or QApplication(argv)
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
@@ -44,15 +89,21 @@ def main(argv: list[str] | None = None) -> int:
     theme = ThemeManager(app)
     window = MainWindow(theme=theme)
     install_panels(window)
+    interrupts = InterruptHandler(window)
     window.show()
-    paths = [a for a in argv[1:] if not a.startswith("-")]
+    # A new QApplication has taken its own options (-platform ...) out of its arguments.
+    arguments = argv[1:] if existing is not None else app.arguments()[1:]
+    paths = [a for a in arguments if not a.startswith("-")]
 
     def _after_start() -> None:
         if not window.check_recovery() and paths:
             window.open_project(paths[0])
 
     QTimer.singleShot(0, _after_start)
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        interrupts.uninstall()
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core import limits
 from workbench.core.dataset import CLASS_COLORS, DEFAULT_CLASS_NAMES
 from workbench.core.edits import AddClass, RemoveClass, RenameClass, SetTestFraction
 from workbench.core.spec import MAX_CLASSES
@@ -95,7 +96,11 @@ class ClassPanel(QWidget):
         brush_form.addRow(self.density_label, self.density_slider)
 
         split_box = QGroupBox("Train / test split")
-        self.split_slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=90)
+        self.split_slider = QSlider(
+            Qt.Orientation.Horizontal,
+            minimum=round(100 * limits.TEST_FRACTION.minimum),
+            maximum=round(100 * limits.TEST_FRACTION.maximum),
+        )
         self.split_slider.setObjectName("testFractionSlider")
         self.split_slider.setAccessibleName("Test fraction")
         self.split_slider.setToolTip("Share of points held out for testing (drawn hollow)")

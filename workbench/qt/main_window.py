@@ -1,17 +1,17 @@
 """The main window: the dataset canvas in the middle, panels in docks, menus, toolbar and status bar.
 
-The window owns the one `Document` of the open project and everything that happens to it as a file: New,
-Open, Save, import/export, the unsaved-changes prompt, recent files, drag-and-drop and crash recovery.
-Every question it asks the user goes through a small `_ask_*` / `_get_*` / `_show_*` method so tests can
-answer them without a blocking dialog.
+The window owns the one `Document` of the open project. What happens to it as a file (New, Open, Save,
+import/export, the unsaved-changes prompt, recent files, drops, crash recovery) is done by its
+`FileOperations` (`window.files`, workbench/qt/file_operations.py). Every question either asks the user goes
+through a small `_ask_*` / `_get_*` / `_show_*` method of the window so tests can answer them without a
+blocking dialog.
 
 Other panels plug into the docks: `set_dock_widget("networkPanel", NetworkPanel(window.document))`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,39 +33,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.dataset import CLASS_COLORS, Dataset, DatasetFormatError
+from workbench.core.dataset import CLASS_COLORS, Dataset
 from workbench.core.edits import ReplaceDataset, clear_points
 from workbench.core.spec import MAX_CLASSES, NetworkSpec, TrainingSettings
 from workbench.qt import icons
 from workbench.qt.canvas import DatasetCanvas
 from workbench.qt.class_panel import ClassPanel, swatch
 from workbench.qt.document import Document
-from workbench.qt.project_io import document_to_project, load_project_into
+from workbench.qt.file_operations import FileOperations
 from workbench.qt.recovery import RecoveryCandidate, RecoveryManager
 from workbench.qt.theme import ThemeManager, theme_color
 from workbench.qt.tools import TOOLS
 
 APP_NAME = "Neural Network Workbench"
-PROJECT_SUFFIX = ".wbproj"
-PROJECT_FILTER = "Workbench project (*.wbproj)"
-CSV_FILTER = "CSV data (*.csv)"
 #: Bump when the dock layout changes incompatibly: an old saved layout is then ignored, not half-applied.
 STATE_VERSION = 1
-MAX_RECENT = 8
-WEIGHT_FILTERS = (
-    "NumPy archive (*.npz)",
-    "safetensors (*.safetensors)",
-    "ONNX model (*.onnx)",
-    "JSON (*.json)",
-    "PyTorch module source (*.py)",
-)
-WEIGHT_IMPORT_FILTERS = (
-    "Weights files (*.npz *.safetensors *.json)",
-    "NumPy archive (*.npz)",
-    "safetensors (*.safetensors)",
-    "JSON (*.json)",
-    "All files (*)",
-)
 
 
 @dataclass(frozen=True)
@@ -110,9 +92,9 @@ DOCKS: tuple[DockInfo, ...] = (
 
 def default_document(parent=None) -> Document:
     """What the app opens with: a two-class spiral and the default network, ready to train."""
-    from workbench.core.generators import generate
+    from workbench.core.generators import STARTING_DATASET, generate
 
-    dataset = generate("spiral", n_points=400, n_classes=2, seed=0)
+    dataset = generate(STARTING_DATASET, seed=0)
     return Document(dataset, NetworkSpec(), TrainingSettings(), parent)
 
 
@@ -165,6 +147,7 @@ class MainWindow(QMainWindow):
         self.class_panel = ClassPanel(self.document, self.canvas)
         self.class_panel.generateRequested.connect(self.generate_dataset)
 
+        self.files = FileOperations(self)
         self.actions_by_name: dict[str, QAction] = {}
         self.tool_actions: dict[str, QAction] = {}
         self.docks: dict[str, QDockWidget] = {}
@@ -227,33 +210,33 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        A, K = self._action, QKeySequence.StandardKey
-        self.action_new = A("&New", self.new_document, K.New, "actionNew", "Start an empty project")
-        self.action_open = A("&Open…", self.open_project, K.Open, "actionOpen", "Open a project file")
-        self.action_save = A("&Save", self.save, K.Save, "actionSave", "Save the project")
-        self.action_save_as = A("Save &As…", self.save_as, K.SaveAs, "actionSaveAs", "Save under a new name")
+        A, K, F = self._action, QKeySequence.StandardKey, self.files
+        self.action_new = A("&New", F.new_document, K.New, "actionNew", "Start an empty project")
+        self.action_open = A("&Open…", F.open_project, K.Open, "actionOpen", "Open a project file")
+        self.action_save = A("&Save", F.save, K.Save, "actionSave", "Save the project")
+        self.action_save_as = A("Save &As…", F.save_as, K.SaveAs, "actionSaveAs", "Save under a new name")
         self.action_import_csv = A(
-            "&Import Data (CSV)…", self.import_csv, "Ctrl+I", "actionImportCsv", "Replace the data from a CSV"
+            "&Import Data (CSV)…", F.import_csv, "Ctrl+I", "actionImportCsv", "Replace the data from a CSV"
         )
         self.action_export_csv = A(
-            "&Export Data (CSV)…", self.export_csv, "Ctrl+E", "actionExportCsv", "Write the data as CSV"
+            "&Export Data (CSV)…", F.export_csv, "Ctrl+E", "actionExportCsv", "Write the data as CSV"
         )
         self.action_export_weights = A(
             "Export &Weights…",
-            self.export_weights,
+            F.export_weights,
             None,
             "actionExportWeights",
             "Write the network's weights (npz, safetensors, ONNX, JSON or PyTorch)",
         )
         self.action_import_weights = A(
             "Import W&eights…",
-            self.import_weights,
+            F.import_weights,
             None,
             "actionImportWeights",
             "Load weights exported earlier (npz, safetensors or JSON) into this network (undoable)",
         )
         self.action_export_image = A(
-            "Export &Image…", self.export_image, None, "actionExportImage", "Save the canvas as a PNG"
+            "Export &Image…", F.export_image, None, "actionExportImage", "Save the canvas as a PNG"
         )
         self.action_quit = A("&Quit", self.close, K.Quit, "actionQuit", "Close the window")
         self.action_quit.setMenuRole(QAction.MenuRole.QuitRole)
@@ -355,7 +338,7 @@ class MainWindow(QMainWindow):
         file_menu.addActions([self.action_new, self.action_open])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.setObjectName("menuRecent")
-        self.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
+        self.recent_menu.aboutToShow.connect(self.files.rebuild_recent_menu)
         file_menu.addActions([self.action_save, self.action_save_as])
         file_menu.addSeparator()
         file_menu.addActions([self.action_import_csv, self.action_export_csv])
@@ -496,307 +479,52 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.cursor_label)
 
     # ======================================================================================================
-    # Documents
+    # Files: the work is done by `self.files` (workbench.qt.file_operations); these are its entry points
+    # for start-up code and other panels.
     # ======================================================================================================
     def new_document(self) -> bool:
-        if not self.maybe_save():
-            return False
-        current = self.document.dataset
-        empty = Dataset.empty(current.class_names[:2], test_fraction=current.test_fraction)
-        self.document.load(empty, NetworkSpec(), TrainingSettings())
-        self.canvas.reset_view()
-        self.statusBar().showMessage("New project: draw points with the Brush, or Generate a dataset", 6000)
-        return True
+        return self.files.new_document()
 
     def open_project(self, path: str | Path | None = None) -> bool:
-        """Open a project file; a file that cannot be read leaves the current document untouched."""
-        if path is None:
-            path = self._get_open_path("Open Project", f"{PROJECT_FILTER};;{CSV_FILTER};;All files (*)")
-            if not path:
-                return False
-        path = Path(path)
-        if path.suffix.lower() == ".csv":
-            return self.import_csv(path)
-        from workbench.core.project import ProjectFormatError, load_project
-
-        try:
-            with self._busy(f"Opening {path.name}…"):
-                project = load_project(path)
-        except (ProjectFormatError, OSError, ValueError) as exc:
-            self._show_error("Cannot Open Project", f"Could not open {path.name}:\n\n{_message(exc)}")
-            self._forget_recent(path)
-            return False
-        if not self.maybe_save():
-            return False
-        load_project_into(self.document, project, path)
-        self._add_recent(path)
-        self._show_all_data()
-        self.statusBar().showMessage(f"Opened {path.name}", 5000)
-        return True
+        return self.files.open_project(path)
 
     def save(self) -> bool:
-        if self.document.path is None:
-            return self.save_as()
-        return self._write_project(self.document.path)
+        return self.files.save()
 
     def save_as(self) -> bool:
-        suggested = str(self.document.path or Path.home() / f"untitled{PROJECT_SUFFIX}")
-        path = self._get_save_path("Save Project As", PROJECT_FILTER, suggested)
-        if not path:
-            return False
-        path = Path(path)
-        if path.suffix.lower() != PROJECT_SUFFIX:
-            path = path.with_name(path.name + PROJECT_SUFFIX)
-        return self._write_project(path)
-
-    def _write_project(self, path: Path) -> bool:
-        from workbench.core.project import save_project
-
-        try:
-            with self._busy(f"Saving {path.name}…"):
-                save_project(document_to_project(self.document), path)
-        except Exception as exc:
-            self._show_error("Cannot Save Project", f"Could not save {path.name}:\n\n{_message(exc)}")
-            return False
-        self.document.mark_saved(path)
-        self._add_recent(path)
-        self.statusBar().showMessage(f"Saved {path.name}", 5000)
-        return True
+        return self.files.save_as()
 
     def maybe_save(self) -> bool:
         """Ask about unsaved changes; True when it is fine to replace or close the document."""
-        if not self.document.is_modified:
-            return True
-        answer = self._ask_save_changes()
-        if answer == "save":
-            return self.save()
-        return answer == "discard"
+        return self.files.maybe_save()
 
-    def import_csv(self, path: str | Path | None = None) -> bool:
-        """Replace the data with a CSV file's (one undo step, so nothing is lost)."""
-        if path is None:
-            path = self._get_open_path("Import Data", f"{CSV_FILTER};;All files (*)")
-            if not path:
-                return False
-        path = Path(path)
-        from workbench.core.csv_io import read_csv
-
-        try:
-            with self._busy(f"Reading {path.name}…"):
-                dataset = read_csv(path, test_fraction=self.document.dataset.test_fraction)
-        except (DatasetFormatError, OSError, ValueError) as exc:
-            self._show_error("Cannot Import Data", f"Could not import {path.name}:\n\n{_message(exc)}")
-            return False
-        self.document.apply_edit(ReplaceDataset(dataset, description=f"Import {path.name}"))
-        self._show_all_data()
-        self.statusBar().showMessage(f"Imported {len(dataset)} points from {path.name}", 5000)
-        return True
-
-    def export_csv(self) -> bool:
-        suggested = str(Path.home() / f"{Path(self.document.display_name).stem}.csv")
-        path = self._get_save_path("Export Data", CSV_FILTER, suggested)
-        if not path:
-            return False
-        path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(".csv")
-        from workbench.core.csv_io import write_csv
-
-        try:
-            with self._busy(f"Writing {path.name}…"):
-                write_csv(self.document.dataset, path)
-        except Exception as exc:
-            self._show_error("Cannot Export Data", f"Could not write {path.name}:\n\n{_message(exc)}")
-            return False
-        self.statusBar().showMessage(f"Exported {len(self.document.dataset)} points to {path.name}", 5000)
-        return True
-
-    def current_weights(self) -> list:
-        """The network's weights as the views show them: trained or imported ones, else the untrained
-        network's initial weights (from the live views, or built from the training seed)."""
-        from workbench.core.network_layout import weights_match
-
-        doc = self.document
-
-        def fits(weights) -> bool:
-            return weights is not None and all(weights_match(doc.spec, list(weights)))
-
-        if fits(doc.weights):
-            return doc.weights
-        frame = getattr(getattr(self, "training", None), "last_frame", None)
-        if frame is not None and fits(frame.snapshot.weights):
-            return frame.snapshot.weights
-        from workbench.core.engine import Network
-
-        return Network(doc.spec, seed=doc.settings.seed).get_weights()
-
-    def import_weights(self, path: str | Path | None = None) -> bool:
-        """Load exported weights into the network as one undoable step; a file made for another network
-        is refused with what does not match, and the project stays as it was."""
-        if path is None:
-            path = self._get_open_path("Import Weights", ";;".join(WEIGHT_IMPORT_FILTERS))
-            if not path:
-                return False
-        path = Path(path)
-        from workbench.core.export import import_weights
-
-        try:
-            with self._busy(f"Reading {path.name}…"):
-                weights = import_weights(path, self.document.spec)
-        except (ValueError, OSError) as exc:  # WeightsImportError is a ValueError
-            self._show_error(
-                "Cannot Import Weights",
-                f"{path.name} cannot be loaded into this network:\n\n{_message(exc)}\n\nNothing was changed.",
-            )
-            return False
-        self.document.replace_weights(weights, "Import weights")
-        self.statusBar().showMessage(f"Imported weights from {path.name} (Undo goes back)", 6000)
-        return True
-
-    @contextmanager
-    def _busy(self, message: str) -> Iterator[None]:
-        """Busy cursor and a status message around file work that can take seconds on large data."""
-        self.statusBar().showMessage(message)
-        self.statusBar().repaint()
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            yield
-        finally:
-            QApplication.restoreOverrideCursor()
-            self.statusBar().clearMessage()
-
-    def export_weights(self) -> bool:
-        doc = self.document
-        weights = self.current_weights()
-        suggested = str(Path.home() / f"{Path(doc.display_name).stem}-weights.npz")
-        path = self._get_save_path("Export Weights", ";;".join(WEIGHT_FILTERS), suggested)
-        if not path:
-            return False
-        path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(".npz")
-        from workbench.core.export import export_weights
-
-        try:
-            with self._busy(f"Writing {path.name}…"):
-                export_weights(path, doc.spec, weights, doc.dataset.class_names)
-        except Exception as exc:
-            self._show_error("Cannot Export Weights", f"Could not write {path.name}:\n\n{_message(exc)}")
-            return False
-        self.statusBar().showMessage(f"Exported weights to {path.name}", 5000)
-        return True
-
-    def export_image(self) -> bool:
-        suggested = str(Path.home() / f"{Path(self.document.display_name).stem}.png")
-        path = self._get_save_path("Export Image", "PNG image (*.png)", suggested)
-        if not path:
-            return False
-        path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(".png")
-        if not self.canvas.grab().save(str(path)):
-            self._show_error("Cannot Export Image", f"Could not write {path.name}.")
-            return False
-        self.statusBar().showMessage(f"Saved the canvas as {path.name}", 5000)
-        return True
+    def check_recovery(self) -> bool:
+        """Offer what crashed sessions left behind; True if a project was restored."""
+        return self.files.check_recovery()
 
     def _show_all_data(self) -> None:
-        """After opening data: keep the default view if it shows everything, otherwise fit to the data."""
+        """After generating data: keep the default view if it shows everything, otherwise fit to the data."""
         self.canvas.reset_view()
         x0, x1, y0, y1 = self.document.dataset.bounds(margin=0.0)
         vx0, vx1, vy0, vy1 = self.canvas.visible_range()
         if x0 < vx0 or x1 > vx1 or y0 < vy0 or y1 > vy1:
             self.canvas.fit_to_data()
 
-    # --- recent files -----------------------------------------------------------------------------------
-    def recent_files(self) -> list[Path]:
-        value = self.settings.value("recentFiles", [])
-        if isinstance(value, str):
-            value = [value] if value else []
-        return [Path(v) for v in (value or [])]
-
-    def _set_recent(self, paths: list[Path]) -> None:
-        self.settings.setValue("recentFiles", [str(p) for p in paths[:MAX_RECENT]])
-
-    def _add_recent(self, path: Path) -> None:
-        path = Path(path).resolve()
-        self._set_recent([path] + [p for p in self.recent_files() if p != path])
-
-    def _forget_recent(self, path: Path) -> None:
-        path = Path(path).resolve()
-        self._set_recent([p for p in self.recent_files() if p != path])
-
-    def _rebuild_recent_menu(self) -> None:
-        menu = self.recent_menu
-        menu.clear()
-        existing = [p for p in self.recent_files() if p.exists()]
-        self._set_recent(existing)  # missing files are dropped for good
-        for i, path in enumerate(existing):
-            action = menu.addAction(f"&{i + 1} {path.name}")
-            action.setToolTip(str(path))
-            action.setStatusTip(str(path))
-            action.triggered.connect(lambda _=False, p=path: self.open_project(p))
-        if not existing:
-            menu.addAction("No recent projects").setEnabled(False)
-        else:
-            menu.addSeparator()
-            menu.addAction("Clear Recent", lambda: self._set_recent([]))
-
     # --- drag and drop ------------------------------------------------------------------------------
-    @staticmethod
-    def _dropped_file(event) -> Path | None:
-        mime = event.mimeData()
-        if not mime.hasUrls():
-            return None
-        for url in mime.urls():
-            if url.isLocalFile():
-                path = Path(url.toLocalFile())
-                if path.suffix.lower() in (PROJECT_SUFFIX, ".csv"):
-                    return path
-        return None
-
     def dragEnterEvent(self, event) -> None:
-        if self._dropped_file(event) is not None:
+        if self.files.dropped_file(event) is not None:
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event) -> None:
-        path = self._dropped_file(event)
+        path = self.files.dropped_file(event)
         if path is None:
             event.ignore()
             return
         event.acceptProposedAction()
         # Open after the drop returns, so a message box does not run inside the drag-and-drop loop.
         QTimer.singleShot(0, lambda: self.open_project(path))
-
-    # --- crash recovery -----------------------------------------------------------------------------
-    def check_recovery(self) -> bool:
-        """Offer what crashed sessions left behind; True if a project was restored."""
-        for candidate in self.recovery.orphans():
-            answer = self._ask_restore(candidate)
-            if answer is None:
-                continue  # keep it for next time
-            if not answer:
-                self.recovery.discard(candidate)
-                continue
-            try:
-                project = self.recovery.restore(candidate)
-            except Exception as exc:
-                self._show_error(
-                    "Cannot Restore", f"The recovered project could not be read:\n\n{_message(exc)}"
-                )
-                continue
-            if not self.maybe_save():
-                return False
-            load_project_into(self.document, project, candidate.original_path)
-            self.document.mark_restored()
-            self.recovery.save_now()
-            self.recovery.discard(candidate)
-            self._show_all_data()
-            self.statusBar().showMessage("Restored the unsaved work of the last session", 8000)
-            return True
-        return False
 
     # ======================================================================================================
     # Editing
@@ -940,12 +668,17 @@ class MainWindow(QMainWindow):
         dialog.show()
 
     def _get_open_path(self, caption: str, filters: str) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(self, caption, self._last_folder(), filters)
+        path, _ = QFileDialog.getOpenFileName(self, caption, self.files.last_folder(), filters)
         return path or None
 
     def _get_save_path(self, caption: str, filters: str, suggested: str) -> str | None:
-        path, _ = QFileDialog.getSaveFileName(self, caption, suggested, filters)
-        return path or None
+        answer = self._get_save_file(caption, filters, suggested)
+        return answer[0] if answer else None
+
+    def _get_save_file(self, caption: str, filters: str, suggested: str) -> tuple[str, str] | None:
+        """(path, chosen filter), or None when cancelled."""
+        path, chosen = QFileDialog.getSaveFileName(self, caption, suggested, filters)
+        return (path, chosen) if path else None
 
     def _run_generator_dialog(self) -> tuple[Dataset, str] | None:
         from workbench.qt.generator_dialog import GeneratorDialog
@@ -957,10 +690,6 @@ class MainWindow(QMainWindow):
             return dialog.dataset(), dialog.mode
         finally:
             dialog.deleteLater()
-
-    def _last_folder(self) -> str:
-        recent = self.recent_files()
-        return str(recent[0].parent) if recent else str(Path.home())
 
     # ======================================================================================================
     # State shown in the chrome
@@ -1046,21 +775,23 @@ class MainWindow(QMainWindow):
         s.setValue("theme", self.theme.mode)
         s.sync()
 
+    def close_after_interrupt(self) -> None:
+        """Ctrl+C in the terminal: close like the close button, but without a question nobody may be there
+        to answer; unsaved work is written as recovery data, offered again at the next start."""
+        self._interrupted = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.maybe_save():
+        interrupted = getattr(self, "_interrupted", False)
+        if interrupted:
+            self.recovery.save_now()  # only when modified
+        elif not self.maybe_save():
             event.ignore()
             return
         self.closing.emit()
         self.save_settings()
-        self.recovery.shutdown()
+        self.recovery.shutdown(keep_autosave=interrupted)
         event.accept()
-
-
-def _message(exc: BaseException) -> str:
-    text = str(exc).strip()
-    if isinstance(exc, OSError) and exc.strerror:
-        text = exc.strerror + (f": {exc.filename}" if exc.filename else "")
-    return text or type(exc).__name__
 
 
 def _escape(text: str) -> str:

@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QComboBox, QSpinBox, QToolButton, QToolTip, QWidget
 
+from workbench.core import limits
 from workbench.core.dataset import CLASS_COLORS
 from workbench.core.network_layout import (
     ACTIVATION_FORMULAS,
@@ -118,7 +119,7 @@ class _LayerControls:
         self.plus.setText("+")
         self.width_field = _QuietSpinBox(canvas)
         self.width_field.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.width_field.setRange(1, MAX_LAYER_WIDTH)
+        self.width_field.setRange(int(limits.LAYER_WIDTH.minimum), int(limits.LAYER_WIDTH.maximum))
         self.width_field.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
         self.width_field.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.width_field.setKeyboardTracking(False)  # one edit when the user presses Enter, not per digit

@@ -139,8 +139,9 @@ class RecoveryManager(QObject):
         if doc.is_modified:
             self._on_changed()
 
-    def shutdown(self) -> None:
-        """Clean exit: stop the timers and delete this session's autosave and lock."""
+    def shutdown(self, keep_autosave: bool = False) -> None:
+        """Clean exit: stop the timers and delete this session's autosave and lock (both kept with
+        `keep_autosave`, after Ctrl+C: the next start then offers the unsaved work)."""
         for timer in (self._quiet, self._deadline, self._periodic):
             timer.stop()
         self._waiting = False
@@ -153,6 +154,8 @@ class RecoveryManager(QObject):
             signal.disconnect(self._on_changed)
         doc.modifiedChanged.disconnect(self._on_modified_changed)
         doc.pathChanged.disconnect(self._on_path_changed)
+        if keep_autosave and self.autosave_path.exists():
+            return
         for path in (self.autosave_path, self.lock_path):
             with contextlib.suppress(OSError):
                 path.unlink(missing_ok=True)

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core import limits
 from workbench.core.edits import SetTestFraction
 from workbench.core.spec import SpecError
 from workbench.core.views import ViewFrame
@@ -45,7 +46,8 @@ from workbench.qt.training import FrameThrottle, TrainingController
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}
 #: Learning-rate slider: position p means 10 ** (p / LR_STEPS_PER_DECADE).
 LR_STEPS_PER_DECADE = 20
-LR_MIN_EXP, LR_MAX_EXP = -5, 1
+LR_MIN_EXP = round(math.log10(limits.LEARNING_RATE.minimum))
+LR_MAX_EXP = round(math.log10(limits.LEARNING_RATE.maximum))
 #: While training, the readout changes at most this often per second (numbers faster than that are a blur).
 READOUT_RATE = 5.0
 
@@ -109,7 +111,7 @@ class DivergenceBanner(QFrame):
     @Slot()
     def lower_and_resume(self) -> None:
         settings = self._document.settings
-        new_lr = max(settings.learning_rate * 0.1, 1e-7)
+        new_lr = max(settings.learning_rate * 0.1, limits.LEARNING_RATE.minimum)
         self._document.set_settings(
             replace(settings, learning_rate=float(f"{new_lr:.3g}")), "Lower learning rate"
         )
@@ -275,7 +277,7 @@ class TrainingPanel(QWidget):
             self.optimizer_combo.addItem(label, key)
         self.momentum_spin = QDoubleSpinBox()
         self.momentum_spin.setObjectName("momentumSpin")
-        self.momentum_spin.setRange(0.0, 0.999)
+        self.momentum_spin.setRange(limits.MOMENTUM.minimum, limits.MOMENTUM.maximum)
         self.momentum_spin.setDecimals(3)
         self.momentum_spin.setSingleStep(0.05)
         self.momentum_spin.setPrefix("μ ")
@@ -285,18 +287,19 @@ class TrainingPanel(QWidget):
 
         self.batch_spin = QSpinBox()
         self.batch_spin.setObjectName("batchSizeSpin")
-        self.batch_spin.setRange(0, 100_000)
+        self.batch_spin.setRange(0, int(limits.BATCH_SIZE.maximum))  # 0 = "all", then the table's range
         self.batch_spin.setSpecialValueText("all")
         self.batch_spin.setToolTip("Mini-batch size; 'all' (at the bottom) uses the whole training set")
         self.l2_spin = QDoubleSpinBox()
         self.l2_spin.setObjectName("l2Spin")
-        self.l2_spin.setRange(0.0, 1.0)
+        self.l2_spin.setRange(limits.L2.minimum, limits.L2.maximum)
         self.l2_spin.setDecimals(5)
         self.l2_spin.setSingleStep(0.0005)
         self.l2_spin.setToolTip("L2 regularisation λ (weight decay on weight matrices)")
         self.test_slider = QSlider(Qt.Orientation.Horizontal)
         self.test_slider.setObjectName("testFractionSlider")
-        self.test_slider.setRange(0, 90)
+        percent = (round(100 * limits.TEST_FRACTION.minimum), round(100 * limits.TEST_FRACTION.maximum))
+        self.test_slider.setRange(*percent)
         self.test_label = QLabel()
         self.test_label.setFixedWidth(40)
         test_row = QHBoxLayout()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -236,6 +237,8 @@ class Workspace:
         n_features = len(network.spec.features)
         sizes = network.spec.layer_sizes
         self.batch_size = batch_size
+        rows = n_features + 1 + 3 * sizes[-1] + sum(4 * width + 1 for width in sizes[1:-1])
+        check_memory(rows * batch_size * dtype.itemsize)
         self.batch = np.zeros((n_features + 1 + sizes[-1], batch_size), dtype=dtype)
         self.y = self.batch[n_features + 1 :]
         self.x1: list[np.ndarray] = [self.batch[: n_features + 1]]
@@ -260,6 +263,29 @@ class Workspace:
             (layers[i].backward_folded, self.da[i - 1], activations[i - 1].backward, self.dz[i - 1])
             for i in range(last, 0, -1)
         ]
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the system can still give without swapping (Linux, macOS); None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def check_memory(needed: int) -> None:
+    """MemoryError before allocating more than the system has: a huge batch would otherwise be found out
+    only while its pages are touched, by the kernel's out-of-memory killer, with no message at all."""
+    available = available_memory()
+    if available is not None and needed > available:
+        raise MemoryError(f"{needed / 2**30:.1f} GB needed, {available / 2**30:.1f} GB available")
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -12,12 +12,12 @@ that does not fit cannot leave anything half-applied.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from workbench.core.atomic import atomic_write_files
 from workbench.core.export.layout import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -141,23 +141,12 @@ def _format_for(
 
 
 def _write_all(files: dict[Path, bytes]) -> None:
-    """Write every file to a temporary sibling first, then move them all into place."""
-    temporaries: list[tuple[Path, Path]] = []
-    target = next(iter(files))
+    """Write every file to a temporary sibling first, then move them all into place (`atomic`)."""
     try:
-        for target, data in files.items():
-            # open() (unlike mkstemp) honours the umask, so the exported file gets the usual permissions.
-            temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-            with open(temporary, "xb") as handle:
-                temporaries.append((temporary, target))
-                handle.write(data)
-        for temporary, target in temporaries:
-            os.replace(temporary, target)
+        atomic_write_files(files)
     except OSError as exc:
-        raise WeightsExportError(f"cannot write {target}: {exc.strerror or exc}") from None
-    finally:
-        for temporary, _ in temporaries:
-            temporary.unlink(missing_ok=True)
+        where = exc.filename or next(iter(files))
+        raise WeightsExportError(f"cannot write {where}: {exc.strerror or exc}") from None
 
 
 __all__ = [
