@@ -92,7 +92,7 @@ def test_project_without_weights_or_history():
     dataset = generate("moons", n_points=20)
     project = Project(dataset, NetworkSpec(), TrainingSettings())
     loaded = project_from_bytes(project_to_bytes(project))
-    assert loaded.weights is None and loaded.optimizer_state is None and loaded.history == ()
+    assert loaded.weights is None and loaded.optimizer_state is None and len(loaded.history) == 0
     trainer = loaded.make_trainer()
     assert trainer.step_count == 0
 

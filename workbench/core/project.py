@@ -18,11 +18,9 @@ import binascii
 import itertools
 import json
 import math
-import operator
 import os
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,10 +28,11 @@ import numpy as np
 from workbench import __version__
 from workbench.core.atomic import atomic_write_bytes
 from workbench.core.dataset import Dataset, DatasetFormatError
+from workbench.core.history import COLUMNS, COUNT_COLUMNS, MAX_ENTRIES, TrainingHistory
 from workbench.core.spec import NetworkSpec, SpecError, TrainingSettings
 
 if TYPE_CHECKING:
-    from workbench.core.trainer import Metrics, Trainer
+    from workbench.core.trainer import Trainer
 
 FORMAT_NAME = "workbench-project"
 FORMAT_VERSION = 1
@@ -52,28 +51,37 @@ class ProjectFormatError(ValueError):
 
 @dataclass(frozen=True, eq=False)
 class Project:
-    """Everything a session needs to continue: data, network, settings and the training state."""
+    """Everything a session needs to continue: data, network, settings and the training state.
+
+    `history` is a `TrainingHistory` (a sequence of `Metrics` is converted; at most `MAX_ENTRIES` entries).
+    """
 
     dataset: Dataset
     spec: NetworkSpec
     settings: TrainingSettings
     weights: Weights | None = None
     optimizer_state: Any = None
-    history: tuple[Metrics, ...] = field(default=())
+    history: TrainingHistory = field(default_factory=lambda: TrainingHistory().frozen())
     step: int = 0
     epoch: int = 0
+
+    def __post_init__(self) -> None:
+        history = TrainingHistory.coerce(self.history)
+        if len(history) > MAX_ENTRIES:
+            history = history.copy(MAX_ENTRIES).frozen()
+        object.__setattr__(self, "history", history)
 
     @classmethod
     def from_trainer(cls, trainer: Trainer) -> Project:
         """Capture a trainer's dataset, spec, settings, weights, optimizer state and history."""
-        snapshot = trainer.snapshot()
+        snapshot = trainer.snapshot(with_history=False)
         return cls(
             dataset=trainer.dataset,
             spec=trainer.spec,
             settings=trainer.settings,
             weights=[(np.array(w, np.float32), np.array(b, np.float32)) for w, b in snapshot.weights],
             optimizer_state=trainer.optimizer_state(),
-            history=tuple(snapshot.history),
+            history=trainer.history,
             step=int(snapshot.step),
             epoch=int(snapshot.epoch),
         )
@@ -203,22 +211,11 @@ def _encode_tree(value: Any) -> Any:
     raise TypeError(f"cannot store a {type(value).__name__} in a project file")
 
 
-def _history_columns() -> tuple[str, ...]:
-    from workbench.core.trainer import Metrics
-
-    return tuple(f.name for f in fields(Metrics))
-
-
-def _encode_history(history: Sequence[Metrics]) -> dict[str, Any]:
-    columns = {}
-    for name in _history_columns():
-        is_count = name in ("step", "epoch")
-        dtype = "int64" if is_count else "float64"
-        # fromiter over an attrgetter: ~3x faster than a list of getattr calls for a 10^5-entry history
-        column = map(operator.attrgetter(name), history)
-        values = np.fromiter(column, dtype=_DTYPES[dtype], count=len(history))
-        columns[name] = _encode_array(values, dtype)
-    return columns
+def _encode_history(history: TrainingHistory) -> dict[str, Any]:
+    return {
+        name: _encode_array(history.column(name), "int64" if name in COUNT_COLUMNS else "float64")
+        for name in COLUMNS
+    }
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -445,19 +442,15 @@ def _check_optimizer_state(
     return state
 
 
-def _decode_history(columns: dict[str, Any]) -> tuple[Metrics, ...]:
-    from workbench.core.trainer import Metrics
-
-    names = _history_columns()
+def _decode_history(columns: dict[str, Any]) -> TrainingHistory:
+    """The history columns; a longer history than a run keeps (`MAX_ENTRIES`) is thinned as a run would."""
     arrays = {}
     length = None
-    for name in names:
-        is_count = name in ("step", "epoch")
-        array = _decode_array(
-            columns.get(name), "int64" if is_count else "float64", f"history {name}", (length,)
-        )
+    for name in COLUMNS:
+        dtype = "int64" if name in COUNT_COLUMNS else "float64"
+        array = _decode_array(columns.get(name), dtype, f"history {name}", (length,))
         length = len(array)
         arrays[name] = array
     if length and ((arrays["step"] < 0).any() or (arrays["epoch"] < 0).any()):
         raise _Invalid("history steps and epochs must not be negative")
-    return tuple(Metrics(**{name: arrays[name][i].item() for name in names}) for i in range(length or 0))
+    return TrainingHistory.from_columns(arrays, MAX_ENTRIES).frozen()

@@ -21,7 +21,7 @@ def document_to_project(document: Document) -> Project:
         settings=document.settings,
         weights=document.weights,
         optimizer_state=document.optimizer_state,
-        history=tuple(document.history),
+        history=document.history,
         step=document.step,
         epoch=document.epoch,
     )
