@@ -63,7 +63,7 @@ class TrainingHistory:
     ) -> TrainingHistory:
         """A history owning copies of `columns` (equal lengths), thinned to the bound when longer."""
         history = cls(max_entries)
-        arrays = {name: np.array(columns[name], dtype=_dtype(name), copy=True).reshape(-1) for name in COLUMNS}
+        arrays = {n: np.array(columns[n], dtype=_dtype(n), copy=True).reshape(-1) for n in COLUMNS}
         lengths = {len(a) for a in arrays.values()}
         if len(lengths) != 1:
             raise ValueError("history columns must all have the same length")
@@ -112,6 +112,11 @@ class TrainingHistory:
     def revision(self) -> int:
         """Changes whenever existing entries change (thinning, cutting back); appends keep it."""
         return self._revision
+
+    @property
+    def bin_width(self) -> int:
+        """Steps per bin of the last thinning (1: never thinned); each such bin kept its extremes."""
+        return self._width
 
     @property
     def is_frozen(self) -> bool:

@@ -64,6 +64,7 @@ class Project:
     history: TrainingHistory = field(default_factory=lambda: TrainingHistory().frozen())
     step: int = 0
     epoch: int = 0
+    shuffle_state: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         history = TrainingHistory.coerce(self.history)
@@ -84,6 +85,7 @@ class Project:
             history=trainer.history,
             step=int(snapshot.step),
             epoch=int(snapshot.epoch),
+            shuffle_state=trainer.shuffle_state(),
         )
 
     def make_trainer(self) -> Trainer:
@@ -95,6 +97,8 @@ class Project:
             trainer.load_optimizer_state(self.optimizer_state)
         if self.weights is not None:
             trainer.set_progress(self.step, self.epoch, self.history)
+            if self.shuffle_state is not None:
+                trainer.load_shuffle_state(self.shuffle_state)
         return trainer
 
 
@@ -140,6 +144,7 @@ def project_to_bytes(project: Project) -> bytes:
             ],
             "optimizer": _encode_tree(project.optimizer_state),
             "history": _encode_history(project.history),
+            "shuffle": _check_shuffle_state(project.shuffle_state, "cannot save the project"),
         },
     }
     text = json.dumps(document, ensure_ascii=False, allow_nan=False, indent=1)
@@ -297,7 +302,8 @@ def _decode_document(document: dict[str, Any]) -> Project:
         _decode_tree(state.get("optimizer"), "optimizer"), spec, settings
     )
     history = _decode_history(_get(state, "history", dict))
-    return Project(dataset, spec, settings, weights, optimizer_state, history, step, epoch)
+    shuffle = _check_shuffle_state(state.get("shuffle"), "damaged project file")
+    return Project(dataset, spec, settings, weights, optimizer_state, history, step, epoch, shuffle)
 
 
 def _get(container: dict[str, Any], key: str, kind: type) -> Any:
@@ -440,6 +446,30 @@ def _check_optimizer_state(
             if not np.isfinite(got).all():
                 raise _Invalid(f"optimizer state {key!r} contains NaN or infinity")
     return state
+
+
+_SHUFFLE_KEYS = {"state", "inc", "has_uint32", "uinteger", "position"}
+
+
+def _check_shuffle_state(state: Any, context: str) -> dict[str, Any] | None:
+    """The optional batch-order state (`Trainer.shuffle_state`): hex strings of 128-bit numbers and ints."""
+    if state is None:
+        return None
+
+    def fail() -> None:
+        raise ProjectFormatError(f"{context}: state.shuffle is not a valid shuffling state")
+
+    if not isinstance(state, dict) or set(state) != _SHUFFLE_KEYS:
+        fail()
+    for key in ("state", "inc"):
+        text = state[key]
+        if not isinstance(text, str) or not re.fullmatch(r"0x[0-9a-f]{1,32}", text):
+            fail()
+    for key, low, high in (("has_uint32", 0, 1), ("uinteger", 0, 2**32 - 1), ("position", -1, _MAX_SEED)):
+        value = state[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            fail()
+    return dict(state)
 
 
 def _decode_history(columns: dict[str, Any]) -> TrainingHistory:

@@ -101,6 +101,7 @@ class TrainerSnapshot:
     history: TrainingHistory
     divergence: str | None
     optimizer_state: dict[str, Any] | None = None
+    shuffle_state: dict[str, Any] | None = None  # with the optimizer state: where the batch order stands
 
 
 def _read_only_copy(array: np.ndarray) -> np.ndarray:
@@ -191,6 +192,7 @@ class Trainer:
         self._step = 0
         self._epoch = 0
         self._rng = np.random.default_rng([self.seed % 2**63, 1])
+        self._perm_rng_state: dict[str, Any] | None = None  # the shuffling state the current order came from
         self._history = TrainingHistory(self.max_history)
         self.divergence: str | None = None
         self._make_optimizer()
@@ -289,6 +291,43 @@ class Trainer:
         self._optimizer.load_state_dict(state)
         self._save_checkpoint()
 
+    def shuffle_state(self) -> dict[str, Any]:
+        """Where the mini-batch order stands (JSON-friendly: hex strings and ints), so a saved run continues
+        with the very batches it would have drawn: the shuffling generator's state before the current
+        epoch's order was drawn, and the position in that order (-1: none drawn yet)."""
+        drawn = self._perm is not None and self._perm_rng_state is not None
+        state = self._perm_rng_state if drawn else self._rng.bit_generator.state
+        assert state is not None
+        return {
+            "state": hex(state["state"]["state"]),
+            "inc": hex(state["state"]["inc"]),
+            "has_uint32": int(state["has_uint32"]),
+            "uinteger": int(state["uinteger"]),
+            "position": int(self._pos) if drawn else -1,
+        }
+
+    def load_shuffle_state(self, state: dict[str, Any]) -> None:
+        """Restore `shuffle_state()` output (ValueError if it is malformed). With the same training points the
+        next batches are the ones the saved run would have drawn; otherwise just a valid order."""
+        try:
+            rng_state = {
+                "bit_generator": "PCG64",
+                "state": {"state": int(state["state"], 16), "inc": int(state["inc"], 16)},
+                "has_uint32": int(state["has_uint32"]),
+                "uinteger": int(state["uinteger"]),
+            }
+            position = int(state["position"])
+            self._rng.bit_generator.state = rng_state
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise ValueError(f"the shuffling state is not valid ({exc})") from None
+        n_train = len(self._train_idx)
+        if position < 0:  # no order drawn yet
+            self._perm, self._pos = None, 0
+            return
+        self._perm_rng_state = self._rng.bit_generator.state
+        self._perm = self._train_idx[self._rng.permutation(n_train)]
+        self._pos = position
+
     # ------------------------------------------------------------------------------------- training
     def step(self, n: int = 1, should_stop: Callable[[], bool] | None = None) -> StepResult:
         """Train up to ``n`` mini-batch steps; see the module docstring for early stops."""
@@ -324,6 +363,7 @@ class Trainer:
         stopped = False
         while done < n:
             if perm is None or pos >= n_train:
+                self._perm_rng_state = self._rng.bit_generator.state  # ~2 us an epoch; for `shuffle_state`
                 perm = train_idx[self._rng.permutation(n_train)]
                 pos = 0
             idx = perm[pos : pos + batch_size]
@@ -447,8 +487,9 @@ class Trainer:
         twice the size of the weights).
         """
         weights = tuple((_read_only_copy(w), _read_only_copy(b)) for w, b in self._network.get_weights())
-        optimizer_state = None
+        optimizer_state = shuffle_state = None
         if with_optimizer_state:
+            shuffle_state = self.shuffle_state()
             optimizer_state = self.optimizer_state()  # copies already
             for value in optimizer_state.values():
                 if isinstance(value, np.ndarray):
@@ -463,4 +504,5 @@ class Trainer:
             history=self._history.frozen() if with_history else TrainingHistory(self.max_history).frozen(),
             divergence=self.divergence,
             optimizer_state=optimizer_state,
+            shuffle_state=shuffle_state,
         )

@@ -33,8 +33,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from workbench.core.dataset import Dataset
-from workbench.core.spec import NetworkSpec, TrainingSettings
 from workbench.core.history import TrainingHistory
+from workbench.core.spec import NetworkSpec, TrainingSettings
 from workbench.core.trainer import Trainer, TrainerSnapshot
 
 #: Snapshots per second the child sends at most (the parent asks for one per frame, 30 a second at most).
@@ -62,6 +62,7 @@ class WeightsLoad:
     epoch: int = 0
     history: TrainingHistory | tuple = ()
     optimizer_state: dict | None = None
+    shuffle_state: dict | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -335,6 +336,8 @@ class _TrainingLoop:
                 trainer.set_progress(load.step, load.epoch, load.history)
                 if load.optimizer_state:
                     trainer.load_optimizer_state(load.optimizer_state)
+                if load.shuffle_state:
+                    trainer.load_shuffle_state(load.shuffle_state)
         except (ValueError, KeyError, TypeError) as exc:
             self._stop_running()
             self.conn.send(("failed", f"could not load the weights: {exc}"))

@@ -10,6 +10,7 @@ document's size constant.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,7 @@ class Document(QObject):
         self._epoch = 0
         self._optimizer_state: dict | None = None
         self._optimizer_state_step: int | None = None
+        self._shuffle_state: dict | None = None
         self._path: Path | None = None
         self._trained_since_save = False
         self._was_modified = False
@@ -194,6 +196,11 @@ class Document(QObject):
     def optimizer_state(self) -> dict | None:
         """The optimizer state Save writes (None: a fresh optimizer); see `optimizer_state_step`."""
         return self._optimizer_state
+
+    @property
+    def shuffle_state(self) -> dict | None:
+        """Where the trainer's batch order stood with `optimizer_state` (`Trainer.shuffle_state`)."""
+        return self._shuffle_state
 
     @property
     def optimizer_state_step(self) -> int | None:
@@ -249,6 +256,7 @@ class Document(QObject):
         step: int,
         epoch: int,
         optimizer_state: dict | None = None,
+        shuffle_state: dict | None = None,
     ) -> None:
         """Store the trainer's latest state so Save writes it; marks the document modified. Not undoable.
 
@@ -259,16 +267,19 @@ class Document(QObject):
         self._history = TrainingHistory.coerce(history).frozen()
         self._step, self._epoch = int(step), int(epoch)
         if optimizer_state is not None:
-            self.record_optimizer_state(optimizer_state, step)
+            self.record_optimizer_state(optimizer_state, step, shuffle_state)
         if not self._trained_since_save:
             self._trained_since_save = True
             self._emit_modified()
 
-    def record_optimizer_state(self, optimizer_state: dict, step: int) -> None:
-        """Keep the trainer's optimizer state at `step` for Save (it does not mark the document modified:
-        it only completes what was recorded for that step)."""
+    def record_optimizer_state(
+        self, optimizer_state: dict, step: int, shuffle_state: dict | None = None
+    ) -> None:
+        """Keep the trainer's optimizer (and batch order) state at `step` for Save. It does not mark the
+        document modified: it only completes what was recorded for that step."""
         self._optimizer_state = optimizer_state
         self._optimizer_state_step = int(step)
+        self._shuffle_state = shuffle_state
 
     # --- whole-document operations ---------------------------------------------------------------------
     def load(
@@ -282,6 +293,7 @@ class Document(QObject):
         step: int = 0,
         epoch: int = 0,
         optimizer_state: dict | None = None,
+        shuffle_state: dict | None = None,
         path: Path | None = None,
     ) -> None:
         """Replace everything (New, Open, Restore); clears undo history and the modified flag."""
@@ -295,6 +307,7 @@ class Document(QObject):
         self._step, self._epoch = int(step), int(epoch)
         self._optimizer_state = optimizer_state
         self._optimizer_state_step = int(step) if optimizer_state is not None else None
+        self._shuffle_state = shuffle_state
         self._trained_since_save = False
         self._path = Path(path) if path else None
         self.undo_stack.setClean()
@@ -336,7 +349,8 @@ class Document(QObject):
 
     def _set_weights(self, weights: Weights | None) -> None:
         self._weights = _copy_weights(weights)
-        self._optimizer_state = self._optimizer_state_step = None  # new weights train with a fresh optimizer
+        # New weights train with a fresh optimizer and batch order.
+        self._optimizer_state = self._optimizer_state_step = self._shuffle_state = None
         self.weightsReplaced.emit()
 
     def _emit_modified(self, *_: object) -> None:

@@ -201,10 +201,10 @@ class LossPlot(QWidget):
             return
         self._shown_key = key
         last = int(columns["step"][-1])
-        if last < self._last_step and _first_entry(columns) != _first_entry(self._columns):
-            if len(self._columns["step"]) > 1:
-                self._ghost = self._columns
-                self._show_ghost()
+        new_run = last < self._last_step and _first_entry(columns) != _first_entry(self._columns)
+        if new_run and len(self._columns["step"]) > 1:
+            self._ghost = self._columns
+            self._show_ghost()
         self._last_step = last
         self._columns = columns
         if not grew:

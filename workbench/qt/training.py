@@ -510,11 +510,13 @@ class TrainingController(QObject):
         if snapshot.step != self._recorded_step:
             self._recorded_step = snapshot.step
             self.document.record_training(
-                snapshot.weights, snapshot.history, snapshot.step, snapshot.epoch, state
+                snapshot.weights, snapshot.history, snapshot.step, snapshot.epoch, state,
+                snapshot.shuffle_state,
             )
             self._recorded_history = self.document.history
         elif state is not None and self.document.optimizer_state_step != snapshot.step:
-            self.document.record_optimizer_state(state, snapshot.step)  # e.g. paused after a large net ran
+            # e.g. paused after a large network ran: its state comes only every few seconds while training
+            self.document.record_optimizer_state(state, snapshot.step, snapshot.shuffle_state)
 
     @Slot(bool)
     def _on_running_changed(self, running: bool) -> None:
@@ -577,6 +579,7 @@ class TrainingController(QObject):
             epoch=doc.epoch,
             history=doc.history,
             optimizer_state=doc.optimizer_state if continue_run else None,
+            shuffle_state=doc.shuffle_state if continue_run else None,
         )
 
     def _post(self, kind: str, payload: Any = None) -> None:
