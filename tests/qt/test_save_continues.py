@@ -48,6 +48,7 @@ def test_save_after_training_in_the_window_continues_exactly(qtbot, tmp_path) ->
         )
         trained = document.step
         assert document.optimizer_state["t"] == trained  # Adam counted every update
+        assert document.undo_stack.count() == 0  # training is recorded, never pushed as undo steps
 
         path = tmp_path / "run.wbproj"
         save_project(document_to_project(document), path)

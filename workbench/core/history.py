@@ -85,7 +85,10 @@ class TrainingHistory:
 
     def copy(self, max_entries: int | None = None) -> TrainingHistory:
         """A new owner with the same entries (thinned if `max_entries` is smaller), free to append."""
-        return TrainingHistory.from_columns(self.columns, self._max if max_entries is None else max_entries)
+        bound = self._max if max_entries is None else max_entries
+        history = TrainingHistory.from_columns(self.columns, bound)
+        history._width = max(history._width, self._width)  # later thinnings go on from the same bins
+        return history
 
     def frozen(self) -> TrainingHistory:
         """A read-only view of the entries so far: shares the arrays, never changes, safe on any thread."""
