@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -340,9 +340,4 @@ def _keep_mask(columns: dict[str, np.ndarray], width: int) -> np.ndarray:
     return keep
 
 
-def history_from_metrics(entries: Iterable[Any], max_entries: int = MAX_ENTRIES) -> TrainingHistory:
-    """A frozen history of `Metrics` entries (for tests and callers holding plain lists)."""
-    return TrainingHistory.coerce(list(entries), max_entries)
-
-
-__all__ = ["COLUMNS", "KEY_COLUMNS", "MAX_ENTRIES", "TrainingHistory", "history_from_metrics"]
+__all__ = ["COLUMNS", "KEY_COLUMNS", "MAX_ENTRIES", "TrainingHistory"]
