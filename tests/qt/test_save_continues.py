@@ -78,3 +78,29 @@ def test_save_after_training_in_the_window_continues_exactly(qtbot, tmp_path) ->
         assert_same_weights(document.weights, never_saved.get_weights())
     finally:
         controller.shutdown()
+
+
+def test_the_document_saves_the_latest_optimizer_state_it_got_and_drops_it_with_new_weights(qtbot) -> None:
+    from workbench.core.engine import Network
+
+    document = adam_document()
+    trainer = Trainer(document.dataset, document.spec, document.settings, seed=document.settings.seed)
+    trainer.step(20)
+    snap = trainer.snapshot(with_optimizer_state=True)
+    document.record_training(
+        snap.weights, snap.history, snap.step, snap.epoch, snap.optimizer_state, snap.shuffle_state
+    )
+    assert document.is_modified and document.optimizer_state_step == 20
+    trainer.step(5)
+    running = trainer.snapshot()  # a large network while it trains: no optimizer state in this snapshot
+    document.record_training(running.weights, running.history, running.step, running.epoch)
+    assert document.step == 25 and document.optimizer_state_step == 20
+    assert document_to_project(document).optimizer_state["t"] == 20  # the latest one there is
+    paused = trainer.snapshot(with_optimizer_state=True)  # the paused snapshot completes step 25
+    document.record_optimizer_state(paused.optimizer_state, paused.step, paused.shuffle_state)
+    assert document_to_project(document).optimizer_state["t"] == 25
+    assert document_to_project(document).shuffle_state == trainer.shuffle_state()
+
+    document.replace_weights(Network(document.spec, seed=1).get_weights(), "Reset weights")
+    assert document_to_project(document).optimizer_state is None  # new weights: a fresh optimizer
+    assert document.undo_stack.count() == 1  # the reset is undoable; training never was

@@ -510,7 +510,11 @@ class TrainingController(QObject):
         if snapshot.step != self._recorded_step:
             self._recorded_step = snapshot.step
             self.document.record_training(
-                snapshot.weights, snapshot.history, snapshot.step, snapshot.epoch, state,
+                snapshot.weights,
+                snapshot.history,
+                snapshot.step,
+                snapshot.epoch,
+                state,
                 snapshot.shuffle_state,
             )
             self._recorded_history = self.document.history
