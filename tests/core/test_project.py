@@ -92,7 +92,7 @@ def test_project_without_weights_or_history():
     dataset = generate("moons", n_points=20)
     project = Project(dataset, NetworkSpec(), TrainingSettings())
     loaded = project_from_bytes(project_to_bytes(project))
-    assert loaded.weights is None and loaded.optimizer_state is None and loaded.history == ()
+    assert loaded.weights is None and loaded.optimizer_state is None and len(loaded.history) == 0
     trainer = loaded.make_trainer()
     assert trainer.step_count == 0
 
@@ -101,7 +101,7 @@ def test_file_is_strict_utf8_json_documented_fields(valid_bytes):
     document = json.loads(valid_bytes.decode("utf-8"), parse_constant=lambda name: pytest.fail(name))
     assert document["format"] == "workbench-project" and document["format_version"] == FORMAT_VERSION
     assert set(document) >= {"dataset", "network", "training", "state"}
-    assert set(document["state"]) == {"step", "epoch", "weights", "optimizer", "history"}
+    assert set(document["state"]) == {"step", "epoch", "weights", "optimizer", "history", "shuffle"}
 
 
 def test_failed_write_leaves_the_old_file_intact(tmp_path, monkeypatch):
@@ -291,3 +291,29 @@ def test_huge_shape_does_not_allocate(valid_bytes, monkeypatch):
     with pytest.raises(ProjectFormatError, match="data length does not match"):
         project_from_bytes(json.dumps(document).encode())
     assert project_module.FORMAT_VERSION == 1
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_a_saved_run_continues_bit_for_bit_as_if_never_saved(tmp_path, optimizer):
+    # 120 steps stop mid-epoch (67 training points, batches of 16): optimizer state and batch order count.
+    trainer = _trained(optimizer)
+    path = tmp_path / "run.wbproj"
+    save_project(Project.from_trainer(trainer), path)
+    resumed = load_project(path).make_trainer()
+    for steps in (1, 7, 40):
+        trainer.step(steps)
+        resumed.step(steps)
+        for (w0, b0), (w1, b1) in zip(trainer.get_weights(), resumed.get_weights(), strict=True):
+            assert w0.tobytes() == w1.tobytes() and b0.tobytes() == b1.tobytes()
+    assert resumed.metrics == trainer.metrics
+    saved_at = 120  # the saved file's history ends with the state at saving
+    assert [s for s in resumed.history.steps if s != saved_at] == list(trainer.history.steps)
+
+
+def test_a_damaged_shuffling_state_is_a_clear_error(valid_bytes):
+    document = json.loads(valid_bytes)
+    document["state"]["shuffle"]["state"] = "not hex"
+    with pytest.raises(ProjectFormatError, match="shuffl"):
+        project_from_bytes(json.dumps(document).encode())
+    del document["state"]["shuffle"]  # files without it (older ones) open: the batch order starts afresh
+    assert project_from_bytes(json.dumps(document).encode()).shuffle_state is None

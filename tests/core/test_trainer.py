@@ -161,7 +161,11 @@ def test_snapshot_is_an_immutable_copy() -> None:
     trainer.step(25)
     for before, (now, _) in zip(frozen, snapshot.weights, strict=True):
         np.testing.assert_array_equal(before, now)
-    assert [m.step for m in snapshot.history] == [0, 10, 20, 25]
+    # The history is shared, not copied, yet later training never changes it.
+    assert list(snapshot.history.steps) == [0, 10, 20]
+    assert [m.step for m in snapshot.history.with_latest(snapshot.metrics)] == [0, 10, 20, 25]
+    with pytest.raises(ValueError, match="read-only"):
+        snapshot.history.column("train_loss")[0] = 1.0
 
 
 def test_history_is_recorded_every_few_steps_plus_the_final_state() -> None:

@@ -65,8 +65,8 @@ def test_steps_in_the_process_equal_the_core_trainers_steps(setup, process) -> N
             np.testing.assert_array_equal(w, lw)
             np.testing.assert_array_equal(b, lb)
             assert not w.flags.writeable  # snapshots stay immutable across the process boundary
-        assert [m.step for m in snapshot.history] == [m.step for m in local.history]
-        assert snapshot.history[:-1] == tuple(local.history[:-1])
+        assert snapshot.history == local.recorded_history
+        assert snapshot.history.with_latest(snapshot.metrics) == local.history
 
 
 def test_run_and_pause_are_reported_and_training_moves_on(process) -> None:

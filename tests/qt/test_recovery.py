@@ -156,7 +156,7 @@ def _document():
 
 
 def test_timed_autosaves_are_written_off_the_gui_thread(tmp_path, monkeypatch, qtbot) -> None:
-    # A long run's history takes ~100 ms to encode: the GUI thread only captures the (immutable) state.
+    # A large network's weights and optimizer state take a while to encode: the GUI thread only captures them.
     import threading
 
     from workbench.core import project

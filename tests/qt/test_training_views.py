@@ -284,24 +284,31 @@ def test_frames_carry_neuron_maps_for_the_network_panel(qtbot, controller) -> No
 
 
 def test_loss_plot_draws_a_long_run_reduced_but_with_its_spikes_and_keeps_it_as_a_ghost(qtbot) -> None:
+    from workbench.core.history import MAX_ENTRIES, TrainingHistory
     from workbench.qt.loss_plot import MAX_CURVE_POINTS
 
     plot = LossPlot()
     qtbot.addWidget(plot)
-    history = [run(s, 1.0 / (1 + s / 1000)) for s in range(0, 3_000_000, 50)]  # 60,000 entries
-    history[33_333] = run(33_333 * 50, 9.0)  # a spike
-    for end in range(1000, len(history) + 1, 7_000):  # growing as while training
-        plot.set_history(history[:end])
-    plot.set_history(history)
+    history = TrainingHistory()  # as the trainer keeps it: bounded, thinned while it grows
+    for i in range(60_000):
+        history.append(run(i * 50, 9.0 if i == 33_333 else 1.0 / (1 + i / 20)))  # one spike
+        if i % 7_000 == 0:
+            plot.set_history(history.frozen())  # growing as while training
+    plot.set_history(history.frozen(), run(60_000 * 50, 0.01))  # and the trainer's current state
+    assert len(history) <= MAX_ENTRIES
     x, y = plot.curves["train_loss"].getData()
     assert len(x) <= MAX_CURVE_POINTS + 64
     assert y.max() == 9.0  # the spike is still drawn
-    np.testing.assert_array_equal(plot.steps, [m.step for m in history])  # hover reads every entry
+    np.testing.assert_array_equal(plot.steps, [*history.steps, 60_000 * 50])  # hover reads every entry
     # A new run that grows longer than the old one must not write into the ghost's arrays.
-    second = [run(s, 0.5) for s in range(0, 3_200_000, 40)]
-    for end in (10, 40_000, len(second)):
-        plot.set_history(second[:end])
-    np.testing.assert_array_equal(plot.steps, [m.step for m in second])
-    np.testing.assert_array_equal(plot.ghost_steps, [m.step for m in history])
+    first_steps = plot.steps.copy()
+    second = TrainingHistory()
+    for i in range(80_000):
+        second.append(run(i * 40, 0.5))
+        if i in (10, 40_000):
+            plot.set_history(second.frozen())
+    plot.set_history(second.frozen())
+    np.testing.assert_array_equal(plot.steps, second.steps)
+    np.testing.assert_array_equal(plot.ghost_steps, first_steps)
     _, ghost_y = plot.curves["ghost_train_loss"].getData()
     assert ghost_y.max() == 9.0 and len(ghost_y) <= MAX_CURVE_POINTS + 64

@@ -8,9 +8,10 @@ Conventions (the same as the engine's): the reported loss is the data loss, cros
 points; L2 adds (λ/2)·Σ‖W‖² over weight matrices only; momentum is Δ ← μΔ + ∂L/∂θ, θ ← θ − ηΔ; Adam is the
 standard one. Training computes in float32.
 
-Cost control: `history` gets one `Metrics` every ``record_every`` steps (plus the current state at its end),
-measured on a fixed sample of at most ``eval_points`` training and test points; `evaluate()` uses every
-point. The batch loss is checked every ``check_every`` steps.
+Cost control: the history (`workbench.core.history.TrainingHistory`, numpy columns) gets one entry every
+``record_every`` steps, measured on a fixed sample of at most ``eval_points`` training and test points, and
+keeps at most ``max_history`` entries (thinned, spikes kept); `evaluate()` uses every point. The batch loss is
+checked every ``check_every`` steps.
 
 Divergence: a non-finite loss, or a loss far above the best seen so far (a diverging network often stays
 finite), stops training, restores the last recorded weights and optimizer state whose loss was healthy
@@ -21,7 +22,7 @@ escape (``np.errstate``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -30,6 +31,7 @@ import numpy as np
 from workbench.core.dataset import Dataset
 from workbench.core.engine.network import Network, Weights
 from workbench.core.engine.optimizers import Optimizer, apply_settings, make_optimizer
+from workbench.core.history import MAX_ENTRIES, TrainingHistory
 from workbench.core.spec import NetworkSpec, TrainingSettings
 
 NO_TRAINING_POINTS = "no training points: add points to the dataset or lower the test fraction"
@@ -82,7 +84,13 @@ class StepResult:
 
 @dataclass(frozen=True, eq=False)
 class TrainerSnapshot:
-    """An immutable copy of the trainer's state, safe to hand to another thread."""
+    """An immutable copy of the trainer's state, safe to hand to another thread.
+
+    `history` holds the recorded entries (frozen, shared without copying); `metrics` is the current state,
+    which may be newer than the last entry (`history.with_latest(metrics)` is the curve up to now).
+    `optimizer_state` (read-only arrays) is there when the snapshot was asked for it, so a save can continue
+    exactly where training stopped.
+    """
 
     step: int
     epoch: int
@@ -90,8 +98,10 @@ class TrainerSnapshot:
     settings: TrainingSettings
     weights: tuple[tuple[np.ndarray, np.ndarray], ...]  # read-only copies, W (in, out) and b (out,)
     metrics: Metrics
-    history: tuple[Metrics, ...]
+    history: TrainingHistory
     divergence: str | None
+    optimizer_state: dict[str, Any] | None = None
+    shuffle_state: dict[str, Any] | None = None  # with the optimizer state: where the batch order stands
 
 
 def _read_only_copy(array: np.ndarray) -> np.ndarray:
@@ -114,6 +124,7 @@ class Trainer:
         record_every: int = 50,
         eval_points: int = 1000,
         check_every: int = 10,
+        max_history: int = MAX_ENTRIES,
         dtype: np.dtype | type = np.float32,
     ) -> None:
         self._settings = settings.validate()
@@ -121,6 +132,7 @@ class Trainer:
         self.record_every = max(1, int(record_every))
         self.eval_points = max(1, int(eval_points))
         self.check_every = max(1, int(check_every))
+        self.max_history = int(max_history)
         self._dtype = np.dtype(dtype)
         self._dataset = dataset
         self._network = Network(replace(spec, n_classes=dataset.n_classes), self.seed, self._dtype)
@@ -162,12 +174,14 @@ class Trainer:
         return self._last_metrics
 
     @property
-    def history(self) -> list[Metrics]:
-        """Metrics every `record_every` steps, followed by the current state if it is newer."""
-        history = list(self._history)
-        if not history or self._last_metrics.step != history[-1].step:
-            history.append(self._last_metrics)
-        return history
+    def history(self) -> TrainingHistory:
+        """Entries every `record_every` steps, followed by the current state if it is newer (frozen)."""
+        return self._history.with_latest(self._last_metrics)
+
+    @property
+    def recorded_history(self) -> TrainingHistory:
+        """The recorded entries only, as a frozen view (no copy)."""
+        return self._history.frozen()
 
     def get_weights(self) -> Weights:
         return self._network.get_weights()
@@ -178,7 +192,8 @@ class Trainer:
         self._step = 0
         self._epoch = 0
         self._rng = np.random.default_rng([self.seed % 2**63, 1])
-        self._history: list[Metrics] = []
+        self._perm_rng_state: dict[str, Any] | None = None  # the shuffling state the current order came from
+        self._history = TrainingHistory(self.max_history)
         self.divergence: str | None = None
         self._make_optimizer()
         self._prepare_data()
@@ -260,10 +275,10 @@ class Trainer:
         self._last_metrics = self._evaluate_sample()
         self._save_checkpoint()
 
-    def set_progress(self, step: int, epoch: int, history: tuple[Metrics, ...] | list[Metrics] = ()) -> None:
-        """Restore counters and history (from a project file)."""
+    def set_progress(self, step: int, epoch: int, history: TrainingHistory | Sequence[Metrics] = ()) -> None:
+        """Restore counters and history (from a project file; thinned to `max_history` when longer)."""
         self._step, self._epoch = int(step), int(epoch)
-        self._history = list(history)
+        self._history = TrainingHistory.coerce(history).copy(self.max_history)
         self._last_metrics = replace(self._evaluate_sample(), step=self._step, epoch=self._epoch)
         self._save_checkpoint()
 
@@ -275,6 +290,43 @@ class Trainer:
         """Restore `optimizer_state()` output; ValueError if it belongs to another optimizer or network."""
         self._optimizer.load_state_dict(state)
         self._save_checkpoint()
+
+    def shuffle_state(self) -> dict[str, Any]:
+        """Where the mini-batch order stands (JSON-friendly: hex strings and ints), so a saved run continues
+        with the very batches it would have drawn: the shuffling generator's state before the current
+        epoch's order was drawn, and the position in that order (-1: none drawn yet)."""
+        drawn = self._perm is not None and self._perm_rng_state is not None
+        state = self._perm_rng_state if drawn else self._rng.bit_generator.state
+        assert state is not None
+        return {
+            "state": hex(state["state"]["state"]),
+            "inc": hex(state["state"]["inc"]),
+            "has_uint32": int(state["has_uint32"]),
+            "uinteger": int(state["uinteger"]),
+            "position": int(self._pos) if drawn else -1,
+        }
+
+    def load_shuffle_state(self, state: dict[str, Any]) -> None:
+        """Restore `shuffle_state()` output (ValueError if it is malformed). With the same training points the
+        next batches are the ones the saved run would have drawn; otherwise just a valid order."""
+        try:
+            rng_state = {
+                "bit_generator": "PCG64",
+                "state": {"state": int(state["state"], 16), "inc": int(state["inc"], 16)},
+                "has_uint32": int(state["has_uint32"]),
+                "uinteger": int(state["uinteger"]),
+            }
+            position = int(state["position"])
+            self._rng.bit_generator.state = rng_state
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise ValueError(f"the shuffling state is not valid ({exc})") from None
+        n_train = len(self._train_idx)
+        if position < 0:  # no order drawn yet
+            self._perm, self._pos = None, 0
+            return
+        self._perm_rng_state = self._rng.bit_generator.state
+        self._perm = self._train_idx[self._rng.permutation(n_train)]
+        self._pos = position
 
     # ------------------------------------------------------------------------------------- training
     def step(self, n: int = 1, should_stop: Callable[[], bool] | None = None) -> StepResult:
@@ -311,6 +363,7 @@ class Trainer:
         stopped = False
         while done < n:
             if perm is None or pos >= n_train:
+                self._perm_rng_state = self._rng.bit_generator.state  # ~2 us an epoch; for `shuffle_state`
                 perm = train_idx[self._rng.permutation(n_train)]
                 pos = 0
             idx = perm[pos : pos + batch_size]
@@ -374,7 +427,7 @@ class Trainer:
         np.copyto(self._network.flat_params, self._good_params)
         self._good_optimizer.copy_state_to(self._optimizer)
         self._step, self._epoch = self._good_step, self._good_epoch
-        self._history = [m for m in self._history if m.step <= self._step]
+        self._history.cut_after(self._step)
         self._last_metrics = self._evaluate_sample()
         settings = self._settings
         advice = f"lower the learning rate (now {settings.learning_rate:g})"
@@ -390,8 +443,9 @@ class Trainer:
     # ------------------------------------------------------------------------------------- evaluation
     def _record(self, metrics: Metrics) -> None:
         self._last_metrics = metrics
-        if not self._history or self._history[-1].step != metrics.step:
-            self._history.append(metrics)
+        history = self._history
+        if not len(history) or history.column("step")[-1] != metrics.step:
+            history.append(metrics)
         if math.isfinite(metrics.train_loss):
             self._best_loss = min(self._best_loss, metrics.train_loss)
 
@@ -425,13 +479,21 @@ class Trainer:
         """Loss and accuracy on every training and test point (slower than the sampled `metrics`)."""
         return self._metrics_for(self._train_idx, self._test_idx)
 
-    def snapshot(self, *, with_history: bool = True) -> TrainerSnapshot:
+    def snapshot(self, *, with_history: bool = True, with_optimizer_state: bool = False) -> TrainerSnapshot:
         """An immutable copy of the current state (weights copied and made read-only).
 
         `with_history=False` leaves the history out (empty), for a caller that sends it on by itself (only
-        what changed) instead of copying up to 10^5 entries each time.
+        what changed). `with_optimizer_state=True` adds a copy of the optimizer state (for saving; Adam's is
+        twice the size of the weights).
         """
         weights = tuple((_read_only_copy(w), _read_only_copy(b)) for w, b in self._network.get_weights())
+        optimizer_state = shuffle_state = None
+        if with_optimizer_state:
+            shuffle_state = self.shuffle_state()
+            optimizer_state = self.optimizer_state()  # copies already
+            for value in optimizer_state.values():
+                if isinstance(value, np.ndarray):
+                    value.setflags(write=False)
         return TrainerSnapshot(
             step=self._step,
             epoch=self._epoch,
@@ -439,6 +501,8 @@ class Trainer:
             settings=self._settings,
             weights=weights,
             metrics=self._last_metrics,
-            history=tuple(self.history) if with_history else (),
+            history=self._history.frozen() if with_history else TrainingHistory(self.max_history).frozen(),
             divergence=self.divergence,
+            optimizer_state=optimizer_state,
+            shuffle_state=shuffle_state,
         )

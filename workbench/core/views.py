@@ -615,11 +615,12 @@ class CurveEnvelope:
     that draw the same: each block of samples becomes its lowest and highest sample, in order (spikes
     survive, unlike plain striding). Incremental.
 
-    Why: a long run's loss history has 10^5 points; re-sending them all to the plot four times a second cost
-    ~10 ms of the GUI thread, growing with the run. Here each update only reduces the samples that are new
-    since the last one; the block size doubles (and everything is reduced once more) only when the curve
-    outgrows it. NaN samples (gaps in the line) are kept as gaps. The last sample is never folded into a
-    block, because a trainer's newest history entry may still be replaced.
+    Why: a long run's loss history has up to 20,000 entries (`workbench.core.history.MAX_ENTRIES`); handing
+    them all to the plot four times a second costs milliseconds of the GUI thread on every redraw. Here each
+    update only reduces the samples that are new since the last one; the block size doubles (and everything
+    is reduced once more) only when the curve outgrows it; a thinned history starts over (`reset`). NaN
+    samples (gaps in the line) are kept as gaps. The last sample is never folded into a block, because it is
+    the trainer's current state, replaced by the next one.
     """
 
     def __init__(self, max_points: int = 4000) -> None:

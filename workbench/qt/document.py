@@ -3,7 +3,9 @@
 Every change a user makes goes through a command pushed here, so undo/redo covers data, architecture and
 hyper-parameters alike, and the stack's clean state is the "modified" flag. Views listen to the change signals
 and never edit the core objects themselves. Trained weights are not undoable (training is not an edit) but do
-make the document modified, so closing after training still asks before losing them.
+make the document modified, so closing after training still asks before losing them; recording them pushes
+nothing onto the undo stack, and the history is a bounded `TrainingHistory`, so a long run keeps the
+document's size constant.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -18,6 +21,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from workbench.core.dataset import Dataset
 from workbench.core.edits import Edit
+from workbench.core.history import TrainingHistory
 from workbench.core.spec import NetworkSpec, TrainingSettings
 
 Weights = list[tuple[np.ndarray, np.ndarray]]
@@ -146,10 +150,12 @@ class Document(QObject):
         self._spec = replace(spec, n_classes=dataset.n_classes)
         self._settings = settings
         self._weights: Weights | None = None
-        self._history: list = []
+        self._history = TrainingHistory().frozen()
         self._step = 0
         self._epoch = 0
         self._optimizer_state: dict | None = None
+        self._optimizer_state_step: int | None = None
+        self._shuffle_state: dict | None = None
         self._path: Path | None = None
         self._trained_since_save = False
         self._was_modified = False
@@ -174,7 +180,8 @@ class Document(QObject):
         return self._weights
 
     @property
-    def history(self) -> Sequence:
+    def history(self) -> TrainingHistory:
+        """The loss history (frozen, at most `workbench.core.history.MAX_ENTRIES` entries)."""
         return self._history
 
     @property
@@ -187,7 +194,19 @@ class Document(QObject):
 
     @property
     def optimizer_state(self) -> dict | None:
+        """The optimizer state Save writes (None: a fresh optimizer); see `optimizer_state_step`."""
         return self._optimizer_state
+
+    @property
+    def shuffle_state(self) -> dict | None:
+        """Where the trainer's batch order stood with `optimizer_state` (`Trainer.shuffle_state`)."""
+        return self._shuffle_state
+
+    @property
+    def optimizer_state_step(self) -> int | None:
+        """The step the optimizer state belongs to: `step` when current, older while a large network
+        trains (its state comes only every few seconds), None when there is none."""
+        return self._optimizer_state_step
 
     @property
     def path(self) -> Path | None:
@@ -231,20 +250,36 @@ class Document(QObject):
 
     # --- training results (not undoable) ----------------------------------------------------------------
     def record_training(
-        self, weights: Weights, history: Sequence, step: int, epoch: int, optimizer_state: dict | None = None
+        self,
+        weights: Weights,
+        history: TrainingHistory | Any,
+        step: int,
+        epoch: int,
+        optimizer_state: dict | None = None,
+        shuffle_state: dict | None = None,
     ) -> None:
-        """Store the trainer's latest state so Save writes it; marks the document modified.
+        """Store the trainer's latest state so Save writes it; marks the document modified. Not undoable.
 
-        Called for every live frame, so nothing is copied twice: snapshot arrays are already read-only copies
-        and the history an immutable tuple.
+        Called for every live frame, so nothing is copied: snapshot arrays are already read-only copies and
+        the history a frozen view. Without `optimizer_state` the previous one is kept (with its own step).
         """
         self._weights = [(_frozen(w), _frozen(b)) for w, b in weights]
-        self._history = tuple(history)
+        self._history = TrainingHistory.coerce(history).frozen()
         self._step, self._epoch = int(step), int(epoch)
-        self._optimizer_state = optimizer_state
+        if optimizer_state is not None:
+            self.record_optimizer_state(optimizer_state, step, shuffle_state)
         if not self._trained_since_save:
             self._trained_since_save = True
             self._emit_modified()
+
+    def record_optimizer_state(
+        self, optimizer_state: dict, step: int, shuffle_state: dict | None = None
+    ) -> None:
+        """Keep the trainer's optimizer (and batch order) state at `step` for Save. It does not mark the
+        document modified: it only completes what was recorded for that step."""
+        self._optimizer_state = optimizer_state
+        self._optimizer_state_step = int(step)
+        self._shuffle_state = shuffle_state
 
     # --- whole-document operations ---------------------------------------------------------------------
     def load(
@@ -254,10 +289,11 @@ class Document(QObject):
         settings: TrainingSettings,
         *,
         weights: Weights | None = None,
-        history: Sequence = (),
+        history: TrainingHistory | Any = (),
         step: int = 0,
         epoch: int = 0,
         optimizer_state: dict | None = None,
+        shuffle_state: dict | None = None,
         path: Path | None = None,
     ) -> None:
         """Replace everything (New, Open, Restore); clears undo history and the modified flag."""
@@ -266,9 +302,12 @@ class Document(QObject):
         self._spec = replace(spec, n_classes=dataset.n_classes)
         self._settings = settings
         self._weights = _copy_weights(weights)
-        self._history = list(history)
+        # Always a new object: the training controller tells a loaded history from its own by identity.
+        self._history = TrainingHistory.coerce(history).tail(0)
         self._step, self._epoch = int(step), int(epoch)
         self._optimizer_state = optimizer_state
+        self._optimizer_state_step = int(step) if optimizer_state is not None else None
+        self._shuffle_state = shuffle_state
         self._trained_since_save = False
         self._path = Path(path) if path else None
         self.undo_stack.setClean()
@@ -310,6 +349,8 @@ class Document(QObject):
 
     def _set_weights(self, weights: Weights | None) -> None:
         self._weights = _copy_weights(weights)
+        # New weights train with a fresh optimizer and batch order.
+        self._optimizer_state = self._optimizer_state_step = self._shuffle_state = None
         self.weightsReplaced.emit()
 
     def _emit_modified(self, *_: object) -> None:

@@ -1,8 +1,9 @@
 """Loss and accuracy curves (`lossPlot`): train and test against steps, with the previous run as a ghost.
 
 Curves are created once and updated with `setData` (clip-to-view and peak downsampling keep long runs
-cheap). The plot follows the trainer's history in each frame; when the step count goes backwards (reset,
-new architecture, opened project) the run so far becomes a faint ghost for comparison.
+cheap). The plot follows the trainer's history (a bounded `TrainingHistory`, already columns) and current
+state in each frame; when the step count goes backwards (reset, new architecture, opened project) and the
+history is not the same run cut back, the run so far becomes a faint ghost for comparison.
 
 Cost: while training the curves are redrawn at most `REDRAW_RATE` times a second, a little after the
 decision regions (their own paint event). The view ranges are set by hand and move in steps (x to a round
@@ -13,13 +14,14 @@ range re-renders cached axes (~2.5 ms each; the plots have no grid, which made t
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Slot
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from workbench.core.history import TrainingHistory
 from workbench.core.palette import palette
 from workbench.core.views import CurveEnvelope, ViewFrame
 from workbench.qt.theme import theme_color, view_color
@@ -49,60 +51,37 @@ def nice_ceiling(value: float) -> float:
     return 10.0 * power
 
 
-def history_arrays(history: Sequence) -> dict[str, np.ndarray]:
-    """Columns of a Metrics history as float arrays: step, train_loss, test_loss, train_acc, test_acc."""
-    n = len(history)
-    columns = {k: np.empty(n) for k in ("step", "train_loss", "test_loss", "train_acc", "test_acc")}
-    for i, m in enumerate(history):
-        columns["step"][i] = m.step
-        columns["train_loss"][i] = m.train_loss
-        columns["test_loss"][i] = m.test_loss
-        columns["train_acc"][i] = m.train_accuracy
-        columns["test_acc"][i] = m.test_accuracy
+#: The plot's columns, and the history column each one shows.
+_PLOT_COLUMNS = {
+    "step": "step",
+    "train_loss": "train_loss",
+    "test_loss": "test_loss",
+    "train_acc": "train_accuracy",
+    "test_acc": "test_accuracy",
+}
+
+
+def history_arrays(history: TrainingHistory, latest: Any = None) -> dict[str, np.ndarray]:
+    """The plot's columns (float arrays: step, train_loss, test_loss, train_acc, test_acc) of `history`,
+    followed by `latest` (a `Metrics`) when it is newer than the last entry. New arrays, never views."""
+    steps = history.column("step")
+    extra = latest is not None and (not len(steps) or int(steps[-1]) != latest.step)
+    columns = {}
+    for key, name in _PLOT_COLUMNS.items():
+        values = history.column(name)
+        if extra:
+            columns[key] = np.append(values.astype(np.float64), float(getattr(latest, name)))
+        else:
+            columns[key] = values.astype(np.float64)
     return columns
 
 
-def _same_entry(columns: dict[str, np.ndarray], index: int, metrics: object) -> bool:
-    """Row `index` of `columns` is this very Metrics entry (same step and bit-identical train loss)."""
-    if index >= len(columns["step"]):
-        return False
-    a, b = columns["train_loss"][index], metrics.train_loss  # type: ignore[attr-defined]
-    return columns["step"][index] == metrics.step and (a == b or (math.isnan(a) and math.isnan(b)))  # type: ignore[attr-defined]
-
-
-def _continues(columns: dict[str, np.ndarray], history: Sequence) -> bool:
-    """The history is the same run as `columns` (e.g. cut back after divergence), not a new one."""
-    return len(history) >= 2 and _same_entry(columns, len(history) - 2, history[-2])
-
-
-class _GrowingColumns:
-    """The history as columns in buffers with room to grow, so a new entry costs O(1), not a copy of 10^5."""
-
-    def __init__(self) -> None:
-        self._buffers: dict[str, np.ndarray] | None = None
-
-    def extend(self, columns: dict[str, np.ndarray], history: Sequence) -> tuple[dict[str, np.ndarray], int]:
-        """Columns for `history`, reusing the rows of `columns` when the history only grew; and how many
-        leading rows are unchanged (0 when it is another run: then the arrays are new, never shared).
-
-        The trainer's last entry may be its "current state", replaced next time, so it is always redone.
-        """
-        keep = min(len(columns["step"]), len(history)) - 1
-        if keep <= 0 or not _same_entry(columns, keep - 1, history[keep - 1]):
-            self._buffers = None  # the old run's arrays may live on as the ghost: never write into them
-            return history_arrays(history), 0
-        new = history_arrays(history[keep:])
-        n = keep + len(new["step"])
-        buffers = self._buffers
-        if buffers is None or len(buffers["step"]) < n:
-            capacity = max(1024, 2 * n)
-            buffers = {k: np.empty(capacity) for k in columns}
-            for k, buffer in buffers.items():
-                buffer[:keep] = columns[k][:keep]
-            self._buffers = buffers
-        for k, buffer in buffers.items():
-            buffer[keep:n] = new[k]
-        return {k: buffer[:n] for k, buffer in buffers.items()}, keep
+def _first_entry(columns: dict[str, np.ndarray]) -> tuple[float, float] | None:
+    """Step and train loss of a run's first entry: the same in a run cut back or thinned, not in another."""
+    if not len(columns["step"]):
+        return None
+    loss = float(columns["train_loss"][0])
+    return float(columns["step"][0]), loss if math.isfinite(loss) else math.inf
 
 
 def _pen(color: str, alpha: int = 255, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> pg.QtGui.QPen:
@@ -122,13 +101,12 @@ class LossPlot(QWidget):
     def __init__(self, controller: TrainingController | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lossPlot")
-        self._columns: dict[str, np.ndarray] = history_arrays(())
+        self._columns: dict[str, np.ndarray] = history_arrays(TrainingHistory())
         self._ghost: dict[str, np.ndarray] | None = None
         self._last_step = -1
-        self._history_len = 0
+        self._shown_key: tuple[int, int, int] | None = None  # history revision, length, latest step
         self._x_top: float | None = None
         self._y_range: tuple[float, float] | None = None
-        self._growing = _GrowingColumns()
         self._envelopes = {
             prefix + key: CurveEnvelope(MAX_CURVE_POINTS)
             for prefix in ("", "ghost_")
@@ -205,25 +183,35 @@ class LossPlot(QWidget):
     # --- data -------------------------------------------------------------------------------------------
     @Slot(object)
     def show_frame(self, frame: ViewFrame) -> None:
-        self.set_history(frame.snapshot.history)
+        self.set_history(frame.snapshot.history, frame.snapshot.metrics)
 
-    def set_history(self, history: Sequence) -> None:
-        """Show a run's history; a history that restarts (a new run) turns the old one into the ghost."""
-        if not len(history):
+    def set_history(self, history: TrainingHistory | Any, latest: Any = None) -> None:
+        """Show a run's history (and its current state `latest`, a `Metrics`, when newer); a history that
+        restarts (a new run) turns the old one into the ghost. A sequence of `Metrics` is accepted too."""
+        history = TrainingHistory.coerce(history)
+        latest_step = -1 if latest is None else int(latest.step)
+        key = (history.revision, len(history), latest_step)
+        if key == self._shown_key:
             return
-        last = history[-1].step
-        if last < self._last_step and not _continues(self._columns, history):
-            if len(self._columns["step"]) > 1:
-                self._ghost = self._columns
-                self._show_ghost()
-            self._columns = history_arrays(())
-        if last == self._last_step and len(history) == self._history_len:
+        grew = (
+            self._shown_key is not None
+            and key[0] == self._shown_key[0]
+            and key[1] >= self._shown_key[1]
+            and latest_step >= self._shown_key[2]
+        )
+        columns = history_arrays(history, latest)
+        if not len(columns["step"]):
             return
+        self._shown_key = key
+        last = int(columns["step"][-1])
+        new_run = last < self._last_step and _first_entry(columns) != _first_entry(self._columns)
+        if new_run and len(self._columns["step"]) > 1:
+            self._ghost = self._columns
+            self._show_ghost()
         self._last_step = last
-        self._history_len = len(history)
-        self._columns, unchanged = self._growing.extend(self._columns, history)
-        if unchanged == 0:
-            self._reset_envelopes("")  # another run: reduce it from scratch
+        self._columns = columns
+        if not grew:
+            self._reset_envelopes("")  # entries changed (thinned, cut back) or another run: reduce anew
         self._show_columns(self._columns, "")
         self._update_ranges()
 

@@ -21,9 +21,10 @@ def document_to_project(document: Document) -> Project:
         settings=document.settings,
         weights=document.weights,
         optimizer_state=document.optimizer_state,
-        history=tuple(document.history),
+        history=document.history,
         step=document.step,
         epoch=document.epoch,
+        shuffle_state=document.shuffle_state,
     )
 
 
@@ -38,5 +39,6 @@ def load_project_into(document: Document, project, path: Path | None) -> None:
         step=project.step,
         epoch=project.epoch,
         optimizer_state=project.optimizer_state,
+        shuffle_state=project.shuffle_state,
         path=path,
     )

@@ -12,9 +12,10 @@ modified (training changes weights without dataset signals). Killing the process
 the last few seconds of work.
 
 Timed autosaves are written on a background thread: the project is captured on the GUI thread (immutable
-values, < 1 ms) and serialised and written elsewhere, because after a long training run the history alone
-takes ~100 ms to encode, and the GUI must not stop for that every minute. One write at a time; a newer
-request waits for it and then writes the newest state.
+values, < 1 ms) and serialised and written elsewhere, because encoding a large network's weights and optimizer
+state takes a while, and the GUI must not stop for that every minute. One write at a time; a newer request
+waits for it and then writes the newest state. An autosave holds what Save would write, optimizer state and
+batch order included (`workbench.qt.project_io.document_to_project`).
 """
 
 from __future__ import annotations

@@ -506,10 +506,21 @@ class TrainingController(QObject):
         if frame is None or frame.generation != self._generation:
             return
         snapshot = frame.snapshot
+        state = snapshot.optimizer_state
         if snapshot.step != self._recorded_step:
             self._recorded_step = snapshot.step
-            self.document.record_training(snapshot.weights, snapshot.history, snapshot.step, snapshot.epoch)
+            self.document.record_training(
+                snapshot.weights,
+                snapshot.history,
+                snapshot.step,
+                snapshot.epoch,
+                state,
+                snapshot.shuffle_state,
+            )
             self._recorded_history = self.document.history
+        elif state is not None and self.document.optimizer_state_step != snapshot.step:
+            # e.g. paused after a large network ran: its state comes only every few seconds while training
+            self.document.record_optimizer_state(state, snapshot.step, snapshot.shuffle_state)
 
     @Slot(bool)
     def _on_running_changed(self, running: bool) -> None:
@@ -570,8 +581,9 @@ class TrainingController(QObject):
             continue_run=continue_run,
             step=doc.step,
             epoch=doc.epoch,
-            history=tuple(doc.history),
+            history=doc.history,
             optimizer_state=doc.optimizer_state if continue_run else None,
+            shuffle_state=doc.shuffle_state if continue_run else None,
         )
 
     def _post(self, kind: str, payload: Any = None) -> None:
