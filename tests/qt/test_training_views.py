@@ -238,6 +238,20 @@ def test_hidden_space_plot_follows_the_architecture_and_offers_neuron_pairs(qtbo
     assert plot.request() is None and "no hidden layer" in plot.caption.text()
 
 
+def test_two_neuron_mode_keeps_the_layer_name_readable_in_a_dock_sized_view(qtbot) -> None:
+    document = make_document(hidden=(LayerSpec(16, "leaky_relu"), LayerSpec(8, "tanh")))
+    plot = HiddenSpacePlot(document)
+    qtbot.addWidget(plot)
+    plot.resize(400, 330)  # the hidden-space dock of a 1048 x 774 window
+    plot.show()
+    plot.set_choice(1, "pair", (0, 3))
+    qtbot.waitUntil(lambda: plot.neuron_x.isVisible())
+    combo = plot.layer_combo
+    text_width = combo.fontMetrics().horizontalAdvance(combo.currentText())
+    assert combo.width() > text_width + 20, (combo.width(), text_width)  # text plus the drop-down arrow
+    assert plot.minimumSizeHint().width() <= 400
+
+
 # --- the whole window ---------------------------------------------------------------------------------------
 def test_install_training_puts_live_views_into_the_main_window(qtbot, make_window) -> None:
     document = make_document()
