@@ -430,3 +430,13 @@ def test_typing_a_width_out_of_range_says_so_and_keeps_the_layer(qtbot):
     qtbot.keyClicks(field, "12")
     qtbot.keyClick(field, Qt.Key.Key_Return)
     assert document.spec.hidden[0].width == 12
+
+
+def test_opening_a_project_clears_the_message_about_the_previous_network(qtbot):
+    document, panel = make_panel(qtbot)
+    status = panel.findChild(QLabel, "networkStatus")
+    click(qtbot, panel.canvas.findChild(QToolButton, "layer1Plus"))
+    assert "re-initialised" in status.text()
+    # Open / New / crash restore all replace the whole document.
+    document.load(document.dataset, NetworkSpec(hidden=(LayerSpec(5),)), TrainingSettings())
+    assert status.text() == ""

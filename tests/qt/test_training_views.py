@@ -253,6 +253,28 @@ def test_two_neuron_mode_keeps_the_layer_name_readable_in_a_dock_sized_view(qtbo
 
 
 # --- the whole window ---------------------------------------------------------------------------------------
+def test_start_pause_shows_pause_while_training_and_play_while_paused(qtbot, make_window) -> None:
+    window = make_window(make_document())
+    controller = install_training(window)
+    action = window.action_train_toggle
+    button = window.train_toolbar.widgetForAction(action)
+
+    def picture() -> bytes:
+        image = action.icon().pixmap(32, 32).toImage()
+        return bytes(image.constBits())
+
+    play = picture()
+    assert action.data() == "train" and button.text() == "Train"
+    with qtbot.waitSignal(controller.runningChanged, timeout=WAIT_MS):
+        action.trigger()
+    qtbot.waitUntil(lambda: action.data() == "pause", timeout=WAIT_MS)
+    assert picture() != play and button.text() == "Pause" and action.text() == "Pause Training"
+    with qtbot.waitSignal(controller.runningChanged, timeout=WAIT_MS):
+        action.trigger()
+    qtbot.waitUntil(lambda: action.data() == "train", timeout=WAIT_MS)
+    assert picture() == play and button.text() == "Train"
+
+
 def test_install_training_puts_live_views_into_the_main_window(qtbot, make_window) -> None:
     document = make_document()
     window = make_window(document)

@@ -129,6 +129,13 @@ def _train(p: QPainter, fg: QColor) -> None:
     p.drawPath(path)
 
 
+def _pause(p: QPainter, fg: QColor) -> None:
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QBrush(QColor("#D55E00")))
+    p.drawRoundedRect(QRectF(16, 10, 12, 44), 2, 2)
+    p.drawRoundedRect(QRectF(36, 10, 12, 44), 2, 2)
+
+
 def _step(p: QPainter, fg: QColor) -> None:
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(QBrush(fg))
@@ -163,6 +170,7 @@ _PAINTERS = {
     "generate": _generate,
     "fit": _fit,
     "train": _train,
+    "pause": _pause,
     "step": _step,
     "reset": _reset,
 }

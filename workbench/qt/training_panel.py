@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from workbench.core.edits import SetTestFraction
 from workbench.core.spec import SpecError
 from workbench.core.views import ViewFrame
+from workbench.qt import icons
 from workbench.qt.document import Document
 from workbench.qt.training import FrameThrottle, TrainingController
 
@@ -191,7 +192,12 @@ class TrainingActions(QObject):
 
     @Slot(bool)
     def _on_running_changed(self, running: bool) -> None:
+        """Text and icon say what a click does next: pause while training, train while paused."""
         self.start_pause.setText("Pause Training" if running else "Start Training")
+        self.start_pause.setIconText("Pause" if running else "Train")
+        name = "pause" if running else "train"
+        self.start_pause.setData(name)  # the main window re-colours icons by this name on theme changes
+        self.start_pause.setIcon(icons.icon(name))
 
     @Slot(bool)
     def _on_show_regions(self, checked: bool) -> None:
