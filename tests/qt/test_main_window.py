@@ -565,3 +565,23 @@ def test_training_stays_on_the_toolbar_in_a_small_window(window, qtbot) -> None:
     assert window.toolbar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonIconOnly
     QApplication.processEvents()
     assert shown_on_a_toolbar(window.findChild(QAction, "actionFit"))
+
+
+def test_a_class_key_without_its_class_creates_it_undoably(window, qtbot) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    doc, canvas = window.document, window.canvas
+    canvas.setFocus()
+    assert doc.dataset.n_classes == 2
+    qtbot.keyClick(canvas, Qt.Key.Key_3)
+    assert doc.dataset.n_classes == 3 and doc.spec.n_classes == 3
+    assert canvas.current_class == 2 and window.class_combo.currentIndex() == 2
+    assert "Added" in window.statusBar().currentMessage()
+    qtbot.keyClick(canvas, Qt.Key.Key_5)  # classes 4 and 5 in one step
+    assert doc.dataset.n_classes == 5 and canvas.current_class == 4
+    doc.undo_stack.undo()
+    assert doc.dataset.n_classes == 3
+    doc.undo_stack.undo()
+    assert doc.dataset.n_classes == 2
+    qtbot.keyClick(canvas, Qt.Key.Key_2)  # an existing class is only picked
+    assert doc.dataset.n_classes == 2 and canvas.current_class == 1

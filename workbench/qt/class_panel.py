@@ -184,6 +184,21 @@ class ClassPanel(QWidget):
         self.document.apply_edit(AddClass(name))
         self.canvas.set_current_class(self.document.dataset.n_classes - 1)
 
+    def ensure_class(self, index: int) -> int:
+        """Make class `index` (0-based) exist, adding the missing classes like "+ Add" does (one undo step),
+        and draw with it; returns how many classes were added."""
+        index = min(index, MAX_CLASSES - 1)
+        missing = index + 1 - self.document.dataset.n_classes
+        if missing > 0:
+            self.document.begin_gesture("Add class" if missing == 1 else f"Add {missing} classes")
+            try:
+                for _ in range(missing):
+                    self.add_class()
+            finally:
+                self.document.end_gesture()
+        self.canvas.set_current_class(index)
+        return max(missing, 0)
+
     def remove_current_class(self) -> None:
         dataset = self.document.dataset
         if dataset.n_classes <= 1:

@@ -305,9 +305,15 @@ class MainWindow(QMainWindow):
         self.class_actions = []
         class_group = QActionGroup(self)
         for c in range(MAX_CLASSES):
-            action = A(f"Class {c + 1}", None, str(c + 1), f"actionClass{c + 1}", f"Draw class {c + 1}")
+            action = A(
+                f"Class {c + 1}",
+                None,
+                str(c + 1),
+                f"actionClass{c + 1}",
+                f"Draw class {c + 1} (created if there is none yet)",
+            )
             action.setCheckable(True)
-            action.triggered.connect(lambda _=False, c=c: self.canvas.set_current_class(c))
+            action.triggered.connect(lambda _=False, c=c: self.pick_class(c))
             class_group.addAction(action)
             self.class_actions.append(action)
 
@@ -1018,9 +1024,18 @@ class MainWindow(QMainWindow):
         self.action_export_csv.setEnabled(has_points)
         self.action_select_all.setEnabled(has_points)
         self.action_delete.setEnabled(len(self.canvas.selection) > 0)
-        n = doc.dataset.n_classes
-        for c, action in enumerate(self.class_actions):
-            action.setEnabled(c < n)
+
+    def pick_class(self, index: int) -> None:
+        """Keys 1-8: draw with that class; a class that does not exist yet is created, as "+ Add" would
+        (undoable), so the key never silently does nothing."""
+        added = self.class_panel.ensure_class(index)
+        if added:
+            names = self.document.dataset.class_names
+            what = f"class {names[index]!r}" if added == 1 else f"{added} classes up to {names[index]!r}"
+            self.statusBar().showMessage(
+                f"Added {what} (Undo removes {'it' if added == 1 else 'them'})", 5000
+            )
+        self._on_class_changed(self.canvas.current_class)
 
     def _show_cursor(self, x: float, y: float) -> None:
         self.cursor_label.setText(f"x = {x:+.2f}   y = {y:+.2f}")
