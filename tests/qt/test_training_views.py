@@ -70,11 +70,16 @@ def test_panel_edits_settings_through_the_document_and_follows_undo(qtbot, contr
 def test_panel_rejects_a_bad_learning_rate_without_changing_anything(qtbot, controller) -> None:
     panel = TrainingPanel(controller.document, controller)
     qtbot.addWidget(panel)
-    for text in ("fast", "-1", "1e9"):
+    panel.show()
+    for text in ("fast", "-1", "1e9", "100"):  # 100 is a valid setting, but beyond the slider's 10
         panel.lr_edit.setText(text)
         panel.lr_edit.editingFinished.emit()
         assert controller.document.settings.learning_rate == TrainingSettings().learning_rate
         assert panel.lr_edit.text() == f"{TrainingSettings().learning_rate:g}"
+        assert panel.lr_message.isVisible() and text in panel.lr_message.text()
+    panel.lr_edit.setText("0.5")
+    panel.lr_edit.editingFinished.emit()
+    assert controller.document.settings.learning_rate == 0.5 and not panel.lr_message.isVisible()
 
 
 def test_panel_readout_shows_the_latest_frame(qtbot, controller) -> None:
@@ -253,6 +258,25 @@ def test_two_neuron_mode_keeps_the_layer_name_readable_in_a_dock_sized_view(qtbo
 
 
 # --- the whole window ---------------------------------------------------------------------------------------
+def test_the_divergence_notice_gets_a_row_above_the_canvas_squeezing_nothing(qtbot, make_window) -> None:
+    from workbench.qt.training_panel import DivergenceBanner
+
+    window = make_window(make_document())
+    install_training(window)
+    panel = window.findChild(TrainingPanel, "trainingPanel")
+    batch_height = panel.batch_spin.height()
+    banner = window.findChild(DivergenceBanner, "divergenceBanner")
+    assert window.centralWidget().isAncestorOf(banner) and not panel.isAncestorOf(banner)
+    banner.show_message(
+        "Training diverged at step 40: the loss became NaN or infinite. Restored the weights from step 0; "
+        "lower the learning rate (now 0.03) and continue."
+    )
+    qtbot.waitUntil(lambda: banner.isVisible())
+    assert banner.width() >= window.canvas.width() - 4
+    assert banner.message.text().count("diverged") == 1
+    assert panel.batch_spin.height() == batch_height
+
+
 def test_start_pause_shows_pause_while_training_and_play_while_paused(qtbot, make_window) -> None:
     window = make_window(make_document())
     controller = install_training(window)

@@ -159,7 +159,14 @@ class MainWindow(QMainWindow):
         )
 
         self.canvas = DatasetCanvas(self.document, self)
-        self.setCentralWidget(self.canvas)
+        # The canvas under a row for notices (e.g. "training diverged") that span the canvas's width.
+        central = QWidget(self)
+        central.setObjectName("centralArea")
+        self._central_layout = QVBoxLayout(central)
+        self._central_layout.setContentsMargins(0, 0, 0, 0)
+        self._central_layout.setSpacing(2)
+        self._central_layout.addWidget(self.canvas, 1)
+        self.setCentralWidget(central)
         self.class_panel = ClassPanel(self.document, self.canvas)
         self.class_panel.generateRequested.connect(self.generate_dataset)
 
@@ -504,6 +511,9 @@ class MainWindow(QMainWindow):
         if not widget.accessibleName():
             widget.setAccessibleName(dock.windowTitle())
         dock.setWidget(widget)
+        message_bar = getattr(widget, "message_bar", None)
+        if isinstance(message_bar, QWidget):  # its own full-width row above the canvas, not in the dock
+            self._central_layout.insertWidget(0, message_bar)
         self._theme_plots(self.theme.is_dark)
         if old is not None and old is not widget:
             old.setObjectName("")  # so findChild(name) finds the new panel before the old one is gone

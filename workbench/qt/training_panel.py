@@ -9,6 +9,7 @@ training thread.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -46,6 +47,8 @@ OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}
 #: Learning-rate slider: position p means 10 ** (p / LR_STEPS_PER_DECADE).
 LR_STEPS_PER_DECADE = 20
 LR_MIN_EXP, LR_MAX_EXP = -5, 1
+#: The learning rates the slider offers; a typed rate outside them is refused with a message.
+LR_MIN, LR_MAX = 10.0**LR_MIN_EXP, 10.0**LR_MAX_EXP
 #: While training, the readout changes at most this often per second (numbers faster than that are a blur).
 READOUT_RATE = 5.0
 
@@ -67,7 +70,8 @@ def format_percent(value: float) -> str:
 
 
 class DivergenceBanner(QFrame):
-    """Non-modal notice that training diverged, with a one-click fix (learning rate ×0.1 and resume)."""
+    """Non-modal notice that training diverged, in one sentence, with a one-click fix: the learning rate
+    ×0.1, and resume. If that diverges too, the notice comes back with the next lower rate."""
 
     def __init__(
         self, document: Document, controller: TrainingController, parent: QWidget | None = None
@@ -79,42 +83,55 @@ class DivergenceBanner(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setStyleSheet(
             "#divergenceBanner { background: #fff4e5; border: 1px solid #e69f00; border-radius: 4px; }"
+            " #divergenceBanner QLabel { color: #3a2a00; }"
         )
         self.message = QLabel()
+        self.message.setObjectName("divergenceMessage")
         self.message.setWordWrap(True)
-        self.fix_button = QPushButton("Lower learning rate ×0.1 and resume")
+        self.message.setTextFormat(Qt.TextFormat.RichText)
+        self.message.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.fix_button = QPushButton()
         self.fix_button.setObjectName("lowerLearningRateButton")
         close = QToolButton()
         close.setText("✕")
         close.setAutoRaise(True)
         close.setToolTip("Dismiss")
-        layout = QGridLayout(self)
-        layout.setContentsMargins(8, 6, 4, 6)
-        layout.addWidget(self.message, 0, 0)
-        layout.addWidget(close, 0, 1, Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(self.fix_button, 1, 0, 1, 2, Qt.AlignmentFlag.AlignLeft)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.message, 1)
+        layout.addWidget(self.fix_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignVCenter)
         self.fix_button.clicked.connect(self.lower_and_resume)
         close.clicked.connect(self.hide)
         controller.diverged.connect(self.show_message)
         controller.runningChanged.connect(self._on_running_changed)
         self.hide()
 
+    def lowered_rate(self) -> float | None:
+        """The rate the fix would set (×0.1), or None when that is below what the slider offers."""
+        new_lr = float(f"{self._document.settings.learning_rate * 0.1:.3g}")
+        return new_lr if new_lr >= LR_MIN * (1 - 1e-9) else None
+
     @Slot(str)
     def show_message(self, message: str) -> None:
         lr = self._document.settings.learning_rate
-        self.message.setText(
-            f"<b>Training diverged</b> and was paused: {message}.<br>"
-            f"The last good weights are back. The learning rate ({lr:g}) is probably too high."
-        )
+        sentence = _escape(divergence_sentence(message, lr))
+        self.message.setText(sentence.replace("Training diverged", "<b>Training diverged</b>", 1))
+        self.message.setToolTip(message)
+        new_lr = self.lowered_rate()
+        self.fix_button.setVisible(new_lr is not None)
+        if new_lr is not None:
+            self.fix_button.setText(f"Use {new_lr:g} and resume")
+            self.fix_button.setToolTip(f"Set the learning rate to {new_lr:g} (×0.1, undoable) and train on")
         self.show()
 
     @Slot()
     def lower_and_resume(self) -> None:
+        new_lr = self.lowered_rate()
+        if new_lr is None:
+            return
         settings = self._document.settings
-        new_lr = max(settings.learning_rate * 0.1, 1e-7)
-        self._document.set_settings(
-            replace(settings, learning_rate=float(f"{new_lr:.3g}")), "Lower learning rate"
-        )
+        self._document.set_settings(replace(settings, learning_rate=new_lr), "Lower learning rate")
         self.hide()
         self._controller.start()
 
@@ -122,6 +139,25 @@ class DivergenceBanner(QFrame):
     def _on_running_changed(self, running: bool) -> None:
         if running:
             self.hide()
+
+
+_DIVERGED = re.compile(r"Training diverged at step (\d+): (.*?)\. Restored the weights from step (\d+);")
+
+
+def divergence_sentence(message: str, learning_rate: float) -> str:
+    """The trainer's divergence message as one sentence for the banner (the full text is its tooltip)."""
+    match = _DIVERGED.match(message)
+    if match is None:
+        return f"{message.rstrip('.')} (learning rate {learning_rate:g})."
+    failed, problem, restored = match.groups()
+    return (
+        f"Training diverged at step {failed} ({problem}) and went back to step {restored}: "
+        f"the learning rate {learning_rate:g} is too high."
+    )
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class TrainingActions(QObject):
@@ -256,6 +292,8 @@ class TrainingPanel(QWidget):
         self._controller = controller
         self.actions = actions or TrainingActions(controller, self)
         self.banner = DivergenceBanner(document, controller, self)
+        #: A window may show this notice in a full-width row of its own (MainWindow.set_dock_widget does).
+        self.message_bar = self.banner
 
         buttons = QGridLayout()
         buttons.setSpacing(4)
@@ -275,6 +313,11 @@ class TrainingPanel(QWidget):
         lr_row = QHBoxLayout()
         lr_row.addWidget(self.lr_slider, 1)
         lr_row.addWidget(self.lr_edit)
+        self.lr_message = QLabel()
+        self.lr_message.setObjectName("learningRateMessage")
+        self.lr_message.setWordWrap(True)
+        self.lr_message.setStyleSheet("color: #B00020;")
+        self.lr_message.hide()
 
         self.optimizer_combo = QComboBox()
         self.optimizer_combo.setObjectName("optimizerCombo")
@@ -313,6 +356,7 @@ class TrainingPanel(QWidget):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Learning rate", lr_row)
+        form.addRow(self.lr_message)  # a full-width row, shown only when a typed rate was refused
         form.addRow("Optimizer", opt_row)
         form.addRow("Batch size", self.batch_spin)
         form.addRow("L2 λ", self.l2_spin)
@@ -425,8 +469,16 @@ class TrainingPanel(QWidget):
         try:
             self._document.set_settings(replace(self._document.settings, **changes), text)
         except SpecError as exc:
-            self.lr_edit.setToolTip(str(exc))
-            self.show_settings()
+            self._refuse_learning_rate(f"Not changed: {exc}.")
+            return
+        if "learning_rate" in changes:
+            self.lr_message.hide()
+
+    def _refuse_learning_rate(self, text: str) -> None:
+        """Say why a typed learning rate was not taken; the field shows the current rate again."""
+        self.lr_message.setText(text)
+        self.lr_message.show()
+        self.show_settings()
 
     @Slot(int)
     def _on_lr_slider(self, position: int) -> None:
@@ -434,10 +486,19 @@ class TrainingPanel(QWidget):
 
     @Slot()
     def _on_lr_edit(self) -> None:
+        text = self.lr_edit.text().strip()
+        current = self._document.settings.learning_rate
         try:
-            value = float(self.lr_edit.text().replace(",", "."))
+            value = float(text.replace(",", "."))
         except ValueError:
-            self.show_settings()
+            if text != f"{current:g}":
+                self._refuse_learning_rate(f"“{text}” is not a number: the learning rate stays {current:g}.")
+            return
+        low, high = position_to_lr(self.lr_slider.minimum()), position_to_lr(self.lr_slider.maximum())
+        if not (math.isfinite(value) and low * (1 - 1e-9) <= value <= high * (1 + 1e-9)):
+            self._refuse_learning_rate(
+                f"{text} is outside the learning rates offered ({low:g} to {high:g}): it stays {current:g}."
+            )
             return
         self._change("Change learning rate", learning_rate=value)
 
