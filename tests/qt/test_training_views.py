@@ -96,6 +96,7 @@ def test_panel_readout_shows_the_latest_frame(qtbot, controller) -> None:
 def test_loss_plot_keeps_the_previous_run_as_a_ghost(qtbot) -> None:
     plot = LossPlot()
     qtbot.addWidget(plot)
+    plot.log_check.setChecked(False)  # linear: the values are compared as they are
     first = [run(s, 1.0 / (1 + s)) for s in range(0, 500, 50)]
     plot.set_history(first)
     np.testing.assert_array_equal(plot.steps, [m.step for m in first])
@@ -135,6 +136,7 @@ def test_loss_plot_log_scale_and_hover_readout(qtbot) -> None:
 def test_loss_axes_show_plain_numbers_and_the_range_does_not_move_every_update(qtbot) -> None:
     plot = LossPlot()
     qtbot.addWidget(plot)
+    plot.log_check.setChecked(False)  # linear: the values are compared as they are
     plot.resize(600, 200)
     plot.show()
     history = [run(s, 0.0006 + 0.0004 / (1 + s)) for s in range(0, 1000, 50)]
@@ -144,8 +146,25 @@ def test_loss_axes_show_plain_numbers_and_the_range_does_not_move_every_update(q
     assert axis.tickStrings([0.0006], 1.0, 0.0001) == ["0.0006"]  # a loss of 0.0006 reads 0.0006, not 600
     x_range = plot.loss_plot.getViewBox().viewRange()[0]
     assert x_range[0] <= 0 and x_range[1] >= 950
-    plot.set_history([*history, run(1000, 0.0006), run(1050, 0.0006)])
+    plot.set_history([*history, run(980, 0.0006), run(990, 0.0006)])
     assert plot.loss_plot.getViewBox().viewRange()[0] == x_range  # room to grow: no new axes every update
+
+
+def test_loss_plot_x_axis_follows_the_data_and_the_legend_stays_off_the_curves(qtbot) -> None:
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(520, 240)
+    plot.show()
+    for last in (30, 1_001, 12_345, 360_000):
+        plot.set_history([run(s, 0.7 / (1 + s / 100)) for s in np.linspace(0, last, 50).astype(int)])
+        x0, x1 = plot.loss_plot.getViewBox().viewRange()[0]
+        assert x0 <= 0 and last <= x1 <= last / 0.7, (last, x1)  # the data fills most of the axis
+    legend = plot.legend.sceneBoundingRect()
+    for inner in (plot.loss_plot.getViewBox(), plot.acc_plot.getViewBox()):
+        assert not legend.intersects(inner.sceneBoundingRect())
+    assert plot.log_check.isChecked() and plot.loss_plot.getAxis("left").logMode  # near-zero losses show
+    bottom = plot.loss_plot.getAxis("bottom")
+    assert bottom.tickStrings([0, 200_000, 400_000], 1.0, 200_000) == ["0", "200k", "400k"]
 
 
 def test_frame_throttle_passes_paused_frames_at_once_and_running_ones_later(qtbot, controller) -> None:
@@ -348,6 +367,7 @@ def test_loss_plot_draws_a_long_run_reduced_but_with_its_spikes_and_keeps_it_as_
 
     plot = LossPlot()
     qtbot.addWidget(plot)
+    plot.log_check.setChecked(False)  # linear: the values are compared as they are
     history = [run(s, 1.0 / (1 + s / 1000)) for s in range(0, 3_000_000, 50)]  # 60,000 entries
     history[33_333] = run(33_333 * 50, 9.0)  # a spike
     for end in range(1000, len(history) + 1, 7_000):  # growing as while training
