@@ -385,3 +385,28 @@ def test_loss_plot_draws_a_long_run_reduced_but_with_its_spikes_and_keeps_it_as_
     np.testing.assert_array_equal(plot.ghost_steps, [m.step for m in history])
     _, ghost_y = plot.curves["ghost_train_loss"].getData()
     assert ghost_y.max() == 9.0 and len(ghost_y) <= MAX_CURVE_POINTS + 64
+
+
+def test_panel_says_why_training_is_stuck_at_chance(qtbot) -> None:
+    from workbench.core.presets import get_preset
+
+    dataset = generate("spiral", n_points=400, n_classes=2, seed=0)
+    spec = get_preset("deep_narrow").apply(NetworkSpec())
+    # Adam at 0.1 kills the ReLUs of this deep narrow stack (seed 0): it stays at chance for good.
+    document = Document(dataset, spec, TrainingSettings(learning_rate=0.1, seed=0))
+    controller = TrainingController(document)
+    try:
+        panel = TrainingPanel(document, controller)
+        qtbot.addWidget(panel)
+        panel.show()
+        assert not panel.diagnosis.isVisible()
+        controller.start()
+        qtbot.waitUntil(lambda: panel.diagnosis.isVisible(), timeout=WAIT_MS)
+        assert "dead" in panel.diagnosis.text() and "Layer" in panel.diagnosis.text()
+        controller.pause()
+        qtbot.waitUntil(lambda: not controller.is_running, timeout=WAIT_MS)
+        document.set_settings(dataclasses.replace(document.settings, learning_rate=0.01))
+        controller.reset_weights()  # a new run: the line goes until the new one is stuck too
+        qtbot.waitUntil(lambda: not panel.diagnosis.isVisible(), timeout=WAIT_MS)
+    finally:
+        controller.shutdown()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QToolButton,
     QVBoxLayout,
@@ -55,6 +56,8 @@ class ClassPanel(QWidget):
     def __init__(self, document: Document, canvas: DatasetCanvas, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("classPanel")
+        # No taller than its controls: spare height goes to the Training panel below it.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.document = document
         self.canvas = canvas
         self._split_gesture: Gesture | None = None

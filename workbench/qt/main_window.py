@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -492,6 +494,8 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(
             self.docks["networkPanel"], self.docks["hiddenSpacePlot"], Qt.Orientation.Vertical
         )
+        # The network dock has room for six hidden layers, the loss curves a readable height; the Data panel
+        # keeps its natural height and Training gets the rest (their size policies see to that).
         self.resizeDocks(
             [self.docks["classPanel"], self.docks["networkPanel"]], [300, 480], Qt.Orientation.Horizontal
         )
@@ -510,7 +514,19 @@ class MainWindow(QMainWindow):
         widget.setObjectName(name)
         if not widget.accessibleName():
             widget.setAccessibleName(dock.windowTitle())
-        dock.setWidget(widget)
+        if name == "trainingPanel":  # scrolls in a short window rather than squeezing its fields flat
+            scroll = QScrollArea()
+            scroll.setObjectName("trainingPanelScroll")
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            scroll.setWidget(widget)
+            scroll.setMinimumWidth(
+                widget.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+            )
+            dock.setWidget(scroll)
+        else:
+            dock.setWidget(widget)
         message_bar = getattr(widget, "message_bar", None)
         if isinstance(message_bar, QWidget):  # its own full-width row above the canvas, not in the dock
             self._central_layout.insertWidget(0, message_bar)

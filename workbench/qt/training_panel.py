@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import deque
 from dataclasses import replace
 from typing import Any
 
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.diagnosis import diagnose
 from workbench.core.edits import SetTestFraction
 from workbench.core.spec import SpecError
 from workbench.core.views import ViewFrame
@@ -51,6 +53,8 @@ LR_MIN_EXP, LR_MAX_EXP = -5, 1
 LR_MIN, LR_MAX = 10.0**LR_MIN_EXP, 10.0**LR_MAX_EXP
 #: While training, the readout changes at most this often per second (numbers faster than that are a blur).
 READOUT_RATE = 5.0
+#: Accuracy readings kept for the stuck-at-chance diagnosis.
+DIAGNOSIS_READINGS = 64
 
 
 def lr_to_position(lr: float) -> int:
@@ -380,7 +384,7 @@ class TrainingPanel(QWidget):
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             # A fixed width: a new number then repaints the label alone instead of re-laying out the dock.
-            value.setFixedWidth(value.fontMetrics().horizontalAdvance("0,000,000,000") + 4)
+            value.setFixedWidth(value.fontMetrics().horizontalAdvance("000,000,000") + 4)
             self.readout[key] = value
         # Two columns: counters on the left, quality on the right.
         for row, key in enumerate(("step", "epoch", "speed")):
@@ -389,6 +393,16 @@ class TrainingPanel(QWidget):
         for row, key in enumerate(("train_loss", "test_loss", "train_acc", "test_acc")):
             grid.addWidget(QLabel(dict(names)[key]), row, 2)
             grid.addWidget(self.readout[key], row, 3)
+        # Why a run is stuck at chance (a blank canvas otherwise leaves a beginner guessing).
+        self.diagnosis = QLabel()
+        self.diagnosis.setObjectName("trainingDiagnosis")
+        self.diagnosis.setWordWrap(True)
+        self.diagnosis.setStyleSheet(
+            "#trainingDiagnosis { background: #fff4e5; color: #3a2a00; border: 1px solid #e69f00;"
+            " border-radius: 4px; padding: 3px 6px; }"
+        )
+        self.diagnosis.hide()
+        self._readings: deque[tuple[int, float]] = deque(maxlen=DIAGNOSIS_READINGS)
         readout_box = QFrame()
         readout_box.setFrameShape(QFrame.Shape.StyledPanel)
         readout_box.setLayout(grid)
@@ -398,8 +412,11 @@ class TrainingPanel(QWidget):
         layout.addLayout(buttons)
         layout.addLayout(form)
         layout.addWidget(readout_box)
+        layout.addWidget(self.diagnosis)
         layout.addStretch(1)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        # Extra height goes here (the Data panel above keeps its natural size): room for notices and the
+        # stuck-training line without squeezing the fields.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
         self.lr_slider.valueChanged.connect(self._on_lr_slider)
         self.lr_edit.editingFinished.connect(self._on_lr_edit)
@@ -463,6 +480,34 @@ class TrainingPanel(QWidget):
         self.readout["test_loss"].setText(format_number(m.test_loss))
         self.readout["train_acc"].setText(format_percent(m.train_accuracy))
         self.readout["test_acc"].setText(format_percent(m.test_accuracy))
+        self._update_diagnosis(frame)
+
+    def _update_diagnosis(self, frame: ViewFrame) -> None:
+        """Say in one line why the run is stuck at chance, or hide the line (core.diagnosis decides)."""
+        m = frame.snapshot.metrics
+        if self._readings and m.step < self._readings[-1][0]:
+            self._readings.clear()  # a new run
+        if not self._readings or m.step > self._readings[-1][0]:
+            self._readings.append((m.step, m.train_accuracy))
+        dataset = self._document.dataset
+        train = ~dataset.is_test
+        try:
+            message = diagnose(
+                self._document.spec,
+                frame.snapshot.weights,
+                dataset.points[train],
+                dataset.labels[train],
+                self._document.settings,
+                [step for step, _ in self._readings],
+                [accuracy for _, accuracy in self._readings],
+            )
+        except ValueError:  # a frame of the network before the last edit: wait for the next one
+            message = None
+        if message is None:
+            self.diagnosis.hide()
+        else:
+            self.diagnosis.setText(f"Stuck: {message}")
+            self.diagnosis.show()
 
     # --- controls -> document ---------------------------------------------------------------------------
     def _change(self, text: str, **changes: Any) -> None:
