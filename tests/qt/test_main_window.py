@@ -585,3 +585,28 @@ def test_a_class_key_without_its_class_creates_it_undoably(window, qtbot) -> Non
     assert doc.dataset.n_classes == 2
     qtbot.keyClick(canvas, Qt.Key.Key_2)  # an existing class is only picked
     assert doc.dataset.n_classes == 2 and canvas.current_class == 1
+
+
+def test_six_hidden_layers_fit_the_network_dock_of_a_default_window(window, qtbot) -> None:
+    """TensorFlow Playground's deepest network shows its Output column without scrolling at 1400 x 900."""
+    from PySide6.QtCore import QRect
+
+    from workbench.core.spec import LayerSpec
+    from workbench.qt.app import install_panels
+
+    install_panels(window)
+    window.resize(1400, 900)
+    qtbot.waitUntil(lambda: window.width() == 1400 and window.height() == 900)
+    panel = window.findChild(QWidget, "networkPanel")
+    window.document.set_spec(window.document.spec.with_hidden([LayerSpec(8, "tanh")] * 6))
+    QApplication.processEvents()
+    canvas, viewport = panel.canvas, panel.scroll.viewport()
+    qtbot.waitUntil(lambda: canvas.width() <= viewport.width())
+    output = canvas.layout_geometry.columns[-1]
+    assert output.kind == "output" and len(output.nodes) == 2
+    visible = QRect(canvas.mapTo(viewport, QPoint(0, 0)) * -1, viewport.size())
+    for node in output.nodes:
+        x, y = node.rect.center
+        assert visible.contains(QPoint(round(x), round(y)))
+    assert not panel.scroll.horizontalScrollBar().isVisible()
+    assert all(column.more is None for column in canvas.layout_geometry.columns)
