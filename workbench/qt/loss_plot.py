@@ -32,12 +32,18 @@ REDRAW_RATE = 4.0
 REDRAW_DELAY_MS = 27
 #: Points handed to each curve at most; longer histories are drawn as their envelope (`CurveEnvelope`).
 MAX_CURVE_POINTS = 2000
+#: What the line styles mean (shown above the plots while the mouse is not over them).
+LEGEND = (
+    f"<span style='color:{TRAIN_COLOR}'>━━</span> train &nbsp; "
+    f"<span style='color:{TEST_COLOR}'>╍╍</span> test &nbsp; "
+    "<span style='color:#b0d0e6'>━━</span> previous run"
+)
 #: The y range shrinks once the curves fill less than this fraction of it.
 Y_SHRINK_FRACTION = 0.5
 
 
-#: Axis ends for the step axis: the data always fills at least ~3/4 of it (1-2-5 alone left up to 4/5 empty).
-_TIGHT_MANTISSAS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+#: Axis ends for the step axis: the data always fills at least ~4/5 of it (1-2-5 alone left up to 4/5 empty).
+_TIGHT_MANTISSAS = (1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0)
 #: Room kept to the right of the last step, so the axis is not re-rendered at every update.
 X_HEADROOM = 1.1
 
@@ -170,17 +176,11 @@ class LossPlot(QWidget):
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
-        # The legend has a row of its own above both plots, never on top of the curves.
-        self.legend = pg.LegendItem(
-            colCount=3, labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 0), horSpacing=16
-        )
-        self.graphics.addItem(self.legend, row=0, col=0, colspan=2)
         self.loss_plot = self.graphics.addPlot(
-            row=1, col=0, axisItems={"bottom": StepAxis("bottom"), "left": LossAxis("left")}
+            row=0, col=0, axisItems={"bottom": StepAxis("bottom"), "left": LossAxis("left")}
         )
         # Side by side: the dock is wide and low.
-        self.acc_plot = self.graphics.addPlot(row=1, col=1, axisItems={"bottom": StepAxis("bottom")})
-        self.graphics.ci.layout.setRowStretchFactor(1, 1)
+        self.acc_plot = self.graphics.addPlot(row=0, col=1, axisItems={"bottom": StepAxis("bottom")})
         self.acc_plot.setXLink(self.loss_plot)
         for plot, label in ((self.loss_plot, "loss"), (self.acc_plot, "accuracy")):
             plot.setLabel("left", label)
@@ -213,9 +213,6 @@ class LossPlot(QWidget):
             "train_acc": self.acc_plot.plot(pen=_pen(TRAIN_COLOR), antialias=True),
             "test_acc": self.acc_plot.plot(pen=_pen(TEST_COLOR, style=dash), antialias=True),
         }
-        self.legend.addItem(self.curves["train_loss"], "train")
-        self.legend.addItem(self.curves["test_loss"], "test")
-        self.legend.addItem(self.curves["ghost_train_loss"], "previous run")
         self.hover_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(120, 120, 120, 120))
         self.hover_line_acc = pg.InfiniteLine(angle=90, pen=pg.mkPen(120, 120, 120, 120))
         for plot, line in ((self.loss_plot, self.hover_line), (self.acc_plot, self.hover_line_acc)):
@@ -226,7 +223,8 @@ class LossPlot(QWidget):
         self.log_check.setObjectName("logLossCheck")
         self.log_check.setToolTip("Logarithmic loss axis: progress near zero stays visible")
         self.log_check.toggled.connect(self.set_log_y)
-        self.readout = QLabel(" ")
+        # The legend sits above the plots, never on the curves; hovering a plot shows its values instead.
+        self.readout = QLabel(LEGEND)
         self.readout.setObjectName("lossReadout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         top = QHBoxLayout()
@@ -373,6 +371,7 @@ class LossPlot(QWidget):
         if plot is None or not len(steps):
             self.hover_line.hide()
             self.hover_line_acc.hide()
+            self.readout.setText(LEGEND)
             return
         x = plot.getViewBox().mapSceneToView(position).x()
         i = int(np.clip(np.searchsorted(steps, x), 0, len(steps) - 1))
