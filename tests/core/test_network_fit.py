@@ -87,3 +87,10 @@ def test_nothing_overlaps_at_any_panel_size(spec, width, height):
         assert box.y >= 0 and box.y + box.h <= layout.height
     if layout_width(spec, DENSE_METRICS) <= width:
         assert layout.width <= width  # it fits whenever the dense drawing does
+
+
+def test_a_small_window_shows_the_default_network_whole_with_smaller_thumbnails():
+    layout = fitted(NetworkSpec(), 330, 310)  # the network dock of a 1048 x 774 window
+    assert layout.metrics.stacked and layout.width <= 330 and layout.height <= 310
+    assert all(column.more is None for column in layout.columns)
+    assert 18 <= layout.metrics.node < Metrics().node

@@ -204,6 +204,9 @@ DENSE_METRICS = Metrics(
     stacked=True,
 )
 
+#: With stacked headers (a small panel) nodes may shrink down to this before neurons collapse to "+N more".
+STACKED_SMALLEST_NODE = 18.0
+
 #: Nodes shrink so layers up to this wide show every neuron; wider ones collapse to "+N more" anyway.
 FULL_LAYER_LIMIT = 12
 
@@ -257,6 +260,8 @@ def fit_metrics(
     widest = max(spec.layer_sizes[1:])
     wanted = max(len(FEATURES), min(widest, FULL_LAYER_LIMIT))
     ratio = base.node_gap / base.node
+    if m.stacked:  # a small window: smaller thumbnails rather than hiding neurons of a default network
+        smallest_node = min(smallest_node, STACKED_SMALLEST_NODE)
     # Room for the edges beside a hidden node, and for the feature names beside an input node.
     node = float(int(min(base.node, m.hidden_column - 16, m.input_column - 34)))
     while node > smallest_node:
