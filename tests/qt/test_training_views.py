@@ -50,8 +50,8 @@ def test_panel_edits_settings_through_the_document_and_follows_undo(qtbot, contr
     panel.lr_slider.setValue(lr_to_position(0.1))
     assert document.settings.learning_rate == pytest.approx(0.1)
     assert panel.lr_edit.text() == "0.1"
-    panel.optimizer_combo.setCurrentIndex(panel.optimizer_combo.findData("momentum"))
-    assert document.settings.optimizer == "momentum" and panel.momentum_spin.isEnabled()
+    panel.optimizer_combo.setCurrentIndex(panel.optimizer_combo.findData("sgd"))
+    assert document.settings.optimizer == "sgd" and not panel.momentum_spin.isEnabled()
     panel.batch_spin.setValue(0)
     assert document.settings.batch_size is None and panel.batch_spin.text() == "all"
     panel.lr_edit.setText("2e-4")
@@ -63,7 +63,8 @@ def test_panel_edits_settings_through_the_document_and_follows_undo(qtbot, contr
     while document.undo_stack.canUndo():
         document.undo_stack.undo()
     assert panel.lr_edit.text() == f"{TrainingSettings().learning_rate:g}"
-    assert panel.optimizer_combo.currentData() == "adam" and not panel.momentum_spin.isEnabled()
+    assert panel.optimizer_combo.currentData() == TrainingSettings().optimizer == "momentum"
+    assert panel.momentum_spin.isEnabled()
     assert panel.batch_spin.value() == 16
     assert panel.test_slider.value() == 20
 
