@@ -513,3 +513,101 @@ def test_dark_theme_darkens_every_plot_and_keeps_points_outlined(window, qtbot) 
     for view in window.findChildren(pg.GraphicsView):
         assert view.backgroundBrush().color().lightness() > 200
     window.training.shutdown()
+
+
+def test_redo_and_quit_have_their_usual_keys_once_each(window, qtbot) -> None:
+    redo = window.findChild(QAction, "actionRedo")
+    keys = [k.toString() for k in redo.shortcuts()]
+    assert sorted(keys) == ["Ctrl+Shift+Z", "Ctrl+Y"]
+    assert window.findChild(QAction, "actionQuit").shortcut().toString() == "Ctrl+Q"
+    assert window.findChild(QAction, "actionUndo").shortcut().toString() == "Ctrl+Z"
+    # No key is bound twice anywhere in the window (Qt then calls it ambiguous and does nothing).
+    bound = [k.toString() for a in window.findChildren(QAction) for k in a.shortcuts() if a.isEnabled()]
+    assert len(bound) == len(set(bound)), sorted(k for k in bound if bound.count(k) > 1)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    window.canvas.setFocus()
+    n = len(window.document.dataset)
+    add_point(window)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.document.dataset) == n
+    qtbot.keyClick(
+        window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    assert len(window.document.dataset) == n + 1
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.document.dataset) == n + 1
+
+
+def test_training_stays_on_the_toolbar_in_a_small_window(window, qtbot) -> None:
+    from PySide6.QtWidgets import QToolBar
+
+    def shown_on_a_toolbar(action: QAction) -> bool:
+        for bar in window.findChildren(QToolBar):
+            button = bar.widgetForAction(action)
+            if button is not None and button.isVisible():
+                corner = button.mapTo(window, QPoint(button.width(), button.height()))
+                return corner.x() <= window.width() and corner.y() <= window.height()
+        return False
+
+    for size in ((1400, 900), (1048, 774), (900, 700)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda size=size: window.width() == size[0])
+        QApplication.processEvents()
+        for name in ("actionTrainToggle", "actionStep", "actionResetWeights"):
+            assert shown_on_a_toolbar(window.findChild(QAction, name)), (size, name)
+    window.resize(1400, 900)
+    qtbot.waitUntil(lambda: window.width() == 1400)
+    assert window.toolbar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+    window.resize(900, 700)
+    qtbot.waitUntil(lambda: window.width() == 900)
+    # The drawing tools drop their labels rather than spill into the overflow menu; tooltips name them.
+    assert window.toolbar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonIconOnly
+    QApplication.processEvents()
+    assert shown_on_a_toolbar(window.findChild(QAction, "actionFit"))
+
+
+def test_a_class_key_without_its_class_creates_it_undoably(window, qtbot) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    doc, canvas = window.document, window.canvas
+    canvas.setFocus()
+    assert doc.dataset.n_classes == 2
+    qtbot.keyClick(canvas, Qt.Key.Key_3)
+    assert doc.dataset.n_classes == 3 and doc.spec.n_classes == 3
+    assert canvas.current_class == 2 and window.class_combo.currentIndex() == 2
+    assert "Added" in window.statusBar().currentMessage()
+    qtbot.keyClick(canvas, Qt.Key.Key_5)  # classes 4 and 5 in one step
+    assert doc.dataset.n_classes == 5 and canvas.current_class == 4
+    doc.undo_stack.undo()
+    assert doc.dataset.n_classes == 3
+    doc.undo_stack.undo()
+    assert doc.dataset.n_classes == 2
+    qtbot.keyClick(canvas, Qt.Key.Key_2)  # an existing class is only picked
+    assert doc.dataset.n_classes == 2 and canvas.current_class == 1
+
+
+def test_six_hidden_layers_fit_the_network_dock_of_a_default_window(window, qtbot) -> None:
+    """TensorFlow Playground's deepest network shows its Output column without scrolling at 1400 x 900."""
+    from PySide6.QtCore import QRect
+
+    from workbench.core.spec import LayerSpec
+    from workbench.qt.app import install_panels
+
+    install_panels(window)
+    window.resize(1400, 900)
+    qtbot.waitUntil(lambda: window.width() == 1400 and window.height() == 900)
+    panel = window.findChild(QWidget, "networkPanel")
+    window.document.set_spec(window.document.spec.with_hidden([LayerSpec(8, "tanh")] * 6))
+    QApplication.processEvents()
+    canvas, viewport = panel.canvas, panel.scroll.viewport()
+    qtbot.waitUntil(lambda: canvas.width() <= viewport.width())
+    output = canvas.layout_geometry.columns[-1]
+    assert output.kind == "output" and len(output.nodes) == 2
+    visible = QRect(canvas.mapTo(viewport, QPoint(0, 0)) * -1, viewport.size())
+    for node in output.nodes:
+        x, y = node.rect.center
+        assert visible.contains(QPoint(round(x), round(y)))
+    assert not panel.scroll.horizontalScrollBar().isVisible()
+    assert all(column.more is None for column in canvas.layout_geometry.columns)

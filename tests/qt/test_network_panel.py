@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QImage
-from PySide6.QtWidgets import QApplication, QToolTip, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QSpinBox, QToolButton, QToolTip, QWidget
 
 from workbench.core.dataset import CLASS_COLORS, Dataset
 from workbench.core.engine.network import Network
@@ -372,7 +372,71 @@ def test_the_default_network_fits_a_dock_sized_panel_without_scrolling(qtbot):
     document.set_spec(document.spec.with_hidden([LayerSpec(6, "relu")]))  # one layer: roomier again
     QApplication.processEvents()
     assert fits() and canvas.layout_geometry.metrics.gap > COMPACT_METRICS.gap
-    document.set_spec(document.spec.with_hidden([LayerSpec(8, "tanh")] * 4))  # too wide: scrolls sideways
+    document.set_spec(document.spec.with_hidden([LayerSpec(8, "tanh")] * 6))  # Playground's deepest: fits
+    QApplication.processEvents()
+    assert fits() and canvas.layout_geometry.metrics.stacked
+    document.set_spec(document.spec.with_hidden([LayerSpec(8, "tanh")] * 9))  # too wide: scrolls sideways
     QApplication.processEvents()
     assert canvas.width() > panel.scroll.viewport().width()
     assert canvas.height() <= panel.scroll.viewport().height()  # ... but never up and down as well
+
+
+def test_stacked_headers_keep_every_control_usable_and_apart(qtbot):
+    spec = NetworkSpec(("x", "y"), tuple(LayerSpec(8, "relu") for _ in range(6)))
+    document, panel = make_panel(qtbot, spec, size=(470, 420))
+    canvas = panel.canvas
+    assert canvas.layout_geometry.metrics.stacked
+    widgets = [w for w in canvas.findChildren(QWidget) if w.isVisible() and w.parent() is canvas]
+    for a, b in itertools.combinations(widgets, 2):
+        assert not a.geometry().intersects(b.geometry()), (a.objectName(), b.objectName())
+    combo = canvas.findChild(QComboBox, "layer6Activation")
+    # The current activation's name is readable in the narrow box.
+    assert combo.fontMetrics().horizontalAdvance(combo.currentText()) < combo.width()
+    click(qtbot, canvas.findChild(QToolButton, "layer6Plus"))
+    assert document.spec.hidden[5].width == 9
+    click(qtbot, canvas.findChild(QToolButton, "insertLayer6"))
+    assert len(document.spec.hidden) == 7
+
+
+def test_the_more_marker_is_readable_and_a_click_shows_every_neuron(qtbot):
+    spec = NetworkSpec(("x", "y"), (LayerSpec(40), *(LayerSpec(4) for _ in range(5))))
+    _document, panel = make_panel(qtbot, spec, size=(470, 420))
+    canvas = panel.canvas
+    column = canvas.layout_geometry.columns[1]
+    assert column.more is not None and column.hidden_count > 0
+    assert str(column.hidden_count) in canvas.tooltip_at(*column.more.center)
+    x, y = column.more.center
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    expanded = canvas.layout_geometry.columns[1]
+    assert len(expanded.nodes) == 40 and expanded.more is not None  # now a "fewer" marker
+    assert canvas.height() > panel.scroll.viewport().height()  # every neuron: the panel scrolls
+    x, y = expanded.more.center
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    assert len(canvas.layout_geometry.columns[1].nodes) < 40
+
+
+def test_typing_a_width_out_of_range_says_so_and_keeps_the_layer(qtbot):
+    document, panel = make_panel(qtbot)
+    field = panel.canvas.findChild(QSpinBox, "layer1Width")
+    field.setFocus()
+    field.lineEdit().selectAll()
+    qtbot.keyClicks(field, "5000")
+    assert field.lineEdit().text() == "5000"  # the last digit is not silently dropped
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert document.spec.hidden[0].width == SPEC.hidden[0].width
+    status = panel.findChild(QLabel, "networkStatus").text()
+    assert "5,000" in status and "1,024" in status
+    field.lineEdit().selectAll()
+    qtbot.keyClicks(field, "12")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert document.spec.hidden[0].width == 12
+
+
+def test_opening_a_project_clears_the_message_about_the_previous_network(qtbot):
+    document, panel = make_panel(qtbot)
+    status = panel.findChild(QLabel, "networkStatus")
+    click(qtbot, panel.canvas.findChild(QToolButton, "layer1Plus"))
+    assert "re-initialised" in status.text()
+    # Open / New / crash restore all replace the whole document.
+    document.load(document.dataset, NetworkSpec(hidden=(LayerSpec(5),)), TrainingSettings())
+    assert status.text() == ""

@@ -136,7 +136,10 @@ def test_reset_weights_starts_a_new_run_and_undo_brings_the_old_weights_back(qtb
 def test_huge_learning_rate_pauses_restores_and_shows_the_banner(qtbot, make_controller) -> None:
     document = easy_document()
     document.set_spec(document.spec.with_hidden([LayerSpec(6, "relu")]))
-    document.set_settings(replace(document.settings, learning_rate=100.0, optimizer="sgd"))
+    document.set_settings(replace(document.settings, learning_rate=10.0, optimizer="sgd"))
+    # Coordinates in the hundreds: SGD diverges at 10 and again at 1, so the banner must come back.
+    big = replace(document.dataset, points=document.dataset.points * 300)
+    document.load(big, document.spec, document.settings)
     controller = make_controller(document)
     banner = DivergenceBanner(document, controller)
     qtbot.addWidget(banner)
@@ -145,15 +148,21 @@ def test_huge_learning_rate_pauses_restores_and_shows_the_banner(qtbot, make_con
     assert "diverged" in blocker.args[0]
     qtbot.waitUntil(lambda: not controller.is_running, timeout=WAIT_MS)
     assert not banner.isHidden()
-    assert "100" in banner.message.text()  # names the learning rate that was too high
+    text = banner.message.text()
+    assert "10" in text and text.count("diverged") == 1  # one sentence naming the rate that was too high
+    assert banner.fix_button.text() == "Use 1 and resume"
     wait_for_frame(qtbot, controller, lambda f: not f.running)
     assert all(
         np.isfinite(w).all() and np.isfinite(b).all() for w, b in controller.last_frame.snapshot.weights
     )
 
-    with qtbot.waitSignal(controller.runningChanged, timeout=WAIT_MS) as resumed:
-        banner.fix_button.click()
-    assert resumed.args == [True]
+    with qtbot.waitSignal(controller.diverged, timeout=WAIT_MS):
+        banner.fix_button.click()  # resumes at 1 ... which diverges as well
+    assert document.settings.learning_rate == pytest.approx(1.0)
+    qtbot.waitUntil(lambda: not banner.isHidden(), timeout=WAIT_MS)
+    assert "rate 1 is too high" in banner.message.text()
+    assert banner.fix_button.text() == "Use 0.1 and resume"
+    document.undo_stack.undo()
     assert document.settings.learning_rate == pytest.approx(10.0)
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import math
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 
 from workbench.core import views
@@ -49,8 +50,8 @@ def test_panel_edits_settings_through_the_document_and_follows_undo(qtbot, contr
     panel.lr_slider.setValue(lr_to_position(0.1))
     assert document.settings.learning_rate == pytest.approx(0.1)
     assert panel.lr_edit.text() == "0.1"
-    panel.optimizer_combo.setCurrentIndex(panel.optimizer_combo.findData("momentum"))
-    assert document.settings.optimizer == "momentum" and panel.momentum_spin.isEnabled()
+    panel.optimizer_combo.setCurrentIndex(panel.optimizer_combo.findData("sgd"))
+    assert document.settings.optimizer == "sgd" and not panel.momentum_spin.isEnabled()
     panel.batch_spin.setValue(0)
     assert document.settings.batch_size is None and panel.batch_spin.text() == "all"
     panel.lr_edit.setText("2e-4")
@@ -62,7 +63,8 @@ def test_panel_edits_settings_through_the_document_and_follows_undo(qtbot, contr
     while document.undo_stack.canUndo():
         document.undo_stack.undo()
     assert panel.lr_edit.text() == f"{TrainingSettings().learning_rate:g}"
-    assert panel.optimizer_combo.currentData() == "adam" and not panel.momentum_spin.isEnabled()
+    assert panel.optimizer_combo.currentData() == TrainingSettings().optimizer == "momentum"
+    assert panel.momentum_spin.isEnabled()
     assert panel.batch_spin.value() == 16
     assert panel.test_slider.value() == 20
 
@@ -70,11 +72,16 @@ def test_panel_edits_settings_through_the_document_and_follows_undo(qtbot, contr
 def test_panel_rejects_a_bad_learning_rate_without_changing_anything(qtbot, controller) -> None:
     panel = TrainingPanel(controller.document, controller)
     qtbot.addWidget(panel)
-    for text in ("fast", "-1", "1e9"):
+    panel.show()
+    for text in ("fast", "-1", "1e9", "100"):  # 100 is a valid setting, but beyond the slider's 10
         panel.lr_edit.setText(text)
         panel.lr_edit.editingFinished.emit()
         assert controller.document.settings.learning_rate == TrainingSettings().learning_rate
         assert panel.lr_edit.text() == f"{TrainingSettings().learning_rate:g}"
+        assert panel.lr_message.isVisible() and text in panel.lr_message.text()
+    panel.lr_edit.setText("0.5")
+    panel.lr_edit.editingFinished.emit()
+    assert controller.document.settings.learning_rate == 0.5 and not panel.lr_message.isVisible()
 
 
 def test_panel_readout_shows_the_latest_frame(qtbot, controller) -> None:
@@ -91,6 +98,7 @@ def test_panel_readout_shows_the_latest_frame(qtbot, controller) -> None:
 def test_loss_plot_keeps_the_previous_run_as_a_ghost(qtbot) -> None:
     plot = LossPlot()
     qtbot.addWidget(plot)
+    plot.log_check.setChecked(False)  # linear: the values are compared as they are
     first = [run(s, 1.0 / (1 + s)) for s in range(0, 500, 50)]
     plot.set_history(first)
     np.testing.assert_array_equal(plot.steps, [m.step for m in first])
@@ -130,6 +138,7 @@ def test_loss_plot_log_scale_and_hover_readout(qtbot) -> None:
 def test_loss_axes_show_plain_numbers_and_the_range_does_not_move_every_update(qtbot) -> None:
     plot = LossPlot()
     qtbot.addWidget(plot)
+    plot.log_check.setChecked(False)  # linear: the values are compared as they are
     plot.resize(600, 200)
     plot.show()
     history = [run(s, 0.0006 + 0.0004 / (1 + s)) for s in range(0, 1000, 50)]
@@ -139,8 +148,24 @@ def test_loss_axes_show_plain_numbers_and_the_range_does_not_move_every_update(q
     assert axis.tickStrings([0.0006], 1.0, 0.0001) == ["0.0006"]  # a loss of 0.0006 reads 0.0006, not 600
     x_range = plot.loss_plot.getViewBox().viewRange()[0]
     assert x_range[0] <= 0 and x_range[1] >= 950
-    plot.set_history([*history, run(1000, 0.0006), run(1050, 0.0006)])
+    plot.set_history([*history, run(980, 0.0006), run(990, 0.0006)])
     assert plot.loss_plot.getViewBox().viewRange()[0] == x_range  # room to grow: no new axes every update
+
+
+def test_loss_plot_x_axis_follows_the_data_and_the_legend_stays_off_the_curves(qtbot) -> None:
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(520, 240)
+    plot.show()
+    for last in (30, 1_001, 12_345, 360_000):
+        plot.set_history([run(s, 0.7 / (1 + s / 100)) for s in np.linspace(0, last, 50).astype(int)])
+        x0, x1 = plot.loss_plot.getViewBox().viewRange()[0]
+        assert x0 <= 0 and last <= x1 <= last / 0.75, (last, x1)  # the data fills most of the axis
+    assert not any(isinstance(item, pg.LegendItem) for item in plot.graphics.scene().items())
+    assert "train" in plot.readout.text() and "previous run" in plot.readout.text()  # the legend, above
+    assert plot.log_check.isChecked() and plot.loss_plot.getAxis("left").logMode  # near-zero losses show
+    bottom = plot.loss_plot.getAxis("bottom")
+    assert bottom.tickStrings([0, 200_000, 400_000], 1.0, 200_000) == ["0", "200k", "400k"]
 
 
 def test_frame_throttle_passes_paused_frames_at_once_and_running_ones_later(qtbot, controller) -> None:
@@ -238,7 +263,62 @@ def test_hidden_space_plot_follows_the_architecture_and_offers_neuron_pairs(qtbo
     assert plot.request() is None and "no hidden layer" in plot.caption.text()
 
 
+def test_two_neuron_mode_keeps_the_layer_name_readable_in_a_dock_sized_view(qtbot) -> None:
+    document = make_document(hidden=(LayerSpec(16, "leaky_relu"), LayerSpec(8, "tanh")))
+    plot = HiddenSpacePlot(document)
+    qtbot.addWidget(plot)
+    plot.resize(400, 330)  # the hidden-space dock of a 1048 x 774 window
+    plot.show()
+    plot.set_choice(1, "pair", (0, 3))
+    qtbot.waitUntil(lambda: plot.neuron_x.isVisible())
+    combo = plot.layer_combo
+    text_width = combo.fontMetrics().horizontalAdvance(combo.currentText())
+    assert combo.width() > text_width + 20, (combo.width(), text_width)  # text plus the drop-down arrow
+    assert plot.minimumSizeHint().width() <= 400
+
+
 # --- the whole window ---------------------------------------------------------------------------------------
+def test_the_divergence_notice_gets_a_row_above_the_canvas_squeezing_nothing(qtbot, make_window) -> None:
+    from workbench.qt.training_panel import DivergenceBanner
+
+    window = make_window(make_document())
+    install_training(window)
+    panel = window.findChild(TrainingPanel, "trainingPanel")
+    batch_height = panel.batch_spin.height()
+    banner = window.findChild(DivergenceBanner, "divergenceBanner")
+    assert window.centralWidget().isAncestorOf(banner) and not panel.isAncestorOf(banner)
+    banner.show_message(
+        "Training diverged at step 40: the loss became NaN or infinite. Restored the weights from step 0; "
+        "lower the learning rate (now 0.03) and continue."
+    )
+    qtbot.waitUntil(lambda: banner.isVisible())
+    assert banner.width() >= window.canvas.width() - 4
+    assert banner.message.text().count("diverged") == 1
+    assert panel.batch_spin.height() == batch_height
+
+
+def test_start_pause_shows_pause_while_training_and_play_while_paused(qtbot, make_window) -> None:
+    window = make_window(make_document())
+    controller = install_training(window)
+    action = window.action_train_toggle
+    button = window.train_toolbar.widgetForAction(action)
+
+    def picture() -> bytes:
+        image = action.icon().pixmap(32, 32).toImage()
+        return bytes(image.constBits())
+
+    play = picture()
+    assert action.data() == "train" and button.text() == "Train"
+    with qtbot.waitSignal(controller.runningChanged, timeout=WAIT_MS):
+        action.trigger()
+    qtbot.waitUntil(lambda: action.data() == "pause", timeout=WAIT_MS)
+    assert picture() != play and button.text() == "Pause" and action.text() == "Pause Training"
+    with qtbot.waitSignal(controller.runningChanged, timeout=WAIT_MS):
+        action.trigger()
+    qtbot.waitUntil(lambda: action.data() == "train", timeout=WAIT_MS)
+    assert picture() == play and button.text() == "Train"
+
+
 def test_install_training_puts_live_views_into_the_main_window(qtbot, make_window) -> None:
     document = make_document()
     window = make_window(document)
@@ -289,6 +369,7 @@ def test_loss_plot_draws_a_long_run_reduced_but_with_its_spikes_and_keeps_it_as_
 
     plot = LossPlot()
     qtbot.addWidget(plot)
+    plot.log_check.setChecked(False)  # linear: the values are compared as they are
     history = TrainingHistory()  # as the trainer keeps it: bounded, thinned while it grows
     for i in range(60_000):
         history.append(run(i * 50, 9.0 if i == 33_333 else 1.0 / (1 + i / 20)))  # one spike
@@ -312,3 +393,28 @@ def test_loss_plot_draws_a_long_run_reduced_but_with_its_spikes_and_keeps_it_as_
     np.testing.assert_array_equal(plot.ghost_steps, first_steps)
     _, ghost_y = plot.curves["ghost_train_loss"].getData()
     assert ghost_y.max() == 9.0 and len(ghost_y) <= MAX_CURVE_POINTS + 64
+
+
+def test_panel_says_why_training_is_stuck_at_chance(qtbot) -> None:
+    from workbench.core.presets import get_preset
+
+    dataset = generate("spiral", n_points=400, n_classes=2, seed=0)
+    spec = get_preset("deep_narrow").apply(NetworkSpec())
+    # Adam at 0.1 kills the ReLUs of this deep narrow stack (seed 0): it stays at chance for good.
+    document = Document(dataset, spec, TrainingSettings(learning_rate=0.1, seed=0))
+    controller = TrainingController(document)
+    try:
+        panel = TrainingPanel(document, controller)
+        qtbot.addWidget(panel)
+        panel.show()
+        assert not panel.diagnosis.isVisible()
+        controller.start()
+        qtbot.waitUntil(lambda: panel.diagnosis.isVisible(), timeout=WAIT_MS)
+        assert "dead" in panel.diagnosis.text() and "Layer" in panel.diagnosis.text()
+        controller.pause()
+        qtbot.waitUntil(lambda: not controller.is_running, timeout=WAIT_MS)
+        document.set_settings(dataclasses.replace(document.settings, learning_rate=0.01))
+        controller.reset_weights()  # a new run: the line goes until the new one is stuck too
+        qtbot.waitUntil(lambda: not panel.diagnosis.isVisible(), timeout=WAIT_MS)
+    finally:
+        controller.shutdown()

@@ -93,6 +93,9 @@ class Metrics:
     button: float = 24.0
     #: Never collapse a column to fewer slots than this (the panel scrolls instead).
     min_slots: int = 5
+    #: Narrow hidden columns stack their header controls in four rows (title, width, −/+, activation) and
+    #: the "+" insert buttons move to the strip under the headers (`header_gap`).
+    stacked: bool = False
 
     @property
     def pitch(self) -> float:
@@ -187,6 +190,24 @@ def metrics_for_height(height: float, base: Metrics = Metrics(), smallest_node: 
 #: buttons still fit without touching (tests/core/test_network_layout.py checks every size in between).
 COMPACT_METRICS = Metrics(margin=6.0, input_column=76.0, hidden_column=84.0, output_column=100.0, gap=28.0)
 
+#: The narrowest drawing of all: stacked headers, so six hidden layers (TensorFlow Playground's maximum)
+#: fit the network dock of a 1400 x 900 window. Between this and COMPACT_METRICS the columns widen.
+DENSE_METRICS = Metrics(
+    margin=4.0,
+    input_column=58.0,
+    hidden_column=44.0,
+    output_column=62.0,
+    gap=6.0,
+    header=4 * 20.0 + 3 * 4.0,
+    header_gap=24.0,
+    row=20.0,
+    button=18.0,
+    stacked=True,
+)
+
+#: With stacked headers (a small panel) nodes may shrink down to this before neurons collapse to "+N more".
+STACKED_SMALLEST_NODE = 18.0
+
 #: Nodes shrink so layers up to this wide show every neuron; wider ones collapse to "+N more" anyway.
 FULL_LAYER_LIMIT = 12
 
@@ -207,37 +228,43 @@ def fit_metrics(
     base: Metrics = Metrics(),
     compact: Metrics = COMPACT_METRICS,
     smallest_node: float = 22.0,
+    dense: Metrics | None = DENSE_METRICS,
 ) -> tuple[Metrics, int]:
     """Metrics and slots per column that make the drawing of `spec` fit `width` x `height` when it can.
 
-    Columns and gaps narrow from `base` towards `compact` before the panel has to scroll sideways; nodes
+    Columns and gaps narrow from `base` towards `compact`; when even that is too wide, the headers stack
+    (`dense`) and columns narrow further towards `dense` before the panel has to scroll sideways. Nodes
     shrink (down to `smallest_node`) until the widest layer (up to FULL_LAYER_LIMIT neurons, and always the
-    seven input features) fits the height; layers wider than what then fits collapse to "+N more".
+    seven input features) fits the height, and stay narrow enough for their column; layers wider than what
+    then fits collapse to "+N more".
     """
-    natural, tight = layout_width(spec, base), layout_width(spec, compact)
+    names = ("margin", "input_column", "hidden_column", "output_column", "gap")
+    tight = layout_width(spec, compact)
+    if dense is None or tight <= width:
+        low, high, start = compact, base, base
+    else:
+        low, high, start = dense, compact, dense
+    natural, narrowest = layout_width(spec, high), layout_width(spec, low)
     if natural <= width:
         t = 1.0
-    elif tight >= width:
+    elif narrowest >= width:
         t = 0.0
     else:
-        t = (width - tight) / (natural - tight)
+        t = (width - narrowest) / (natural - narrowest)
 
     def between(name: str) -> float:  # rounded down, so the sum never exceeds `width`
-        low, high = getattr(compact, name), getattr(base, name)
-        return float(math.floor(low + (high - low) * t))
+        a, b = getattr(low, name), getattr(high, name)
+        return float(math.floor(a + (b - a) * t))
 
-    m = replace(
-        base,
-        **{
-            name: between(name)
-            for name in ("margin", "input_column", "hidden_column", "output_column", "gap")
-        },
-    )
+    m = replace(start, node=base.node, node_gap=base.node_gap, **{name: between(name) for name in names})
     body = height - 2 * m.margin - m.header - m.header_gap
     widest = max(spec.layer_sizes[1:])
     wanted = max(len(FEATURES), min(widest, FULL_LAYER_LIMIT))
     ratio = base.node_gap / base.node
-    node = float(int(base.node))
+    if m.stacked:  # a small window: smaller thumbnails rather than hiding neurons of a default network
+        smallest_node = min(smallest_node, STACKED_SMALLEST_NODE)
+    # Room for the edges beside a hidden node, and for the feature names beside an input node.
+    node = float(int(min(base.node, m.hidden_column - 16, m.input_column - 34)))
     while node > smallest_node:
         gap = max(4.0, float(round(node * ratio)))
         if wanted * (node + gap) - gap <= body:
@@ -253,8 +280,15 @@ def visible_count(width: int, max_slots: int) -> int:
     return width if width <= max_slots else max(1, max_slots - 1)
 
 
-def layout_network(spec: NetworkSpec, max_slots: int = 12, metrics: Metrics = Metrics()) -> NetworkLayout:
-    """Place columns left to right; layers wider than `max_slots` show their first neurons and a marker."""
+def layout_network(
+    spec: NetworkSpec,
+    max_slots: int = 12,
+    metrics: Metrics = Metrics(),
+    expanded: frozenset[int] | set[int] = frozenset(),
+) -> NetworkLayout:
+    """Place columns left to right; layers wider than `max_slots` show their first neurons and a "+N more"
+    marker, except the `expanded` layers (numbered like columns), which show every neuron and a marker to
+    collapse them again."""
     max_slots = max(int(max_slots), metrics.min_slots)
     m = metrics
     sizes = spec.layer_sizes
@@ -262,7 +296,10 @@ def layout_network(spec: NetworkSpec, max_slots: int = 12, metrics: Metrics = Me
     all_features = tuple(FEATURES)
     # Slots per column decide the body height (inputs always show all seven features).
     slot_counts = [len(all_features)]
-    for width in sizes[1:]:
+    for layer, width in enumerate(sizes[1:], start=1):
+        if layer in expanded and width > max_slots:
+            slot_counts.append(width + 1)  # every neuron and the "show fewer" marker
+            continue
         shown = visible_count(width, max_slots)
         slot_counts.append(shown + (1 if shown < width else 0))
     body_top = m.margin + m.header + m.header_gap
@@ -295,14 +332,15 @@ def layout_network(spec: NetworkSpec, max_slots: int = 12, metrics: Metrics = Me
             total = len(all_features)
         else:
             total = sizes[layer]
-            shown = visible_count(total, max_slots)
+            is_expanded = layer in expanded and total > max_slots
+            shown = total if is_expanded else visible_count(total, max_slots)
             for i in range(shown):
                 rect = Rect(node_x, top + i * m.pitch, m.node, m.node)
                 label = None
                 if kind == "output":
                     label = Rect(node_x + m.node + 6, rect.y, col_w - m.node - 6, m.node)
                 nodes.append(NodeBox(layer, i, rect, True, None, label))
-            if shown < total:
+            if shown < total or is_expanded:
                 more = Rect(x, top + shown * m.pitch, col_w, m.node)
         for node in nodes:
             if node.enabled:
@@ -311,8 +349,10 @@ def layout_network(spec: NetworkSpec, max_slots: int = 12, metrics: Metrics = Me
         columns.append(Column(layer, kind, x, col_w, header, tuple(nodes), total, more, controls))
         x += col_w
         if layer < n_layers - 1:
-            # On the activation row: clear of the input/output captions and the width buttons.
-            slot_y = m.margin + 2 * (m.row + 6) + (m.row - m.button) / 2
+            if m.stacked:  # in the strip under the headers, centred between the columns
+                slot_y = m.margin + m.header + (m.header_gap - m.button) / 2
+            else:  # on the activation row: clear of the input/output captions and the width buttons
+                slot_y = m.margin + 2 * (m.row + 6) + (m.row - m.button) / 2
             insert_slots.append(Rect(x + (m.gap - m.button) / 2, slot_y, m.button, m.button))
             x += m.gap
     width = x + m.margin
@@ -324,6 +364,17 @@ def layout_network(spec: NetworkSpec, max_slots: int = 12, metrics: Metrics = Me
 def _header_controls(header: Rect, m: Metrics) -> HeaderControls:
     x, y, w = header.x, header.y, header.w
     b = m.button
+    if m.stacked:
+        step = m.row + 4
+        half = (w - 4) / 2
+        return HeaderControls(
+            title=Rect(x, y, w - b - 2, m.row),
+            remove=Rect(x + w - b, y, b, m.row),
+            width_field=Rect(x, y + step, w, m.row),
+            minus=Rect(x, y + 2 * step, half, m.row),
+            plus=Rect(x + w - half, y + 2 * step, half, m.row),
+            activation=Rect(x, y + 3 * step, w, m.row),
+        )
     row2 = y + m.row + 6
     row3 = row2 + m.row + 6
     return HeaderControls(

@@ -121,8 +121,12 @@ class TrainingSettings:
     ``batch_size=None`` means the full training set.
     """
 
+    # Defaults: SGD with momentum at 0.03 on mini-batches of 16 reaches >= 97 % on the default spiral within
+    # ~3,000 steps and stays there for a minute of training (1.35 M steps), seeds 0-6; Adam at 0.03 (and at
+    # 0.01 or 0.003) spiked back to 81-95 % now and then, because its normalised steps do not shrink as the
+    # loss goes to zero.
     learning_rate: float = 0.03
-    optimizer: str = "adam"
+    optimizer: str = "momentum"
     momentum: float = 0.9
     batch_size: int | None = 16
     l2: float = 0.0

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QToolButton,
     QVBoxLayout,
@@ -56,6 +57,8 @@ class ClassPanel(QWidget):
     def __init__(self, document: Document, canvas: DatasetCanvas, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("classPanel")
+        # No taller than its controls: spare height goes to the Training panel below it.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.document = document
         self.canvas = canvas
         self._split_gesture: Gesture | None = None
@@ -188,6 +191,21 @@ class ClassPanel(QWidget):
         name = next((n for n in DEFAULT_CLASS_NAMES if n not in used), f"class {dataset.n_classes + 1}")
         self.document.apply_edit(AddClass(name))
         self.canvas.set_current_class(self.document.dataset.n_classes - 1)
+
+    def ensure_class(self, index: int) -> int:
+        """Make class `index` (0-based) exist, adding the missing classes like "+ Add" does (one undo step),
+        and draw with it; returns how many classes were added."""
+        index = min(index, MAX_CLASSES - 1)
+        missing = index + 1 - self.document.dataset.n_classes
+        if missing > 0:
+            self.document.begin_gesture("Add class" if missing == 1 else f"Add {missing} classes")
+            try:
+                for _ in range(missing):
+                    self.add_class()
+            finally:
+                self.document.end_gesture()
+        self.canvas.set_current_class(index)
+        return max(missing, 0)
 
     def remove_current_class(self) -> None:
         dataset = self.document.dataset

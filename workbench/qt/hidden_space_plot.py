@@ -133,6 +133,10 @@ class HiddenSpacePlot(QWidget):
         self.mode_combo.setObjectName("hiddenModeCombo")
         for key, label in MODES:
             self.mode_combo.addItem(label, key)
+        # Both combos may shrink below their longest item (the popup still shows it whole).
+        for combo in (self.layer_combo, self.mode_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(9)
         self.neuron_x = QSpinBox()
         self.neuron_y = QSpinBox()
         for spin, prefix, value in ((self.neuron_x, "x: neuron ", 1), (self.neuron_y, "y: neuron ", 2)):
@@ -143,8 +147,15 @@ class HiddenSpacePlot(QWidget):
         controls.addWidget(QLabel("Layer"))
         controls.addWidget(self.layer_combo, 1)
         controls.addWidget(self.mode_combo, 1)
-        controls.addWidget(self.neuron_x)
-        controls.addWidget(self.neuron_y)
+        # "Two neurons" puts its neuron choice on a row of its own, so the layer stays readable.
+        self.pair_row = QWidget()
+        self.pair_row.setObjectName("hiddenPairRow")
+        pair = QHBoxLayout(self.pair_row)
+        pair.setContentsMargins(0, 0, 0, 0)
+        pair.addWidget(QLabel("Axes"))
+        pair.addWidget(self.neuron_x, 1)
+        pair.addWidget(self.neuron_y, 1)
+        self.pair_row.hide()
 
         self.plot_widget = pg.PlotWidget(background="w")
         self.plot = self.plot_widget.getPlotItem()
@@ -170,6 +181,7 @@ class HiddenSpacePlot(QWidget):
         self.explained_label = QLabel()
         self.explained_label.setObjectName("hiddenSpaceExplained")
         self.explained_label.setFixedHeight(self.explained_label.fontMetrics().height() + 2)
+        self.explained_label.setMinimumWidth(80)  # a long sentence must not widen the dock (tooltip: all)
         self._explained_text = ""
         self._explained_shown: tuple[float, float] | None = None
 
@@ -180,6 +192,7 @@ class HiddenSpacePlot(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(controls)
+        layout.addWidget(self.pair_row)
         layout.addWidget(self.plot_widget, 1)
         layout.addWidget(self.explained_label)
         layout.addWidget(self.caption)
@@ -236,7 +249,7 @@ class HiddenSpacePlot(QWidget):
         pair_mode = self.mode_combo.currentData() == "pair" and width > 2
         for spin in (self.neuron_x, self.neuron_y):
             spin.setMaximum(max(width, 1))
-            spin.setVisible(pair_mode)
+        self.pair_row.setVisible(pair_mode)
         if pair_mode and self.neuron_x.value() == self.neuron_y.value():
             with QSignalBlocker(self.neuron_y):
                 self.neuron_y.setValue(self.neuron_x.value() % width + 1)
@@ -313,6 +326,7 @@ class HiddenSpacePlot(QWidget):
         if text != self._explained_text:
             self._explained_text = text
             self.explained_label.setText(text)
+            self.explained_label.setToolTip(text)
 
     def _follow(self, bounds: tuple[float, float, float, float], one_axis: bool = False) -> None:
         """Keep the view on the data without re-fitting every frame (a jumping frame is hard to watch, and

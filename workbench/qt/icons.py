@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 from PySide6.QtCore import QByteArray, QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 from workbench.core.palette import resource
@@ -53,9 +53,12 @@ def _render(svg: str, sizes: tuple[int, ...]) -> QIcon:
 
 
 def icon(name: str, foreground: QColor | str | None = None) -> QIcon:
-    """The shipped icon `name` (see `names()`), its lines in `foreground` (default: the light theme's)."""
+    """The shipped icon `name` (see `names()`), its lines in `foreground` (default: the icon colour of the
+    theme the application shows now, so an icon swapped later, e.g. play/pause, matches its neighbours)."""
     if foreground is None:
-        foreground = theme_color("icon", dark=False)
+        app = QGuiApplication.instance()
+        dark = app is not None and app.palette().window().color().lightness() < 128
+        foreground = theme_color("icon", dark=dark)
     color = QColor(foreground).name(QColor.NameFormat.HexRgb)
     return _render(svg_text(name).replace("currentColor", color), SIZES)
 

@@ -36,19 +36,67 @@ REDRAW_RATE = 4.0
 REDRAW_DELAY_MS = 27
 #: Points handed to each curve at most; longer histories are drawn as their envelope (`CurveEnvelope`).
 MAX_CURVE_POINTS = 2000
+#: What the line styles mean (shown above the plots while the mouse is not over them).
+
+
+def _faded_hex(color: str, alpha: int) -> str:
+    """`color` drawn with `alpha` over white, as the ghost curve looks on the plot's background."""
+    rgb = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(255 - (255 - c) * alpha / 255):02x}" for c in rgb)
+
+
+LEGEND = (
+    f"<span style='color:{TRAIN_COLOR}'>━━</span> train &nbsp; "
+    f"<span style='color:{TEST_COLOR}'>╍╍</span> test &nbsp; "
+    f"<span style='color:{_faded_hex(TRAIN_COLOR, GHOST_ALPHA)}'>━━</span> previous run"
+)
 #: The y range shrinks once the curves fill less than this fraction of it.
 Y_SHRINK_FRACTION = 0.5
 
 
-def nice_ceiling(value: float) -> float:
-    """The smallest 1, 2 or 5 x 10^k at or above `value` (for axis ends that do not change every frame)."""
+#: Axis ends for the step axis: the data always fills at least ~4/5 of it (1-2-5 alone left up to 4/5 empty).
+_TIGHT_MANTISSAS = (1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0)
+#: Room kept to the right of the last step, so the axis is not re-rendered at every update.
+X_HEADROOM = 1.1
+
+
+def tight_ceiling(value: float) -> float:
+    """The smallest round number (mantissa from `_TIGHT_MANTISSAS`) at or above `value`."""
     if not math.isfinite(value) or value <= 0:
         return 1.0
     power = 10.0 ** math.floor(math.log10(value))
-    for factor in (1.0, 2.0, 5.0, 10.0):
+    for factor in _TIGHT_MANTISSAS:
         if factor * power >= value * (1 - 1e-9):
             return factor * power
     return 10.0 * power
+
+
+def step_label(value: float) -> str:
+    """Short step numbers for narrow plots: 1500 -> 1.5k, 200000 -> 200k, 3000000 -> 3M."""
+    magnitude = abs(value)
+    for limit, suffix in ((1e6, "M"), (1e3, "k")):
+        if magnitude >= limit:
+            return f"{value / limit:.4g}{suffix}"
+    return f"{value:.4g}"
+
+
+class StepAxis(pg.AxisItem):
+    """The step axis: short tick labels, so they never run into each other in a narrow dock."""
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        return [step_label(v * scale) for v in values]
+
+
+class LossAxis(pg.AxisItem):
+    """The loss axis: on a log scale only 1, 2 and 5 per decade get a label (all nine crowd a low dock)."""
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        labels = []
+        for v in values:
+            x = 10.0 ** (v * scale)
+            mantissa = x / 10.0 ** math.floor(math.log10(x) + 1e-9)
+            labels.append(f"{x:.3g}" if any(abs(mantissa - m) < 1e-6 for m in (1.0, 2.0, 5.0)) else "")
+        return labels
 
 
 #: The plot's columns, and the history column each one shows.
@@ -116,8 +164,11 @@ class LossPlot(QWidget):
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(theme_color("plot_background", dark=False))
-        self.loss_plot = self.graphics.addPlot(row=0, col=0)
-        self.acc_plot = self.graphics.addPlot(row=0, col=1)  # side by side: the dock is wide and low
+        self.loss_plot = self.graphics.addPlot(
+            row=0, col=0, axisItems={"bottom": StepAxis("bottom"), "left": LossAxis("left")}
+        )
+        # Side by side: the dock is wide and low.
+        self.acc_plot = self.graphics.addPlot(row=0, col=1, axisItems={"bottom": StepAxis("bottom")})
         self.acc_plot.setXLink(self.loss_plot)
         for plot, label in ((self.loss_plot, "loss"), (self.acc_plot, "accuracy")):
             plot.setLabel("left", label)
@@ -138,21 +189,18 @@ class LossPlot(QWidget):
         self.acc_plot.setYRange(0, 1, padding=0.02)
         self.acc_plot.getViewBox().setLimits(yMin=-0.05, yMax=1.05)
         self.loss_plot.getViewBox().setLimits(xMin=0)
-        legend_fill = pg.mkBrush(theme_color("legend_background", dark=False))
-        self.loss_plot.addLegend(offset=(-8, 8), labelTextColor=view_color("legend_text"), brush=legend_fill)
 
         dash = Qt.PenStyle.DashLine
         self.curves = {
             "ghost_train_loss": self.loss_plot.plot(pen=_pen(TRAIN_COLOR, GHOST_ALPHA), antialias=True),
             "ghost_test_loss": self.loss_plot.plot(pen=_pen(TEST_COLOR, GHOST_ALPHA, dash), antialias=True),
-            "train_loss": self.loss_plot.plot(pen=_pen(TRAIN_COLOR), name="train", antialias=True),
-            "test_loss": self.loss_plot.plot(pen=_pen(TEST_COLOR, style=dash), name="test", antialias=True),
+            "train_loss": self.loss_plot.plot(pen=_pen(TRAIN_COLOR), antialias=True),
+            "test_loss": self.loss_plot.plot(pen=_pen(TEST_COLOR, style=dash), antialias=True),
             "ghost_train_acc": self.acc_plot.plot(pen=_pen(TRAIN_COLOR, GHOST_ALPHA), antialias=True),
             "ghost_test_acc": self.acc_plot.plot(pen=_pen(TEST_COLOR, GHOST_ALPHA, dash), antialias=True),
             "train_acc": self.acc_plot.plot(pen=_pen(TRAIN_COLOR), antialias=True),
             "test_acc": self.acc_plot.plot(pen=_pen(TEST_COLOR, style=dash), antialias=True),
         }
-        self.loss_plot.legend.addItem(self.curves["ghost_train_loss"], "previous run")
         self.hover_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(view_color("hover_line")))
         self.hover_line_acc = pg.InfiniteLine(angle=90, pen=pg.mkPen(view_color("hover_line")))
         for plot, line in ((self.loss_plot, self.hover_line), (self.acc_plot, self.hover_line_acc)):
@@ -161,8 +209,10 @@ class LossPlot(QWidget):
 
         self.log_check = QCheckBox("log loss")
         self.log_check.setObjectName("logLossCheck")
+        self.log_check.setToolTip("Logarithmic loss axis: progress near zero stays visible")
         self.log_check.toggled.connect(self.set_log_y)
-        self.readout = QLabel(" ")
+        # The legend sits above the plots, never on the curves; hovering a plot shows its values instead.
+        self.readout = QLabel(LEGEND)
         self.readout.setObjectName("lossReadout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         top = QHBoxLayout()
@@ -173,6 +223,7 @@ class LossPlot(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.graphics, 1)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.log_check.setChecked(True)  # a loss going from 0.7 to 0.01 still shows its progress
         self._throttle = FrameThrottle(REDRAW_RATE, REDRAW_DELAY_MS, self)
         self._throttle.frameDue.connect(self.show_frame)
         if controller is not None:
@@ -240,8 +291,9 @@ class LossPlot(QWidget):
         if self._ghost is not None and len(self._ghost["step"]):
             last = max(last, float(self._ghost["step"][-1]))
         top = self._x_top
-        if top is None or last > top or last < 0.2 * top:
-            self._x_top = nice_ceiling(max(last * 2.0, 10.0))  # room to grow: the axes re-render rarely
+        if top is None or last > top or last < 0.6 * top:
+            # Tight (the data fills >= ~3/4 of the axis) with a little room, so it re-renders rarely.
+            self._x_top = tight_ceiling(max(last * X_HEADROOM, 10.0))
             self.loss_plot.setXRange(0, self._x_top, padding=0)
         values = self._loss_values()
         values = values[np.isfinite(values)]
@@ -317,6 +369,7 @@ class LossPlot(QWidget):
         if plot is None or not len(steps):
             self.hover_line.hide()
             self.hover_line_acc.hide()
+            self.readout.setText(LEGEND)
             return
         x = plot.getViewBox().mapSceneToView(position).x()
         i = int(np.clip(np.searchsorted(steps, x), 0, len(steps) - 1))

@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QSizePolicy,
+    QScrollArea,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -47,7 +48,7 @@ from workbench.qt.tools import TOOLS
 
 APP_NAME = "Neural Network Workbench"
 #: Bump when the dock layout changes incompatibly: an old saved layout is then ignored, not half-applied.
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,14 @@ class MainWindow(QMainWindow):
         )
 
         self.canvas = DatasetCanvas(self.document, self)
-        self.setCentralWidget(self.canvas)
+        # The canvas under a row for notices (e.g. "training diverged") that span the canvas's width.
+        central = QWidget(self)
+        central.setObjectName("centralArea")
+        self._central_layout = QVBoxLayout(central)
+        self._central_layout.setContentsMargins(0, 0, 0, 0)
+        self._central_layout.setSpacing(2)
+        self._central_layout.addWidget(self.canvas, 1)
+        self.setCentralWidget(central)
         self.class_panel = ClassPanel(self.document, self.canvas)
         self.class_panel.generateRequested.connect(self.generate_dataset)
 
@@ -238,15 +246,18 @@ class MainWindow(QMainWindow):
         self.action_export_image = A(
             "Export &Image…", F.export_image, None, "actionExportImage", "Save the canvas as a PNG"
         )
-        self.action_quit = A("&Quit", self.close, K.Quit, "actionQuit", "Close the window")
+        # Explicit keys: QKeySequence.Quit is empty on some platforms (e.g. Windows, offscreen).
+        self.action_quit = A("&Quit", self.close, "Ctrl+Q", "actionQuit", "Close the window")
         self.action_quit.setMenuRole(QAction.MenuRole.QuitRole)
 
         stack = self.document.undo_stack
         self.action_undo = stack.createUndoAction(self, "&Undo")
-        self.action_undo.setShortcut(QKeySequence(K.Undo))
+        self.action_undo.setShortcut(QKeySequence("Ctrl+Z"))
         self.action_undo.setObjectName("actionUndo")
         self.action_redo = stack.createRedoAction(self, "&Redo")
-        self.action_redo.setShortcuts([QKeySequence(K.Redo), QKeySequence("Ctrl+Y")])
+        # Both common redo keys, spelled out: the platform's standard Redo is Ctrl+Y on some desktops, and
+        # listing it next to Ctrl+Y made Ctrl+Y ambiguous and left Ctrl+Shift+Z unbound.
+        self.action_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.action_redo.setObjectName("actionRedo")
         self.actions_by_name["actionUndo"] = self.action_undo
         self.actions_by_name["actionRedo"] = self.action_redo
@@ -273,6 +284,8 @@ class MainWindow(QMainWindow):
             "Start from a toy dataset",
             "generate",
         )
+        self.action_clear.setIconText("Clear")  # toolbar labels; the menus keep the full names
+        self.action_generate.setIconText("Generate")
 
         tool_group = QActionGroup(self)
         tool_group.setExclusive(True)
@@ -285,15 +298,22 @@ class MainWindow(QMainWindow):
         self.class_actions = []
         class_group = QActionGroup(self)
         for c in range(MAX_CLASSES):
-            action = A(f"Class {c + 1}", None, str(c + 1), f"actionClass{c + 1}", f"Draw class {c + 1}")
+            action = A(
+                f"Class {c + 1}",
+                None,
+                str(c + 1),
+                f"actionClass{c + 1}",
+                f"Draw class {c + 1} (created if there is none yet)",
+            )
             action.setCheckable(True)
-            action.triggered.connect(lambda _=False, c=c: self.canvas.set_current_class(c))
+            action.triggered.connect(lambda _=False, c=c: self.pick_class(c))
             class_group.addAction(action)
             self.class_actions.append(action)
 
         self.action_fit = A(
             "&Fit to Data", self.canvas.fit_to_data, "Ctrl+0", "actionFit", "Show every point", "fit"
         )
+        self.action_fit.setIconText("Fit")
         self.action_reset_view = A(
             "Reset &View", self.canvas.reset_view, "Ctrl+Shift+0", "actionResetView", "Show [-6, 6]²"
         )
@@ -322,6 +342,7 @@ class MainWindow(QMainWindow):
         self.action_reset_weights = A(
             "&Reset Weights", None, "Ctrl+R", "actionResetWeights", "New random weights", "reset"
         )
+        self.action_train_toggle.setIconText("Train")  # toolbar label; the training panel names the state
         for action in (self.action_train_toggle, self.action_step, self.action_reset_weights):
             action.setEnabled(False)
             action.setStatusTip(f"{action.statusTip()} ({pending})")
@@ -376,12 +397,21 @@ class MainWindow(QMainWindow):
         help_menu.addActions([self.action_shortcuts, self.action_about])
 
     def _build_toolbar(self) -> None:
+        """Two toolbars: training first, so a narrow window never pushes Start/Pause into the overflow
+        menu, then the drawing tools (icon-only when their labels do not fit, see `_fit_toolbars`)."""
+        train_bar = QToolBar("Training", self)
+        train_bar.setObjectName("trainingToolBar")
+        train_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        train_bar.setMovable(False)
+        train_bar.addActions([self.action_train_toggle, self.action_step, self.action_reset_weights])
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, train_bar)
+        self.train_toolbar = train_bar
+
         bar = QToolBar("Tools", self)
         bar.setObjectName("toolsToolBar")
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         bar.setMovable(False)
         bar.addActions(list(self.tool_actions.values()))
-        bar.addSeparator()
         bar.addSeparator()
         class_label = QLabel("  Class ")
         class_label.setToolTip("The class new points get (keys 1–8)")
@@ -390,18 +420,31 @@ class MainWindow(QMainWindow):
         self.class_combo.setObjectName("classCombo")
         self.class_combo.setAccessibleName("Current class")
         self.class_combo.setToolTip("The class new points get (keys 1–8)")
-        self.class_combo.setMinimumContentsLength(10)
+        self.class_combo.setMinimumContentsLength(8)
         self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.class_combo.activated.connect(self.canvas.set_current_class)
         bar.addWidget(self.class_combo)
         bar.addSeparator()
         bar.addActions([self.action_clear, self.action_generate, self.action_fit])
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        bar.addWidget(spacer)
-        bar.addActions([self.action_train_toggle, self.action_step, self.action_reset_weights])
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         self.toolbar = bar
+        self._tools_text_width = 0
+
+    def _fit_toolbars(self) -> None:
+        """Drawing tools show their labels when both toolbars fit the window's width, else icons only
+        (their tooltips still name them); the training toolbar keeps its labels."""
+        bar = self.toolbar
+        text_style = Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        if bar.toolButtonStyle() == text_style:
+            self._tools_text_width = bar.sizeHint().width()
+        needed = self.train_toolbar.sizeHint().width() + self._tools_text_width + 24
+        style = text_style if needed <= self.width() else Qt.ToolButtonStyle.ToolButtonIconOnly
+        if style != bar.toolButtonStyle():
+            bar.setToolButtonStyle(style)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_toolbars()
 
     def _build_docks(self) -> None:
         """One dock per panel. The real panels replace the placeholders with `set_dock_widget`."""
@@ -435,8 +478,10 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(
             self.docks["networkPanel"], self.docks["hiddenSpacePlot"], Qt.Orientation.Vertical
         )
+        # The network dock has room for six hidden layers, the loss curves a readable height; the Data panel
+        # keeps its natural height and Training gets the rest (their size policies see to that).
         self.resizeDocks(
-            [self.docks["classPanel"], self.docks["networkPanel"]], [300, 450], Qt.Orientation.Horizontal
+            [self.docks["classPanel"], self.docks["networkPanel"]], [300, 480], Qt.Orientation.Horizontal
         )
         self.resizeDocks(
             [self.docks["classPanel"], self.docks["trainingPanel"]], [350, 430], Qt.Orientation.Vertical
@@ -444,7 +489,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks(
             [self.docks["networkPanel"], self.docks["hiddenSpacePlot"]], [450, 330], Qt.Orientation.Vertical
         )
-        self.resizeDocks([self.docks["lossPlot"]], [170], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["lossPlot"]], [240], Qt.Orientation.Vertical)
 
     def set_dock_widget(self, name: str, widget: QWidget) -> None:
         """Put a real panel into its dock (name = the content's objectName, e.g. "networkPanel")."""
@@ -453,7 +498,22 @@ class MainWindow(QMainWindow):
         widget.setObjectName(name)
         if not widget.accessibleName():
             widget.setAccessibleName(dock.windowTitle())
-        dock.setWidget(widget)
+        if name == "trainingPanel":  # scrolls in a short window rather than squeezing its fields flat
+            scroll = QScrollArea()
+            scroll.setObjectName("trainingPanelScroll")
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            scroll.setWidget(widget)
+            scroll.setMinimumWidth(
+                widget.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+            )
+            dock.setWidget(scroll)
+        else:
+            dock.setWidget(widget)
+        message_bar = getattr(widget, "message_bar", None)
+        if isinstance(message_bar, QWidget):  # its own full-width row above the canvas, not in the dock
+            self._central_layout.insertWidget(0, message_bar)
         self._theme_plots(self.theme.is_dark)
         if old is not None and old is not widget:
             old.setObjectName("")  # so findChild(name) finds the new panel before the old one is gone
@@ -720,9 +780,18 @@ class MainWindow(QMainWindow):
         self.action_export_csv.setEnabled(has_points)
         self.action_select_all.setEnabled(has_points)
         self.action_delete.setEnabled(len(self.canvas.selection) > 0)
-        n = doc.dataset.n_classes
-        for c, action in enumerate(self.class_actions):
-            action.setEnabled(c < n)
+
+    def pick_class(self, index: int) -> None:
+        """Keys 1-8: draw with that class; a class that does not exist yet is created, as "+ Add" would
+        (undoable), so the key never silently does nothing."""
+        added = self.class_panel.ensure_class(index)
+        if added:
+            names = self.document.dataset.class_names
+            what = f"class {names[index]!r}" if added == 1 else f"{added} classes up to {names[index]!r}"
+            self.statusBar().showMessage(
+                f"Added {what} (Undo removes {'it' if added == 1 else 'them'})", 5000
+            )
+        self._on_class_changed(self.canvas.current_class)
 
     def _show_cursor(self, x: float, y: float) -> None:
         self.cursor_label.setText(f"x = {x:+.2f}   y = {y:+.2f}")

@@ -14,13 +14,16 @@ import numpy as np
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
+    QFocusEvent,
     QFont,
     QImage,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QPen,
     QPixmap,
+    QValidator,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QComboBox, QSpinBox, QToolButton, QToolTip, QWidget
@@ -94,6 +97,49 @@ class _QuietSpinBox(QSpinBox):
             event.ignore()
 
 
+class _WidthSpinBox(_QuietSpinBox):
+    """A layer-width field that lets the user finish typing a number outside its range and then says so
+    (`outOfRange`), instead of silently dropping the digit that made it too large (5000 -> 500)."""
+
+    outOfRange = Signal(int)
+
+    def validate(self, text: str, position: int) -> object:
+        state = super().validate(text, position)
+        if _state_of(state) == QValidator.State.Invalid and self._typed_number(text) is not None:
+            return (QValidator.State.Intermediate, text, position)
+        return state
+
+    def _typed_number(self, text: str | None = None) -> int | None:
+        digits = (self.lineEdit().text() if text is None else text).strip().replace(",", "")
+        return int(digits) if digits.isdigit() and len(digits) <= 9 else None
+
+    def _report_out_of_range(self) -> None:
+        typed = self._typed_number()
+        if typed is not None and not self.minimum() <= typed <= self.maximum():
+            self.outOfRange.emit(typed)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._report_out_of_range()
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self._report_out_of_range()
+        super().focusOutEvent(event)
+
+
+def _state_of(result: object) -> object:
+    """QValidator.State from what validate returned (PySide6 gives a state or a (state, text, pos) tuple)."""
+    return result[0] if isinstance(result, tuple) else result
+
+
+#: Stacked (narrow) headers: the activation box drops its arrow so "tanh" or "ReLU" fits 48 pixels.
+_NARROW_COMBO_STYLE = (
+    "QComboBox { border: 1px solid #a0a0a0; border-radius: 3px; padding: 0px 1px; font-size: 8pt;"
+    " background: palette(base); } QComboBox::drop-down { width: 0px; border: none; }"
+)
+
+
 class _QuietComboBox(QComboBox):
     def wheelEvent(self, event: QWheelEvent) -> None:
         if self.hasFocus():
@@ -117,7 +163,7 @@ class _LayerControls:
         self.minus.setText("−")
         self.plus = QToolButton(canvas)
         self.plus.setText("+")
-        self.width_field = _QuietSpinBox(canvas)
+        self.width_field = _WidthSpinBox(canvas)
         self.width_field.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.width_field.setRange(int(limits.LAYER_WIDTH.minimum), int(limits.LAYER_WIDTH.maximum))
         self.width_field.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
@@ -137,6 +183,8 @@ class _LayerControls:
         self.width_field.valueChanged.connect(
             lambda value: canvas.widthChangeRequested.emit(self.index, value)
         )
+        self.width_field.outOfRange.connect(lambda typed: canvas.widthOutOfRange.emit(self.index, typed))
+        self._stacked = False
         self.activation.activated.connect(
             lambda row: canvas.activationChangeRequested.emit(self.index, self.activation.itemData(row))
         )
@@ -164,6 +212,9 @@ class _LayerControls:
         ):
             widget.setGeometry(int(rect.x), int(rect.y), int(rect.w), int(rect.h))
             widget.show()
+        if layout.metrics.stacked != self._stacked:
+            self._stacked = layout.metrics.stacked
+            self.activation.setStyleSheet(_NARROW_COMBO_STYLE if self._stacked else "")
         self.remove.setObjectName(f"removeLayer{number}")
         self.remove.setToolTip(f"Remove hidden layer {number}")
         self.minus.setObjectName(f"layer{number}Minus")
@@ -197,6 +248,8 @@ class NetworkCanvas(QWidget):
     insertLayerRequested = Signal(int)
     removeLayerRequested = Signal(int)
     widthChangeRequested = Signal(int, int)
+    #: A width typed outside the allowed range: (hidden layer index, the typed number).
+    widthOutOfRange = Signal(int, int)
     activationChangeRequested = Signal(int, str)
 
     def __init__(self, spec: NetworkSpec, parent: QWidget | None = None) -> None:
@@ -214,6 +267,7 @@ class NetworkCanvas(QWidget):
         self._images: dict[tuple[int, int], tuple[QImage, QRect]] = {}
         self._feature_images: dict[str, tuple[QImage, QRect]] = {}
         self._hovered: tuple[int, int] | None = None
+        self._expanded: set[int] = set()
         self._layer_controls: list[_LayerControls] = []
         self._insert_buttons: list[QToolButton] = []
         self._edge_batches: list[tuple[QPen, list[QLineF]]] = []
@@ -247,6 +301,8 @@ class NetworkCanvas(QWidget):
 
     def set_spec(self, spec: NetworkSpec) -> None:
         if spec != self._spec:
+            if spec.layer_sizes != self._spec.layer_sizes:
+                self._expanded = set()
             self._spec = spec
             self._rebuild()
 
@@ -292,6 +348,15 @@ class NetworkCanvas(QWidget):
         self._rebuild_feature_images()
         self.update()
 
+    def toggle_expanded(self, layer: int) -> None:
+        """Show every neuron of a collapsed layer (the panel then scrolls), or collapse it again."""
+        self._expanded ^= {layer}
+        self._rebuild()
+
+    @property
+    def expanded_layers(self) -> frozenset[int]:
+        return frozenset(self._expanded)
+
     def refresh_controls(self) -> None:
         """Put the header widgets back to the spec's values (after a refused edit)."""
         self._sync_controls()
@@ -301,7 +366,7 @@ class NetworkCanvas(QWidget):
 
     # --- rebuilding (spec / size changes only) ------------------------------------------------------------
     def _rebuild(self) -> None:
-        self._layout = layout_network(self._spec, self._max_slots, self._metrics)
+        self._layout = layout_network(self._spec, self._max_slots, self._metrics, frozenset(self._expanded))
         self._overlay = None
         self.setMinimumSize(int(self._layout.width), int(self._layout.height))
         self.resize(int(self._layout.width), int(self._layout.height))
@@ -514,9 +579,10 @@ class NetworkCanvas(QWidget):
             if column.kind == "hidden":
                 assert column.controls is not None
                 title = _qrect(column.controls.title)
-                painter.drawText(
-                    title, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, f"Layer {column.layer}"
-                )
+                text = f"Layer {column.layer}"
+                if painter.fontMetrics().horizontalAdvance(text) > title.width():
+                    text = f"L{column.layer}"  # narrow (stacked) columns; the tooltip says "Hidden layer N"
+                painter.drawText(title, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
                 continue
             title = QRectF(header.x, header.y, header.w, row)
             sub = QRectF(header.x, header.y + row + 6, header.w, row * 2)
@@ -528,8 +594,13 @@ class NetworkCanvas(QWidget):
             painter.setPen(self._text_color(dim=True))
             if column.layer == 0:
                 text = f"{len(self._spec.features)} of {len(FEATURES)} on\nclick to toggle"
+                short = f"{len(self._spec.features)} of {len(FEATURES)}\non"
             else:
                 text = f"softmax over\n{column.total} classes"
+                short = "softmax"
+            widest = max(painter.fontMetrics().horizontalAdvance(line) for line in text.split("\n"))
+            if widest > sub.width():  # narrow columns (stacked headers): the tooltip says the rest
+                text = short
             painter.drawText(sub, align | Qt.AlignmentFlag.AlignTop, text)
 
     def _paint_node(self, painter: QPainter, node: NodeBox, kind: str, has_tile: bool) -> None:
@@ -574,14 +645,23 @@ class NetworkCanvas(QWidget):
         painter.restore()
 
     def _paint_more(self, painter: QPainter, rect: Rect, count: int) -> None:
+        """The "+N more" button of a collapsed layer (or "fewer" under an expanded one): a box that fits its
+        column, with the longest text that fits it."""
         painter.save()
-        box = _qrect(rect).adjusted(4, 4, -4, -4)
+        box = _qrect(rect).adjusted(2, 3, -2, -3)
         pen = QPen(view_color("network_more_border"), 1.0, Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(view_color("network_more_background"))
-        painter.drawRoundedRect(box, 6, 6)
+        painter.drawRoundedRect(box, 5, 5)
         painter.setPen(self._text_color(dim=True))
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, f"… +{count} more")
+        font = QFont(self.font())
+        if font.pointSizeF() > 0:
+            font.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
+        painter.setFont(font)
+        texts = [f"+{count} more", f"+{count}"] if count > 0 else ["▲ fewer", "▲"]
+        room = box.width() - 4
+        text = next((t for t in texts if painter.fontMetrics().horizontalAdvance(t) <= room), texts[-1])
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
     # --- mouse -----------------------------------------------------------------------------------------
@@ -606,7 +686,8 @@ class NetworkCanvas(QWidget):
         else:
             self._set_hovered(None)
         on_feature = hit is not None and hit.kind == "node" and hit.feature is not None
-        self.setCursor(Qt.CursorShape.PointingHandCursor if on_feature else Qt.CursorShape.ArrowCursor)
+        clickable = on_feature or (hit is not None and hit.kind == "more")
+        self.setCursor(Qt.CursorShape.PointingHandCursor if clickable else Qt.CursorShape.ArrowCursor)
         super().mouseMoveEvent(event)
 
     def leaveEvent(self, event: QEvent) -> None:
@@ -619,6 +700,10 @@ class NetworkCanvas(QWidget):
             hit = self.hit(position.x(), position.y())
             if hit is not None and hit.kind == "node" and hit.feature is not None:
                 self.featureClicked.emit(hit.feature)
+                event.accept()
+                return
+            if hit is not None and hit.kind == "more":
+                self.toggle_expanded(hit.layer)
                 event.accept()
                 return
         super().mousePressEvent(event)
@@ -635,9 +720,12 @@ class NetworkCanvas(QWidget):
         if hit.kind == "header":
             return header_tooltip(self._spec, hit.layer)
         if hit.kind == "more":
+            column = self._layout.columns[hit.layer]
+            if column.hidden_count == 0:
+                return "Click to show only the first neurons of this layer again"
             return (
-                "More neurons than fit: the first ones are drawn. Make the panel taller to see more; "
-                "all of them are trained."
+                f"{column.hidden_count} more neurons than fit (all of them are trained): click to show "
+                "every neuron of this layer"
             )
         if hit.feature is not None:
             state = "on" if hit.enabled else "off"

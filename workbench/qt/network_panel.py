@@ -38,7 +38,7 @@ from workbench.core.network_edits import (
 )
 from workbench.core.network_layout import ACTIVATION_LABELS, feature_maps, fit_metrics, layout_width
 from workbench.core.presets import PRESETS
-from workbench.core.spec import FEATURES, NetworkSpec, SpecError
+from workbench.core.spec import FEATURES, MAX_LAYER_WIDTH, NetworkSpec, SpecError
 from workbench.qt.document import Document
 from workbench.qt.network_canvas import NetworkCanvas
 from workbench.qt.theme import style_sheet
@@ -136,12 +136,14 @@ class NetworkPanel(QWidget):
         self.canvas.insertLayerRequested.connect(self._insert_layer)
         self.canvas.removeLayerRequested.connect(self._remove_layer)
         self.canvas.widthChangeRequested.connect(self._set_width)
+        self.canvas.widthOutOfRange.connect(self._width_out_of_range)
         self.canvas.activationChangeRequested.connect(self._set_activation)
         self.canvas.neuronHovered.connect(self.neuronHovered)
         self.canvas.neuronUnhovered.connect(self.neuronUnhovered)
         document.specChanged.connect(self._on_spec_changed)
         document.weightsReplaced.connect(self._on_weights_replaced)
         document.datasetChanged.connect(self._on_dataset_changed)
+        document.pathChanged.connect(self._on_path_changed)
 
         self.set_input_bounds(*document.dataset.bounds())
         self._update_parameter_label()
@@ -217,6 +219,16 @@ class NetworkPanel(QWidget):
     def _set_width(self, index: int, width: int) -> None:
         self._propose(lambda spec: set_layer_width(spec, index, width), f"Layer {index + 1}: {width} neurons")
 
+    @Slot(int, int)
+    def _width_out_of_range(self, index: int, typed: int) -> None:
+        """Say why a typed width was not taken (the field shows the old width again)."""
+        width = self._document.spec.hidden[index].width if index < len(self._document.spec.hidden) else 0
+        self._show_status(
+            f"Not changed: a layer has 1 to {MAX_LAYER_WIDTH:,} neurons; {typed:,} is out of range, so layer "
+            f"{index + 1} keeps {width} neurons.",
+            error=True,
+        )
+
     @Slot(int, str)
     def _set_activation(self, index: int, activation: str) -> None:
         self._propose(
@@ -254,6 +266,13 @@ class NetworkPanel(QWidget):
         else:
             self._show_status("Activation changed; all weights are kept.")
         self.weightsInvalidated.emit(changed)
+
+    @Slot()
+    def _on_path_changed(self) -> None:
+        """A project was opened, restored or started (Document.load empties the undo stack): what the status
+        line said about the previous network's weights no longer applies."""
+        if self._document.undo_stack.count() == 0:
+            self._show_status("")
 
     @Slot()
     def _on_weights_replaced(self) -> None:

@@ -9,6 +9,8 @@ training thread.
 from __future__ import annotations
 
 import math
+import re
+from collections import deque
 from dataclasses import replace
 from typing import Any
 
@@ -36,9 +38,11 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import limits
+from workbench.core.diagnosis import diagnose
 from workbench.core.edits import SetTestFraction
 from workbench.core.spec import SpecError
 from workbench.core.views import ViewFrame
+from workbench.qt import icons
 from workbench.qt.document import Document
 from workbench.qt.theme import style_sheet
 from workbench.qt.training import FrameThrottle, TrainingController
@@ -48,8 +52,12 @@ OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}
 LR_STEPS_PER_DECADE = 20
 LR_MIN_EXP = round(math.log10(limits.LEARNING_RATE.minimum))
 LR_MAX_EXP = round(math.log10(limits.LEARNING_RATE.maximum))
+#: The learning rates the slider offers; a typed rate outside them is refused with a message.
+LR_MIN, LR_MAX = 10.0**LR_MIN_EXP, 10.0**LR_MAX_EXP
 #: While training, the readout changes at most this often per second (numbers faster than that are a blur).
 READOUT_RATE = 5.0
+#: Accuracy readings kept for the stuck-at-chance diagnosis.
+DIAGNOSIS_READINGS = 64
 
 
 def lr_to_position(lr: float) -> int:
@@ -69,7 +77,8 @@ def format_percent(value: float) -> str:
 
 
 class DivergenceBanner(QFrame):
-    """Non-modal notice that training diverged, with a one-click fix (learning rate ×0.1 and resume)."""
+    """Non-modal notice that training diverged, in one sentence, with a one-click fix: the learning rate
+    ×0.1, and resume. If that diverges too, the notice comes back with the next lower rate."""
 
     def __init__(
         self, document: Document, controller: TrainingController, parent: QWidget | None = None
@@ -81,40 +90,52 @@ class DivergenceBanner(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setStyleSheet(style_sheet("divergence_banner"))
         self.message = QLabel()
+        self.message.setObjectName("divergenceMessage")
         self.message.setWordWrap(True)
-        self.fix_button = QPushButton("Lower learning rate ×0.1 and resume")
+        self.message.setTextFormat(Qt.TextFormat.RichText)
+        self.message.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.fix_button = QPushButton()
         self.fix_button.setObjectName("lowerLearningRateButton")
         close = QToolButton()
         close.setText("✕")
         close.setAutoRaise(True)
         close.setToolTip("Dismiss")
-        layout = QGridLayout(self)
-        layout.setContentsMargins(8, 6, 4, 6)
-        layout.addWidget(self.message, 0, 0)
-        layout.addWidget(close, 0, 1, Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(self.fix_button, 1, 0, 1, 2, Qt.AlignmentFlag.AlignLeft)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.message, 1)
+        layout.addWidget(self.fix_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignVCenter)
         self.fix_button.clicked.connect(self.lower_and_resume)
         close.clicked.connect(self.hide)
         controller.diverged.connect(self.show_message)
         controller.runningChanged.connect(self._on_running_changed)
         self.hide()
 
+    def lowered_rate(self) -> float | None:
+        """The rate the fix would set (×0.1), or None when that is below what the slider offers."""
+        new_lr = float(f"{self._document.settings.learning_rate * 0.1:.3g}")
+        return new_lr if new_lr >= LR_MIN * (1 - 1e-9) else None
+
     @Slot(str)
     def show_message(self, message: str) -> None:
         lr = self._document.settings.learning_rate
-        self.message.setText(
-            f"<b>Training diverged</b> and was paused: {message}.<br>"
-            f"The last good weights are back. The learning rate ({lr:g}) is probably too high."
-        )
+        sentence = _escape(divergence_sentence(message, lr))
+        self.message.setText(sentence.replace("Training diverged", "<b>Training diverged</b>", 1))
+        self.message.setToolTip(message)
+        new_lr = self.lowered_rate()
+        self.fix_button.setVisible(new_lr is not None)
+        if new_lr is not None:
+            self.fix_button.setText(f"Use {new_lr:g} and resume")
+            self.fix_button.setToolTip(f"Set the learning rate to {new_lr:g} (×0.1, undoable) and train on")
         self.show()
 
     @Slot()
     def lower_and_resume(self) -> None:
+        new_lr = self.lowered_rate()
+        if new_lr is None:
+            return
         settings = self._document.settings
-        new_lr = max(settings.learning_rate * 0.1, limits.LEARNING_RATE.minimum)
-        self._document.set_settings(
-            replace(settings, learning_rate=float(f"{new_lr:.3g}")), "Lower learning rate"
-        )
+        self._document.set_settings(replace(settings, learning_rate=new_lr), "Lower learning rate")
         self.hide()
         self._controller.start()
 
@@ -122,6 +143,25 @@ class DivergenceBanner(QFrame):
     def _on_running_changed(self, running: bool) -> None:
         if running:
             self.hide()
+
+
+_DIVERGED = re.compile(r"Training diverged at step (\d+): (.*?)\. Restored the weights from step (\d+);")
+
+
+def divergence_sentence(message: str, learning_rate: float) -> str:
+    """The trainer's divergence message as one sentence for the banner (the full text is its tooltip)."""
+    match = _DIVERGED.match(message)
+    if match is None:
+        return f"{message.rstrip('.')} (learning rate {learning_rate:g})."
+    failed, problem, restored = match.groups()
+    return (
+        f"Training diverged at step {failed} ({problem}) and went back to step {restored}: "
+        f"the learning rate {learning_rate:g} is too high."
+    )
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class TrainingActions(QObject):
@@ -192,7 +232,12 @@ class TrainingActions(QObject):
 
     @Slot(bool)
     def _on_running_changed(self, running: bool) -> None:
+        """Text and icon say what a click does next: pause while training, train while paused."""
         self.start_pause.setText("Pause Training" if running else "Start Training")
+        self.start_pause.setIconText("Pause" if running else "Train")
+        name = "pause" if running else "train"
+        self.start_pause.setData(name)  # the main window re-colours icons by this name on theme changes
+        self.start_pause.setIcon(icons.icon(name))
 
     @Slot(bool)
     def _on_show_regions(self, checked: bool) -> None:
@@ -251,6 +296,8 @@ class TrainingPanel(QWidget):
         self._controller = controller
         self.actions = actions or TrainingActions(controller, self)
         self.banner = DivergenceBanner(document, controller, self)
+        #: A window may show this notice in a full-width row of its own (MainWindow.set_dock_widget does).
+        self.message_bar = self.banner
 
         buttons = QGridLayout()
         buttons.setSpacing(4)
@@ -270,6 +317,11 @@ class TrainingPanel(QWidget):
         lr_row = QHBoxLayout()
         lr_row.addWidget(self.lr_slider, 1)
         lr_row.addWidget(self.lr_edit)
+        self.lr_message = QLabel()
+        self.lr_message.setObjectName("learningRateMessage")
+        self.lr_message.setWordWrap(True)
+        self.lr_message.setStyleSheet("color: #B00020;")
+        self.lr_message.hide()
 
         self.optimizer_combo = QComboBox()
         self.optimizer_combo.setObjectName("optimizerCombo")
@@ -309,6 +361,7 @@ class TrainingPanel(QWidget):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Learning rate", lr_row)
+        form.addRow(self.lr_message)  # a full-width row, shown only when a typed rate was refused
         form.addRow("Optimizer", opt_row)
         form.addRow("Batch size", self.batch_spin)
         form.addRow("L2 λ", self.l2_spin)
@@ -332,7 +385,7 @@ class TrainingPanel(QWidget):
             value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             # A fixed width: a new number then repaints the label alone instead of re-laying out the dock.
-            value.setFixedWidth(value.fontMetrics().horizontalAdvance("0,000,000,000") + 4)
+            value.setFixedWidth(value.fontMetrics().horizontalAdvance("000,000,000") + 4)
             self.readout[key] = value
         # Two columns: counters on the left, quality on the right.
         for row, key in enumerate(("step", "epoch", "speed")):
@@ -341,6 +394,16 @@ class TrainingPanel(QWidget):
         for row, key in enumerate(("train_loss", "test_loss", "train_acc", "test_acc")):
             grid.addWidget(QLabel(dict(names)[key]), row, 2)
             grid.addWidget(self.readout[key], row, 3)
+        # Why a run is stuck at chance (a blank canvas otherwise leaves a beginner guessing).
+        self.diagnosis = QLabel()
+        self.diagnosis.setObjectName("trainingDiagnosis")
+        self.diagnosis.setWordWrap(True)
+        self.diagnosis.setStyleSheet(
+            "#trainingDiagnosis { background: #fff4e5; color: #3a2a00; border: 1px solid #e69f00;"
+            " border-radius: 4px; padding: 3px 6px; }"
+        )
+        self.diagnosis.hide()
+        self._readings: deque[tuple[int, float]] = deque(maxlen=DIAGNOSIS_READINGS)
         readout_box = QFrame()
         readout_box.setFrameShape(QFrame.Shape.StyledPanel)
         readout_box.setLayout(grid)
@@ -350,8 +413,11 @@ class TrainingPanel(QWidget):
         layout.addLayout(buttons)
         layout.addLayout(form)
         layout.addWidget(readout_box)
+        layout.addWidget(self.diagnosis)
         layout.addStretch(1)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        # Extra height goes here (the Data panel above keeps its natural size): room for notices and the
+        # stuck-training line without squeezing the fields.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
         self.lr_slider.valueChanged.connect(self._on_lr_slider)
         self.lr_edit.editingFinished.connect(self._on_lr_edit)
@@ -415,14 +481,50 @@ class TrainingPanel(QWidget):
         self.readout["test_loss"].setText(format_number(m.test_loss))
         self.readout["train_acc"].setText(format_percent(m.train_accuracy))
         self.readout["test_acc"].setText(format_percent(m.test_accuracy))
+        self._update_diagnosis(frame)
+
+    def _update_diagnosis(self, frame: ViewFrame) -> None:
+        """Say in one line why the run is stuck at chance, or hide the line (core.diagnosis decides)."""
+        m = frame.snapshot.metrics
+        if self._readings and m.step < self._readings[-1][0]:
+            self._readings.clear()  # a new run
+        if not self._readings or m.step > self._readings[-1][0]:
+            self._readings.append((m.step, m.train_accuracy))
+        dataset = self._document.dataset
+        train = ~dataset.is_test
+        try:
+            message = diagnose(
+                self._document.spec,
+                frame.snapshot.weights,
+                dataset.points[train],
+                dataset.labels[train],
+                self._document.settings,
+                [step for step, _ in self._readings],
+                [accuracy for _, accuracy in self._readings],
+            )
+        except ValueError:  # a frame of the network before the last edit: wait for the next one
+            message = None
+        if message is None:
+            self.diagnosis.hide()
+        else:
+            self.diagnosis.setText(f"Stuck: {message}")
+            self.diagnosis.show()
 
     # --- controls -> document ---------------------------------------------------------------------------
     def _change(self, text: str, **changes: Any) -> None:
         try:
             self._document.set_settings(replace(self._document.settings, **changes), text)
         except SpecError as exc:
-            self.lr_edit.setToolTip(str(exc))
-            self.show_settings()
+            self._refuse_learning_rate(f"Not changed: {exc}.")
+            return
+        if "learning_rate" in changes:
+            self.lr_message.hide()
+
+    def _refuse_learning_rate(self, text: str) -> None:
+        """Say why a typed learning rate was not taken; the field shows the current rate again."""
+        self.lr_message.setText(text)
+        self.lr_message.show()
+        self.show_settings()
 
     @Slot(int)
     def _on_lr_slider(self, position: int) -> None:
@@ -430,10 +532,19 @@ class TrainingPanel(QWidget):
 
     @Slot()
     def _on_lr_edit(self) -> None:
+        text = self.lr_edit.text().strip()
+        current = self._document.settings.learning_rate
         try:
-            value = float(self.lr_edit.text().replace(",", "."))
+            value = float(text.replace(",", "."))
         except ValueError:
-            self.show_settings()
+            if text != f"{current:g}":
+                self._refuse_learning_rate(f"“{text}” is not a number: the learning rate stays {current:g}.")
+            return
+        low, high = position_to_lr(self.lr_slider.minimum()), position_to_lr(self.lr_slider.maximum())
+        if not (math.isfinite(value) and low * (1 - 1e-9) <= value <= high * (1 + 1e-9)):
+            self._refuse_learning_rate(
+                f"{text} is outside the learning rates offered ({low:g} to {high:g}): it stays {current:g}."
+            )
             return
         self._change("Change learning rate", learning_rate=value)
 
