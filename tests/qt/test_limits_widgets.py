@@ -59,7 +59,9 @@ def test_a_typed_learning_rate_outside_the_table_is_refused_with_the_reason(pane
     panel.lr_edit.editingFinished.emit()
     assert document.settings.learning_rate == before
     assert panel.lr_edit.text() == f"{before:g}"
-    assert limits.LEARNING_RATE.message in panel.lr_edit.toolTip()
+    reason = panel.lr_message.text()  # said under the field, with the table's range
+    assert "1000" in reason and f"{limits.LEARNING_RATE.minimum:g}" in reason
+    assert f"{limits.LEARNING_RATE.maximum:g}" in reason
 
 
 def test_network_width_box_range_is_the_tables(qtbot) -> None:

@@ -73,7 +73,7 @@ def test_panel_rejects_a_bad_learning_rate_without_changing_anything(qtbot, cont
     panel = TrainingPanel(controller.document, controller)
     qtbot.addWidget(panel)
     panel.show()
-    for text in ("fast", "-1", "1e9", "100"):  # 100 is a valid setting, but beyond the slider's 10
+    for text in ("fast", "-1", "1e9", "1000", "1e-7"):  # beyond the slider (the limits table): refused
         panel.lr_edit.setText(text)
         panel.lr_edit.editingFinished.emit()
         assert controller.document.settings.learning_rate == TrainingSettings().learning_rate
