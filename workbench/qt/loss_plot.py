@@ -21,7 +21,8 @@ from PySide6.QtCore import QPointF, Qt, Slot
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from workbench.core.views import CurveEnvelope, ViewFrame
-from workbench.qt.training import FrameThrottle, TrainingController
+from workbench.qt.frame_throttle import FrameThrottle
+from workbench.qt.training_controller import TrainingController
 
 TRAIN_COLOR = "#0072B2"
 TEST_COLOR = "#D55E00"

@@ -39,7 +39,8 @@ from workbench.core.edits import SetTestFraction
 from workbench.core.spec import SpecError
 from workbench.core.views import ViewFrame
 from workbench.qt.document import Document
-from workbench.qt.training import FrameThrottle, TrainingController
+from workbench.qt.frame_throttle import FrameThrottle
+from workbench.qt.training_controller import TrainingController
 
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}
 #: Learning-rate slider: position p means 10 ** (p / LR_STEPS_PER_DECADE).
