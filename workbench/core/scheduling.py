@@ -7,8 +7,7 @@ thread at a lower priority the GUI thread preempts it at once, and the views sti
 idle. Only the view-frame worker is lowered: the thread that relays commands, the one that receives the
 training process's events and the training process itself keep the GUI's priority. (Earlier the one worker
 thread did all of it at niceness 19 and started the process, which inherited that: with two other busy
-programs on two cores, a Pause took seconds to arrive.) The lowering is moderate (`BACKGROUND_NICENESS`):
-at 19 a view thread gets ~1.5 % of a core next to one busy program, so frames stopped under load.
+programs on two cores, a Pause took seconds to arrive.) The lowering is small (`BACKGROUND_NICENESS`).
 """
 
 from __future__ import annotations
@@ -17,9 +16,11 @@ import os
 import sys
 import threading
 
-#: How much nicer than the GUI the view-frame worker runs (CFS weight 1024 -> 335: the GUI thread preempts
-#: it, yet next to busy programs it still gets about a quarter of a core's share).
-BACKGROUND_NICENESS = 5
+#: How much nicer than the GUI the view-frame worker runs. Small on purpose: the GUI thread still preempts
+#: it (CFS/EEVDF weight 1024 against 655), yet next to two busy programs it keeps about a third of a core for
+#: frames (at 19, weight 15, it kept ~1.5 % and frames stopped under load; at 5 frames fell to a quarter
+#: of those at 0 in a paired run with two busy programs).
+BACKGROUND_NICENESS = 2
 
 
 def available_cpus() -> int:

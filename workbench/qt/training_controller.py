@@ -144,6 +144,12 @@ class TrainingController(QObject):
         return self._link.pid
 
     @property
+    def generation(self) -> int:
+        """How many times the network was replaced (Open, New, reset, import, new architecture); frames
+        carry the generation they show."""
+        return self._generation
+
+    @property
     def reported_step(self) -> int:
         """The step of the training process's latest snapshot, whether or not a frame shows it yet."""
         return self._reported_step
