@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 from dataclasses import replace
 
@@ -275,3 +276,15 @@ def test_unknown_messages_raise_in_the_controller_and_the_view_worker(qtbot, mak
     with qtbot.waitSignal(controller.failed, timeout=WAIT_MS) as failure:
         controller.view_worker.post(("view", None))
     assert "cannot handle a tuple message" in failure.args[0]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_training_process_that_dies_is_reported_and_training_shows_paused(qtbot, make_controller) -> None:
+    controller = make_controller()
+    with qtbot.waitSignal(controller.runningChanged, timeout=WAIT_MS):
+        controller.start()
+    with qtbot.waitSignal(controller.failed, timeout=WAIT_MS) as failure:
+        os.kill(controller.trainer_pid, signal.SIGKILL)
+    assert "stopped unexpectedly" in failure.args[0]
+    assert not controller.is_running
+    controller.start()  # a command to a dead process is dropped, never raises

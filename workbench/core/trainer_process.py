@@ -151,6 +151,7 @@ class TrainerProcess:
         self._history: list[Metrics] = []
         self._closed = False
         self._stopping = False
+        self._send_failed = False  # the receiving side tells (once) whether the child died
         self.died = False
 
     @property
@@ -169,14 +170,14 @@ class TrainerProcess:
         """Send a message (a `training_messages` command or a `WeightsLoad`) to the child; dropped once it is
         gone (`receive()` reports that). Blocks only while the pipe is full: call it from a thread that may
         wait (`TrainerLink`'s relay), never from the GUI thread."""
-        if not self.alive:
+        if not self.alive or self._send_failed:
             return
         if isinstance(message, Stop):
             self._stopping = True
         try:
             self._conn.send(message)
         except (OSError, EOFError, ValueError):
-            self.died = True
+            self._send_failed = True
 
     def receive(self, timeout: float | None = 0.0) -> list[Any]:
         """Every event waiting in the pipe (waiting up to `timeout` seconds for the first; None = until one
