@@ -172,6 +172,7 @@ def test_shutting_down_mid_training_twenty_times_leaves_no_thread(qtbot, no_left
         controller.shutdown()  # idempotent: closeEvent and aboutToQuit may both call it
     running = [t for t in no_leftover_threads if isinstance(t, QThread) and t.isRunning()]
     assert not running
+    assert not [t for t in threading.enumerate() if t.name.startswith("trainer-")]  # relay and event threads
     assert len(no_leftover_threads) == 20
 
 

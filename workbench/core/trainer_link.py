@@ -94,7 +94,7 @@ class TrainerLink:
     def _relay_commands(self, dataset: Any, spec: Any, settings: Any, load: Any, context: Any) -> None:
         try:
             self._process = process = TrainerProcess(dataset, spec, settings, load, context=context)
-        except Exception:
+        except Exception:  # no process: say why; there is nothing to relay to
             self._report(Failed("could not start training:\n" + traceback.format_exc(limit=3)))
             while self._commands.get() is not _CLOSE:
                 pass
@@ -120,11 +120,11 @@ class TrainerLink:
     def _report(self, event: Any) -> None:
         try:
             self._on_event(event)
-        except Exception:
-            message = "training events are no longer shown after an internal error:\n"
+        except Exception:  # a receiver's bug must not end the event thread: report it and go on
+            message = "a training event could not be handled (an internal error):\n"
             try:
                 self._on_event(Failed(message + traceback.format_exc(limit=4)))
-            except Exception:
+            except Exception:  # the receiver cannot even take that: leave it to the console
                 traceback.print_exc()
 
 

@@ -157,8 +157,8 @@ class ViewFrameWorker(QObject):
         dataset, spec, settings, load = initial
         try:
             snapshot = first_snapshot(dataset, spec, settings, load)
-        except ValueError:
-            return  # the training process reports what does not fit; its snapshot follows
+        except Exception:  # the training process reports the problem; its snapshot follows
+            return
         self._live = LiveSnapshot(snapshot, 0.0, False, 0)
         self._dirty = True
         self._publish()
