@@ -93,6 +93,8 @@ class ViewFrameWorker(QObject):
         self._dataset = dataset
         self._live: LiveSnapshot | None = None
         self._dirty = False
+        #: The next frame answers the user (new view options, a paused snapshot): it skips the 30 Hz grid.
+        self._answer_now = False
         self._previous_frame: views.ViewFrame | None = None
         self._secondary_dirty = True
         self._last_secondary = -1.0
@@ -134,7 +136,7 @@ class ViewFrameWorker(QObject):
             now = time.perf_counter()
             timeout: float | None = None
             if self._dirty and self._ready_for_frame() and self._live is not None:
-                if now >= due:
+                if now >= due or self._answer_now:
                     self._publish()
                     due = max(due + frame_interval, now)  # late: start a new grid from now
                     self._want_snapshot()  # the next snapshot arrives while the GUI draws this frame
@@ -188,9 +190,11 @@ class ViewFrameWorker(QObject):
             case LiveSnapshot():
                 self._live = message
                 self._dirty = True
+                self._answer_now = self._answer_now or not message.running
             case ShowViews(request=request):
                 self._secondary_dirty = True
                 self._request = request
+                self._answer_now = True
                 self._resolution = (
                     min(self._resolution, request.resolution) if self._adapt else request.resolution
                 )
@@ -250,6 +254,7 @@ class ViewFrameWorker(QObject):
             )
         self._previous_frame = frame
         self._dirty = False
+        self._answer_now = False
         with self._lock:
             self._latest = frame
             self._consumed = False
