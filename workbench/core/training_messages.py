@@ -12,7 +12,7 @@ a message nobody handles is a bug to see at once, not a command silently dropped
   SnapshotDelta`; the parent turns a delta back into a `LiveSnapshot` and reports `ProcessDied` if the process
   disappears without being asked to stop.
 - GUI (and the event relay) -> view-frame worker: `ShowViews`, `AdaptResolution`, `ViewDataset`,
-  `LiveSnapshot`, `FrameTaken`, `StopViews`.
+  `ViewGeneration`, `LiveSnapshot`, `FrameTaken`, `StopViews`.
 """
 
 from __future__ import annotations
@@ -153,6 +153,14 @@ class ViewDataset:
 
 
 @dataclass(frozen=True)
+class ViewGeneration:
+    """The network was replaced (`Generation` `number` follows it to the training process): snapshots of an
+    older generation would only be dropped, so the worker does not draw them."""
+
+    number: int
+
+
+@dataclass(frozen=True)
 class FrameTaken:
     """The GUI took the latest frame: the worker may publish the next one."""
 
@@ -183,5 +191,6 @@ __all__ = [
     "TrainSteps",
     "UnknownMessageError",
     "ViewDataset",
+    "ViewGeneration",
     "WantSnapshot",
 ]

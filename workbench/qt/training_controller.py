@@ -49,6 +49,7 @@ from workbench.core.training_messages import (
     TrainSteps,
     UnknownMessageError,
     ViewDataset,
+    ViewGeneration,
     WantSnapshot,
 )
 from workbench.qt.document import Document
@@ -315,6 +316,7 @@ class TrainingController(QObject):
     def _next_generation(self) -> None:
         """Frames from before this point show a network the document no longer has."""
         self._generation += 1
+        self._show(ViewGeneration(self._generation))  # first: the worker then skips older snapshots
         self._send(Generation(self._generation))
 
     def _weights_load(self, continue_run: bool) -> WeightsLoad | None:

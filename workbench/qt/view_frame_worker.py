@@ -43,6 +43,7 @@ from workbench.core.training_messages import (
     StopViews,
     UnknownMessageError,
     ViewDataset,
+    ViewGeneration,
 )
 
 #: Frames per second the worker publishes at most.
@@ -92,6 +93,7 @@ class ViewFrameWorker(QObject):
         self._view_network: Network | None = None
         self._dataset = dataset
         self._live: LiveSnapshot | None = None
+        self._generation = 0  # the newest replacement of the network the GUI announced
         self._dirty = False
         #: The next frame answers the user (new view options, a paused snapshot): it skips the 30 Hz grid.
         self._answer_now = False
@@ -135,7 +137,7 @@ class ViewFrameWorker(QObject):
         while True:
             now = time.perf_counter()
             timeout: float | None = None
-            if self._dirty and self._ready_for_frame() and self._live is not None:
+            if self._dirty and self._ready_for_frame() and self._current():
                 if now >= due or self._answer_now:
                     self._publish()
                     due = max(due + frame_interval, now)  # late: start a new grid from now
@@ -165,6 +167,10 @@ class ViewFrameWorker(QObject):
         self._dirty = True
         self._publish()
 
+    def _current(self) -> bool:
+        """A snapshot of the network the GUI shows now is at hand."""
+        return self._live is not None and self._live.generation >= self._generation
+
     def _ready_for_frame(self) -> bool:
         with self._lock:
             return self._consumed
@@ -191,6 +197,13 @@ class ViewFrameWorker(QObject):
                 self._live = message
                 self._dirty = True
                 self._answer_now = self._answer_now or not message.running
+                if message.generation < self._generation:  # taken before a replacement: ask for a new one
+                    self._want_snapshot()
+            case ViewGeneration(number=number):
+                # A snapshot waiting here may be of the old network now; it used up the training process's
+                # one credit without being drawn, so ask again (a spare `WantSnapshot` costs nothing).
+                self._generation = number
+                self._want_snapshot()
             case ShowViews(request=request):
                 self._secondary_dirty = True
                 self._request = request
