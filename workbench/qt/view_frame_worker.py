@@ -156,8 +156,8 @@ class ViewFrameWorker(QObject):
         if not self._wait_and_handle(0.0):  # stopped before it started
             self.post(StopViews())
             return
-        if self._live is not None:
-            return  # the training process was quicker
+        if self._live is not None or self._generation > 0:
+            return  # the training process was quicker, or the document has another network by now
         dataset, spec, settings, load = initial
         try:
             snapshot = first_snapshot(dataset, spec, settings, load)
