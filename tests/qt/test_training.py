@@ -289,3 +289,18 @@ def test_a_training_process_that_dies_is_reported_and_training_shows_paused(qtbo
     assert "stopped unexpectedly" in failure.args[0]
     assert not controller.is_running
     controller.start()  # a command to a dead process is dropped, never raises
+
+
+def test_the_controller_and_the_view_worker_do_not_import_the_views() -> None:
+    # The views import the controller and the frame throttle; only live_training imports both ways round.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, workbench.qt.training_controller, workbench.qt.frame_throttle; "
+        "print(sorted(m for m in sys.modules if m.startswith('workbench.qt.')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    for view in ("training_panel", "loss_plot", "hidden_space_plot", "live_training", "main_window"):
+        assert f"workbench.qt.{view}'" not in loaded
+    assert "workbench.qt.view_frame_worker'" in loaded
