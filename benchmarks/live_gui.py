@@ -13,7 +13,8 @@ trains for a fixed wall time and prints, all measured in the same run:
   weights painted; hidden-layer switch (while training) -> the new layer's hidden-space view painted.
 
 `--load N` starts N busy-looping processes (`while True: pass`) for the whole run, as a student's laptop with
-a browser and a video call; they are ended at the end.
+a browser and a video call; they are ended at the end. They share the benchmark's session (on Linux with
+autogroups, its CPU group), so they compete with its threads one for one: the harder case.
 
 Targets on a 2-core machine. Without load: frames >= 30/s with a 256 x 256 decision image, GUI timer p99
 <= 20 ms, training with views >= 60 % of headless. With `--load 2`: pause -> stopped <= 100 ms p95, pause /
