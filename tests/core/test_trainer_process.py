@@ -178,16 +178,21 @@ def test_the_link_relays_commands_and_reports_events_from_its_own_threads(setup)
     def next_of(kind: type, until=lambda event: True):
         while True:
             event = events.get(timeout=WAIT_SECONDS)
+            if isinstance(event, LiveSnapshot):
+                link.send(WantSnapshot())  # as the view worker does: ready for the next one
             if isinstance(event, kind) and until(event):
                 return event
 
     link = TrainerLink(*setup, None, on_event)
-    link.send(TrainSteps(4))  # never blocks, even before the process has started
-    assert next_of(LiveSnapshot, lambda e: e.snapshot.step == 4)
-    link.send(SetRunning(True))
-    assert next_of(RunningChanged) == RunningChanged(True)
-    link.close()
+    try:
+        link.send(TrainSteps(4))  # never blocks, even before the process has started
+        assert next_of(LiveSnapshot, lambda e: e.snapshot.step == 4)
+        link.send(SetRunning(True))
+        assert next_of(RunningChanged) == RunningChanged(True)
+    finally:
+        link.close()
     link.close()  # idempotent
+    assert not [t for t in threading.enumerate() if t.name.startswith("trainer-")]
     assert threads == {"trainer-events"}
     remaining = []
     while not events.empty():
