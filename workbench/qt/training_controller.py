@@ -19,11 +19,13 @@ training process had applied, and frames of an older one are neither shown nor r
 from __future__ import annotations
 
 import contextlib
+import queue
+import socket
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QSocketNotifier, QThread, Signal, Slot
 from PySide6.QtWidgets import QApplication
 
 from workbench.core import views
@@ -69,8 +71,6 @@ class TrainingController(QObject):
     runningChanged = Signal(bool)
     diverged = Signal(str)
     failed = Signal(str)
-    #: An event of the training process, from the link's event thread to the GUI thread.
-    _trainerReported = Signal(object)
 
     def __init__(
         self,
@@ -109,7 +109,14 @@ class TrainingController(QObject):
         self._thread.started.connect(self._views.run)
         self._views.frameReady.connect(self._on_frame_ready)
         self._views.failed.connect(self._on_failed)
-        self._trainerReported.connect(self.handle_trainer_event, Qt.ConnectionType.QueuedConnection)
+        # Events for the GUI thread travel from the link's (plain Python) event thread on a queue, with a byte
+        # on a socket pair to wake the event loop: no Qt call is ever made from that thread.
+        self._trainer_events: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._wake_reader.setblocking(False)
+        self._wake_writer.setblocking(False)
+        self._wake_notifier = QSocketNotifier(self._wake_reader.fileno(), QSocketNotifier.Type.Read, self)
+        self._wake_notifier.activated.connect(self._take_trainer_events)
         # Created on the GUI thread: its threads, and the process they start, run at the GUI's priority.
         self._link = TrainerLink(document.dataset, document.spec, document.settings, load, self._route_event)
         document.datasetChanged.connect(self._on_dataset_changed)
@@ -222,6 +229,9 @@ class TrainingController(QObject):
         self._thread.quit()
         self._thread.wait()
         self._link.close()
+        self._wake_notifier.setEnabled(False)
+        self._wake_reader.close()
+        self._wake_writer.close()
         self._record(self._views.take_frame())
         self._running = False
 
@@ -233,9 +243,23 @@ class TrainingController(QObject):
                 self._reported_step = event.snapshot.step
             self._views.post(event)
         else:
-            self._trainerReported.emit(event)
+            self._trainer_events.put(event)
+            with contextlib.suppress(BlockingIOError, OSError):  # a full socket is awake enough
+                self._wake_writer.send(b"x")
 
-    @Slot(object)
+    @Slot()
+    def _take_trainer_events(self) -> None:
+        """GUI thread: handle what the event thread queued."""
+        with contextlib.suppress(BlockingIOError, OSError):
+            while self._wake_reader.recv(4096):
+                pass
+        while True:
+            try:
+                event = self._trainer_events.get_nowait()
+            except queue.Empty:
+                return
+            self.handle_trainer_event(event)
+
     def handle_trainer_event(self, event: Any) -> None:
         """Act on what the training process said (GUI thread). Raises on a kind it does not know."""
         if not self._alive:
