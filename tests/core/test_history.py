@@ -129,9 +129,9 @@ def test_delta_reassembly_equals_the_trainers_history_through_thinnings() -> Non
     for steps in [3, 10, 25, 40, 7, 90, 1, 200]:
         loop.trainer.step(steps)
         loop._send_snapshot()
-        delta = next(m for m in reversed(pipe.sent) if isinstance(m[1], SnapshotDelta))[1]
+        delta = next(m for m in reversed(pipe.sent) if isinstance(m, SnapshotDelta))
         tails.append((delta.history_keep, len(delta.history_tail)))
-        snapshot = receiver._assemble(delta)[0]
+        snapshot = receiver._assemble(delta).snapshot
         assert snapshot.history == loop.trainer.recorded_history
         assert len(snapshot.history) <= 64
     assert any(keep > 0 for keep, _ in tails[1:])  # mostly only the new entries travel ...

@@ -13,6 +13,7 @@ from workbench.core.generators import generate
 from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
 from workbench.core.trainer import Trainer
 from workbench.core.trainer_process import OUT_OF_MEMORY, _TrainingLoop
+from workbench.core.training_messages import Failed, RunningChanged, SetRunning
 
 
 def test_a_step_out_of_memory_pauses_and_reports_instead_of_crashing(monkeypatch) -> None:
@@ -25,14 +26,14 @@ def test_a_step_out_of_memory_pauses_and_reports_instead_of_crashing(monkeypatch
 
     # The engine's check before it allocates a full batch through 1,024 neurons: as on a small machine.
     monkeypatch.setattr(network_module, "available_memory", lambda: 100_000)
-    parent.send(("run", True))
+    parent.send(SetRunning(True))
     assert loop._drain()
     loop._train_until(time.perf_counter() + 0.05)
 
     events = []
     while parent.poll():
         events.append(parent.recv())
-    assert events == [("running", True), ("running", False), ("failed", OUT_OF_MEMORY)]
+    assert events == [RunningChanged(True), RunningChanged(False), Failed(OUT_OF_MEMORY)]
     assert not loop.running
     assert loop.dataset is dataset
     after = [w for w, _ in loop.trainer.get_weights()]

@@ -17,8 +17,8 @@ class Pipe:
 
     def send(self, message) -> None:
         message = pickle.loads(pickle.dumps(message))
-        if isinstance(message[1], trainer_process.SnapshotDelta):
-            self.snapshots.append(message[1].snapshot)
+        if isinstance(message, trainer_process.SnapshotDelta):
+            self.snapshots.append(message.snapshot)
 
     def poll(self, *_: object) -> bool:
         return False

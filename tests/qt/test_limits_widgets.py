@@ -11,7 +11,7 @@ from workbench.core.generators import generate
 from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
 from workbench.qt.document import Document
 from workbench.qt.network_panel import NetworkPanel
-from workbench.qt.training import TrainingController
+from workbench.qt.training_controller import TrainingController
 from workbench.qt.training_panel import TrainingPanel, position_to_lr
 
 

@@ -12,7 +12,7 @@ from workbench.core.trainer import Trainer
 from workbench.qt.document import Document
 from workbench.qt.project_io import document_to_project, load_project_into
 from workbench.qt.recovery import RecoveryManager
-from workbench.qt.training import TrainingController
+from workbench.qt.training_controller import TrainingController
 
 WAIT_MS = 20_000
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 from dataclasses import replace
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QThread
 
+from workbench.core import views
 from workbench.core.edits import AddPoints
+from workbench.core.engine import Network
 from workbench.core.generators import generate
 from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.training_messages import UnknownMessageError
 from workbench.core.views import HiddenSpaceRequest
 from workbench.qt.document import Document
-from workbench.qt.training import TrainingController
+from workbench.qt.training_controller import TrainingController
 from workbench.qt.training_panel import DivergenceBanner
 
 WAIT_MS = 20_000
@@ -167,6 +173,7 @@ def test_huge_learning_rate_pauses_restores_and_shows_the_banner(qtbot, make_con
 
 
 def test_shutting_down_mid_training_twenty_times_leaves_no_thread(qtbot, no_leftover_threads) -> None:
+    before = set(threading.enumerate())
     for _ in range(20):
         controller = TrainingController(easy_document())
         controller.start()
@@ -175,6 +182,7 @@ def test_shutting_down_mid_training_twenty_times_leaves_no_thread(qtbot, no_left
         controller.shutdown()  # idempotent: closeEvent and aboutToQuit may both call it
     running = [t for t in no_leftover_threads if isinstance(t, QThread) and t.isRunning()]
     assert not running
+    assert not [t for t in set(threading.enumerate()) - before if t.name.startswith("trainer-")]  # the links'
     assert len(no_leftover_threads) == 20
 
 
@@ -185,3 +193,124 @@ def test_commands_after_shutdown_are_ignored(qtbot) -> None:
     controller.set_view_options(resolution=64)
     controller.document.set_settings(replace(controller.document.settings, learning_rate=0.2))
     assert not controller.is_running
+
+
+# --- commands first, views second ---------------------------------------------------------------------------
+def test_pause_and_start_reach_the_training_process_while_the_views_are_blocked(
+    qtbot, make_controller, monkeypatch
+) -> None:
+    controller = make_controller()
+    wait_for_frame(qtbot, controller, lambda f: True)
+    original = views.compute_frame
+    entered, release = threading.Event(), threading.Event()
+
+    def blocked_compute_frame(*args, **kwargs):
+        entered.set()
+        release.wait()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(views, "compute_frame", blocked_compute_frame)
+    try:
+        with qtbot.waitSignal(controller.runningChanged, timeout=WAIT_MS) as started:
+            controller.start()
+        assert started.args == [True]
+        qtbot.waitUntil(entered.is_set, timeout=WAIT_MS)  # the view worker is stuck inside a frame now
+        with qtbot.waitSignal(controller.runningChanged, timeout=WAIT_MS) as paused:
+            controller.pause()
+        assert paused.args == [False]  # answered by the training process, past the blocked views
+        assert not controller.is_running
+    finally:
+        release.set()
+    wait_for_frame(qtbot, controller, lambda f: not f.running and f.snapshot.step > 0)
+
+
+def test_the_untrained_network_is_drawn_before_the_training_process_runs(qtbot, monkeypatch) -> None:
+    from workbench.core import trainer_link
+
+    slow_start = threading.Event()
+    real_process = trainer_link.TrainerProcess
+
+    def slow_process(*args, **kwargs):  # a forkserver that takes its time, as under load
+        slow_start.wait()
+        return real_process(*args, **kwargs)
+
+    monkeypatch.setattr(trainer_link, "TrainerProcess", slow_process)
+    document = easy_document()
+    request = views.ViewRequest(
+        bounds=document.dataset.bounds(),
+        resolution=64,
+        neuron_map_size=16,
+        hidden=HiddenSpaceRequest(layer=1),
+    )
+    controller = TrainingController(document, view_request=request)
+    try:
+        wait_for_frame(qtbot, controller, lambda f: True)
+        frame = controller.last_frame
+        assert controller.trainer_pid is None  # no training process yet ...
+        assert frame.snapshot.step == 0 and not frame.running  # ... and the untrained network is drawn
+        assert frame.decision_rgba is not None and frame.decision_rgba.shape[:2] == (64, 64)
+        assert len(frame.neuron_maps) == 2 and frame.hidden is not None
+        assert not document.is_modified  # showing the network is not an edit
+        slow_start.set()
+        controller.step_once()  # the process, once it runs, continues from exactly that network
+        wait_for_frame(qtbot, controller, lambda f: f.snapshot.step == 1)
+    finally:
+        slow_start.set()
+        controller.shutdown()
+
+
+def test_the_first_frame_shows_the_documents_own_weights(qtbot, make_controller) -> None:
+    document = easy_document()
+    weights = Network(document.spec, seed=123).get_weights()
+    document.replace_weights(weights, "Import weights")
+    controller = make_controller(document)
+    wait_for_frame(qtbot, controller, lambda f: True)
+    np.testing.assert_array_equal(controller.last_frame.snapshot.weights[0][0], weights[0][0])
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no niceness on this platform")
+def test_the_training_process_runs_at_the_guis_priority(qtbot, make_controller) -> None:
+    controller = make_controller()
+    controller.step_once()
+    qtbot.waitUntil(lambda: controller.reported_step == 1, timeout=WAIT_MS)
+    assert os.getpriority(os.PRIO_PROCESS, controller.trainer_pid) == os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def test_unknown_messages_raise_in_the_controller_and_the_view_worker(qtbot, make_controller) -> None:
+    controller = make_controller()
+    wait_for_frame(qtbot, controller, lambda f: True)
+    with pytest.raises(UnknownMessageError, match="training controller"):
+        controller.handle_trainer_event(("running", True))
+    with pytest.raises(UnknownMessageError, match="view-frame worker"):
+        controller.view_worker.handle(("view", None))
+    # Posted for real, the worker stops and says so instead of ignoring it.
+    with qtbot.waitSignal(controller.failed, timeout=WAIT_MS) as failure:
+        controller.view_worker.post(("view", None))
+    assert "cannot handle a tuple message" in failure.args[0]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_training_process_that_dies_is_reported_and_training_shows_paused(qtbot, make_controller) -> None:
+    controller = make_controller()
+    with qtbot.waitSignal(controller.runningChanged, timeout=WAIT_MS):
+        controller.start()
+    with qtbot.waitSignal(controller.failed, timeout=WAIT_MS) as failure:
+        os.kill(controller.trainer_pid, signal.SIGKILL)
+    assert "stopped unexpectedly" in failure.args[0]
+    assert not controller.is_running
+    controller.start()  # a command to a dead process is dropped, never raises
+
+
+def test_the_controller_and_the_view_worker_do_not_import_the_views() -> None:
+    # The views import the controller and the frame throttle; only live_training imports both ways round.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, workbench.qt.training_controller, workbench.qt.frame_throttle; "
+        "print(sorted(m for m in sys.modules if m.startswith('workbench.qt.')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    for view in ("training_panel", "loss_plot", "hidden_space_plot", "live_training", "main_window"):
+        assert f"workbench.qt.{view}'" not in loaded
+    assert "workbench.qt.view_frame_worker'" in loaded

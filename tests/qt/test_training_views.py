@@ -15,9 +15,11 @@ from workbench.core.generators import generate
 from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
 from workbench.core.trainer import Metrics
 from workbench.qt.document import Document
+from workbench.qt.frame_throttle import FrameThrottle
 from workbench.qt.hidden_space_plot import HiddenSpacePlot
+from workbench.qt.live_training import install_training
 from workbench.qt.loss_plot import LossPlot
-from workbench.qt.training import FrameThrottle, TrainingController, install_training
+from workbench.qt.training_controller import TrainingController
 from workbench.qt.training_panel import TrainingPanel, lr_to_position
 
 WAIT_MS = 20_000

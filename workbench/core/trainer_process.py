@@ -6,19 +6,27 @@ and the drawing (~10 ms) hold it for ~70 % of the time, so threaded training can
 headless speed however it is sliced (measured: 11-21 %). In its own process training keeps a core to itself
 and the GUI process keeps the other one for the views and the drawing.
 
-Protocol: pickled ``(kind, payload)`` tuples over one duplex `multiprocessing` Pipe.
+Protocol: the pickled message dataclasses of `workbench.core.training_messages` (plus `WeightsLoad` and
+`SnapshotDelta` here) over one duplex `multiprocessing` Pipe. In the parent one thread may send while another
+receives (`workbench.core.trainer_link` does that); each direction has one user.
 
-- parent -> child: ``run`` (bool), ``steps`` (n), ``epoch``, ``settings``, ``dataset``, ``spec``,
-  ``weights`` (`WeightsLoad`), ``reset`` (seed), ``generation`` (n), ``want`` (ready for the next snapshot),
-  ``stop``. The parent sends ``generation`` right after a message that replaces the network (weights,
-  reset, spec); snapshots carry the last generation the child applied, so the parent can tell a snapshot
-  taken before the replacement (still in the pipe) from one taken after it.
-- child -> parent: ``running`` (bool), ``diverged`` (message), ``failed`` (message), ``snapshot``
-  (`SnapshotDelta`: the history travels as the entries added since the previous snapshot, and whole only
-  after a thinning or a cut changed entries already sent; it holds up to 20,000 entries).
+- parent -> child: `SetRunning`, `TrainSteps`, `TrainEpoch`, `SetSettings`, `SetDataset`, `SetSpec`,
+  `WeightsLoad`, `ResetWeights`, `Generation`, `WantSnapshot` (ready for the next snapshot), `Stop`. The
+  parent sends `Generation` right after a message that replaces the network (weights, reset, spec);
+  snapshots carry the last generation the child applied, so the parent can tell a snapshot taken before the
+  replacement (still in the pipe) from one taken after it.
+- child -> parent: `RunningChanged`, `Diverged`, `Failed`, `SnapshotDelta` (the history travels as the entries
+  added since the previous snapshot, and whole only after a thinning or a cut changed entries already sent;
+  it holds up to 20,000 entries); the parent's
+  `receive()` turns deltas into `LiveSnapshot`s and reports `ProcessDied`.
 
 Snapshots are sent at most `MAX_SNAPSHOT_RATE` times a second, only after something changed and only when the
-parent asked for one (``want``), so the pipe never fills up and the child never blocks on a slow GUI.
+parent asked for one (`WantSnapshot`), so the pipe never fills up and the child never blocks on a slow GUI.
+
+Priority: the child sets its own niceness to the one the parent's starting thread had (`niceness`), so a
+process started from a lowered thread, or forked from a forkserver that such a thread started, still trains
+at the GUI's priority where the system allows it (raising a priority needs privileges, so start the process
+from a normal-priority thread: `TrainerLink` does).
 """
 
 from __future__ import annotations
@@ -33,10 +41,29 @@ import traceback
 from dataclasses import dataclass, replace
 from typing import Any
 
+from workbench.core import scheduling
 from workbench.core.dataset import Dataset
 from workbench.core.history import TrainingHistory
 from workbench.core.spec import NetworkSpec, TrainingSettings
 from workbench.core.trainer import Trainer, TrainerSnapshot
+from workbench.core.training_messages import (
+    Diverged,
+    Failed,
+    Generation,
+    LiveSnapshot,
+    ProcessDied,
+    ResetWeights,
+    RunningChanged,
+    SetDataset,
+    SetRunning,
+    SetSettings,
+    SetSpec,
+    Stop,
+    TrainEpoch,
+    TrainSteps,
+    UnknownMessageError,
+    WantSnapshot,
+)
 
 #: Snapshots per second the child sends at most (the parent asks for one per frame, 30 a second at most).
 MAX_SNAPSHOT_RATE = 60.0
@@ -122,12 +149,15 @@ class TrainerProcess:
         load: WeightsLoad | None = None,
         *,
         context: Any = None,
+        niceness: int | None = None,
     ) -> None:
         context = context or _default_context()
+        if niceness is None:  # the starting thread's priority (the GUI's, when started as it should be)
+            niceness = scheduling.current_thread_niceness()
         self._conn, child_conn = context.Pipe(duplex=True)
         self._process = context.Process(
             target=serve,
-            args=(child_conn, dataset, spec, settings, load),
+            args=(child_conn, dataset, spec, settings, load, niceness),
             name="workbench-trainer",
             daemon=True,  # never outlives the GUI, even when the GUI dies without closing it
         )
@@ -135,6 +165,8 @@ class TrainerProcess:
         child_conn.close()
         self._history = TrainingHistory()
         self._closed = False
+        self._stopping = False
+        self._send_failed = False  # the receiving side tells (once) whether the child died
         self.died = False
 
     @property
@@ -149,37 +181,44 @@ class TrainerProcess:
     def alive(self) -> bool:
         return not self._closed and not self.died
 
-    def send(self, kind: str, payload: Any = None) -> None:
-        """Queue a message for the child (dropped once it is gone; `receive()` reports that)."""
-        if not self.alive:
+    def send(self, message: Any) -> None:
+        """Send a message (a `training_messages` command or a `WeightsLoad`) to the child; dropped once it is
+        gone (`receive()` reports that). Blocks only while the pipe is full: call it from a thread that may
+        wait (`TrainerLink`'s relay), never from the GUI thread."""
+        if not self.alive or self._send_failed:
             return
+        if isinstance(message, Stop):
+            self._stopping = True
         try:
-            self._conn.send((kind, payload))
+            self._conn.send(message)
         except (OSError, EOFError, ValueError):
-            self.died = True
+            self._send_failed = True
 
-    def receive(self) -> list[tuple[str, Any]]:
-        """Every event waiting in the pipe, snapshots turned back into `TrainerSnapshot`s.
+    def receive(self, timeout: float | None = 0.0) -> list[Any]:
+        """Every event waiting in the pipe (waiting up to `timeout` seconds for the first; None = until one
+        comes), snapshot deltas turned back into `LiveSnapshot`s.
 
-        Returns ``("snapshot", (TrainerSnapshot, steps_per_second, running, generation))`` for snapshots and
-        the child's
-        other events as they are; ``("died", None)`` once if the child is gone without being closed.
+        Returns the child's `RunningChanged`, `Diverged`, `Failed` as they are, and `ProcessDied()` once if
+        the child is gone without being asked to stop.
         """
-        events: list[tuple[str, Any]] = []
+        events: list[Any] = []
         if not self.alive:
             return events
         try:
+            if timeout != 0.0 and not self._conn.poll(timeout):
+                return events
             while self._conn.poll():
-                kind, payload = self._conn.recv()
-                if kind == "snapshot":
-                    payload = self._assemble(payload)
-                events.append((kind, payload))
+                event = self._conn.recv()
+                if isinstance(event, SnapshotDelta):
+                    event = self._assemble(event)
+                events.append(event)
         except (OSError, EOFError):
             self.died = True
-            events.append(("died", None))
+            if not self._stopping:
+                events.append(ProcessDied())
         return events
 
-    def _assemble(self, delta: SnapshotDelta) -> tuple[TrainerSnapshot, float, bool, int]:
+    def _assemble(self, delta: SnapshotDelta) -> LiveSnapshot:
         tail = delta.history_tail
         if delta.history_keep == 0:  # the same bound as the child's, so appending never thins here
             self._history = tail.copy(max(tail.max_entries, self._history.max_entries))
@@ -193,21 +232,27 @@ class TrainerProcess:
             if hasattr(value, "setflags"):
                 value.setflags(write=False)
         snapshot = replace(delta.snapshot, history=self._history.frozen())
-        return snapshot, delta.steps_per_second, delta.running, delta.generation
+        return LiveSnapshot(snapshot, delta.steps_per_second, delta.running, delta.generation)
 
     def close(self, timeout: float = CLOSE_TIMEOUT_SECONDS) -> None:
         """Ask the child to stop and wait for it (terminated if it does not stop in time). Idempotent."""
         if self._closed:
             return
-        if not self.died:
+        if not self.died and not self._stopping:
             with contextlib.suppress(OSError, EOFError, ValueError):
-                self._conn.send(("stop", None))
+                self._conn.send(Stop())
+        self.wait_for_exit(timeout)
         self._closed = True
+        self._conn.close()
+
+    def wait_for_exit(self, timeout: float = CLOSE_TIMEOUT_SECONDS) -> None:
+        """Wait for the child to end after `Stop` was sent (terminated if it does not end in time); its end
+        is then not reported as `ProcessDied`. Leaves the pipe open for threads still using it."""
+        self._stopping = True
         self._process.join(timeout)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(1.0)
-        self._conn.close()
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -219,10 +264,13 @@ def serve(
     spec: NetworkSpec,
     settings: TrainingSettings,
     load: WeightsLoad | None = None,
+    niceness: int | None = None,
 ) -> None:
-    """The training process's main function: train and answer messages until ``stop`` or the pipe closes."""
+    """The training process's main function: train and answer messages until `Stop` or the pipe closes."""
     # Ctrl+C in the terminal reaches the whole process group: the GUI decides when training stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if niceness is not None:
+        scheduling.set_current_thread_niceness(niceness)
     limit_blas_threads()
     try:
         _TrainingLoop(conn, dataset, spec, settings, load).run()
@@ -231,7 +279,7 @@ def serve(
     except Exception:  # a bug: tell the parent instead of dying silently
         message = "training stopped after an internal error:\n" + traceback.format_exc(limit=4)
         with contextlib.suppress(OSError, EOFError):
-            conn.send(("failed", message))
+            conn.send(Failed(message))
 
 
 class _TrainingLoop:
@@ -251,7 +299,7 @@ class _TrainingLoop:
         self.running = False
         self.pending_steps = 0
         self.dirty = True
-        self.credit = True  # the parent takes one snapshot at a time: it sends "want" for the next
+        self.credit = True  # the parent takes one snapshot at a time: it sends `WantSnapshot` for the next
         self.generation = 0
         self.sent_revision = 0  # which history (and version of it) the parent has, and how much of it
         self.sent_length = 0
@@ -287,42 +335,51 @@ class _TrainingLoop:
 
     # --- messages ---------------------------------------------------------------------------------------
     def _drain(self) -> bool:
-        """Apply every waiting message; False on ``stop``."""
+        """Apply every waiting message; False on `Stop`."""
         conn = self.conn
-        trainer = self.trainer
         while conn.poll():
-            kind, payload = conn.recv()
-            if kind == "stop":
+            if not self.handle(conn.recv()):
                 return False
-            if kind == "want":
+        return True
+
+    def handle(self, message: Any) -> bool:
+        """Apply one message from the parent; False on `Stop`. Raises `UnknownMessageError` on anything else
+        (reported to the parent as `Failed` by `serve`)."""
+        trainer = self.trainer
+        match message:
+            case Stop():
+                return False
+            case WantSnapshot():
                 self.credit = True
-                continue
-            if kind == "generation":
-                self.generation = int(payload)
+                return True
+            case Generation(number=number):
+                self.generation = int(number)
                 self.dirty = True  # the parent waits for a snapshot of this generation
-                continue
-            if kind == "run":
-                if bool(payload) != self.running:
-                    self.running = bool(payload)
+                return True
+            case SetRunning(running=running):
+                if bool(running) != self.running:
+                    self.running = bool(running)
                     self._reset_rate()
-                    conn.send(("running", self.running))
+                    self.conn.send(RunningChanged(self.running))
                 self.pending_steps = 0
-            elif kind == "steps":
-                self.pending_steps += int(payload)
-            elif kind == "epoch":
+            case TrainSteps(count=count):
+                self.pending_steps += int(count)
+            case TrainEpoch():
                 self.pending_steps += self._steps_per_epoch()
-            elif kind == "settings":
-                self._guarded(trainer.set_settings, payload)
-            elif kind == "dataset":
-                self.dataset = payload
-                self._guarded(trainer.set_dataset, payload)
-            elif kind == "spec":
-                self._guarded(trainer.set_spec, payload)
-            elif kind == "weights":
-                self._load_weights(payload)
-            elif kind == "reset":
-                self._guarded(trainer.reset_weights, payload)
-            self.dirty = True
+            case SetSettings(settings=settings):
+                self._guarded(trainer.set_settings, settings)
+            case SetDataset(dataset=dataset):
+                self.dataset = dataset
+                self._guarded(trainer.set_dataset, dataset)
+            case SetSpec(spec=spec):
+                self._guarded(trainer.set_spec, spec)
+            case WeightsLoad():
+                self._load_weights(message)
+            case ResetWeights(seed=seed):
+                self._guarded(trainer.reset_weights, seed)
+            case _:
+                raise UnknownMessageError("the training process", message)
+        self.dirty = True
         return True
 
     def _guarded(self, function: Any, *args: Any) -> None:
@@ -330,7 +387,7 @@ class _TrainingLoop:
             function(*args)
         except ValueError as exc:  # SpecError and friends: tell the user, keep the previous state
             self._stop_running()
-            self.conn.send(("failed", str(exc)))
+            self.conn.send(Failed(str(exc)))
 
     def _load_weights(self, load: WeightsLoad | None) -> None:
         """Start a run from given weights: fresh (reset, import, undo) or continued (an opened project)."""
@@ -348,7 +405,7 @@ class _TrainingLoop:
                     trainer.load_shuffle_state(load.shuffle_state)
         except (ValueError, KeyError, TypeError) as exc:
             self._stop_running()
-            self.conn.send(("failed", f"could not load the weights: {exc}"))
+            self.conn.send(Failed(f"could not load the weights: {exc}"))
 
     def _steps_per_epoch(self) -> int:
         n_train = len(self.dataset.train_indices)
@@ -359,7 +416,7 @@ class _TrainingLoop:
         self.pending_steps = 0
         if self.running:
             self.running = False
-            self.conn.send(("running", False))
+            self.conn.send(RunningChanged(False))
 
     def _reset_rate(self) -> None:
         self.rate_steps = 0
@@ -387,7 +444,7 @@ class _TrainingLoop:
             result = self.trainer.step(n_steps, should_stop=should_stop)
         except MemoryError:  # numpy's _ArrayMemoryError too: pause and say so; weights and data are kept
             self._stop_running()
-            self.conn.send(("failed", OUT_OF_MEMORY))
+            self.conn.send(Failed(OUT_OF_MEMORY))
             return
         done = int(result.steps)
         if stepping:
@@ -401,7 +458,7 @@ class _TrainingLoop:
         if result.diverged:
             self._stop_running()
             self.dirty = True
-            self.conn.send(("diverged", result.message or "training diverged"))
+            self.conn.send(Diverged(result.message or "training diverged"))
         elif done == 0:
             # Nothing to train on (no training points): wait for new data instead of spinning.
             self.pending_steps = 0
@@ -429,16 +486,38 @@ class _TrainingLoop:
             running=self.running,
             generation=self.generation,
         )
-        self.conn.send(("snapshot", delta))
+        self.conn.send(delta)
         self.sent_revision, self.sent_length = history.revision, len(history)
         self.dirty = False
         self.credit = False
+
+
+class _Unconnected:
+    """Stands in for the pipe when the child's start-up runs in the parent (`first_snapshot`)."""
+
+    def send(self, message: Any) -> None:
+        pass
+
+    def poll(self, timeout: float | None = 0.0) -> bool:
+        return False
+
+
+def first_snapshot(
+    dataset: Dataset, spec: NetworkSpec, settings: TrainingSettings, load: WeightsLoad | None = None
+) -> TrainerSnapshot:
+    """The snapshot a new training process starts from, computed in this process by the same code.
+
+    Why: starting the process (the forkserver, then the child) takes from ~20 ms to seconds under load; the
+    views draw the untrained network from this at once instead of waiting for the process's first snapshot.
+    """
+    return _TrainingLoop(_Unconnected(), dataset, spec, settings, load).trainer.snapshot()
 
 
 __all__ = [
     "SnapshotDelta",
     "TrainerProcess",
     "WeightsLoad",
+    "first_snapshot",
     "limit_blas_threads",
     "serve",
 ]

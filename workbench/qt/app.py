@@ -18,8 +18,8 @@ def install_panels(window) -> None:
     """Put the real panels into the main window's docks (each panel's module offers one entry point), then
     connect the network panel to live training, the canvas and the hidden-space view."""
     from workbench.qt.live_network import install_live_network
+    from workbench.qt.live_training import install_training
     from workbench.qt.network_panel import NetworkPanel
-    from workbench.qt.training import install_training
 
     panel = NetworkPanel(window.document)
     window.set_dock_widget("networkPanel", panel)

@@ -25,8 +25,9 @@ from workbench.core.dataset import CLASS_COLORS
 from workbench.core.views import HiddenSpaceRequest, HiddenSpaceView, ViewFrame
 from workbench.qt.canvas import CachedBoundsScatter
 from workbench.qt.document import Document
+from workbench.qt.frame_throttle import FrameThrottle
 from workbench.qt.theme import view_color
-from workbench.qt.training import FrameThrottle, TrainingController
+from workbench.qt.training_controller import TrainingController
 
 MODES = (("auto", "Automatic"), ("pair", "Two neurons"), ("pca", "PCA projection"))
 #: Frames per second drawn while training (the warped grid moves smoothly enough at 15).

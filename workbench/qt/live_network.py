@@ -28,9 +28,9 @@ from workbench.core.neuron_overlay import neuron_overlay, overlay_size, thumbnai
 from workbench.core.spec import FEATURES, NetworkSpec
 from workbench.core.views import ViewFrame, neuron_maps
 from workbench.qt.document import Document
+from workbench.qt.frame_throttle import FrameThrottle
 from workbench.qt.network_panel import THUMBNAIL_SIZE, NetworkPanel
 from workbench.qt.theme import style_sheet
-from workbench.qt.training import FrameThrottle
 
 
 def weights_fit(spec: Any, weights: Any) -> bool:

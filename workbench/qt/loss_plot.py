@@ -24,8 +24,9 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVB
 from workbench.core.history import TrainingHistory
 from workbench.core.palette import palette
 from workbench.core.views import CurveEnvelope, ViewFrame
+from workbench.qt.frame_throttle import FrameThrottle
 from workbench.qt.theme import theme_color, view_color
-from workbench.qt.training import FrameThrottle, TrainingController
+from workbench.qt.training_controller import TrainingController
 
 TRAIN_COLOR = palette().views["curve_train"]
 TEST_COLOR = palette().views["curve_test"]

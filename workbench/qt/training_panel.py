@@ -44,8 +44,9 @@ from workbench.core.spec import SpecError
 from workbench.core.views import ViewFrame
 from workbench.qt import icons
 from workbench.qt.document import Document
+from workbench.qt.frame_throttle import FrameThrottle
 from workbench.qt.theme import style_sheet
-from workbench.qt.training import FrameThrottle, TrainingController
+from workbench.qt.training_controller import TrainingController
 
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"}
 #: Learning-rate slider: position p means 10 ** (p / LR_STEPS_PER_DECADE).
