@@ -198,3 +198,21 @@ def test_the_link_relays_commands_and_reports_events_from_its_own_threads(setup)
     while not events.empty():
         remaining.append(events.get())
     assert not any(isinstance(event, ProcessDied) for event in remaining)  # a requested stop is no death
+
+
+def test_quick_single_steps_add_up_and_a_step_pauses_continuous_training(setup) -> None:
+    from workbench.core.trainer_process import _TrainingLoop
+    from workbench.core.training_messages import RunningChanged, SetRunning
+
+    parent_end, child_end = multiprocessing.Pipe()
+    loop = _TrainingLoop(child_end, *setup, None)
+    for _ in range(3):  # Step pressed three times before the process got to train
+        loop.handle(TrainSteps(1))
+    assert loop.pending_steps == 3 and not loop.running
+    loop.handle(SetRunning(True))
+    assert parent_end.recv() == RunningChanged(True)
+    loop.handle(TrainSteps(1))  # Step while training: pause, then one step
+    assert parent_end.recv() == RunningChanged(False)
+    assert not loop.running and loop.pending_steps == 1
+    parent_end.close()
+    child_end.close()

@@ -363,8 +363,12 @@ class _TrainingLoop:
                     self.conn.send(RunningChanged(self.running))
                 self.pending_steps = 0
             case TrainSteps(count=count):
+                if self.running:  # a step pauses continuous training; quick presses add up
+                    self._stop_running()
                 self.pending_steps += int(count)
             case TrainEpoch():
+                if self.running:
+                    self._stop_running()
                 self.pending_steps += self._steps_per_epoch()
             case SetSettings(settings=settings):
                 self._guarded(trainer.set_settings, settings)

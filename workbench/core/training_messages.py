@@ -43,7 +43,7 @@ class SetRunning:
 
 @dataclass(frozen=True)
 class TrainSteps:
-    """Train this many mini-batch steps, then stop."""
+    """Train this many more mini-batch steps (pausing continuous training first), then stop."""
 
     count: int
 

@@ -178,13 +178,11 @@ class TrainingController(QObject):
 
     @Slot()
     def step_once(self) -> None:
-        self._send(SetRunning(False))
-        self._send(TrainSteps(1))
+        self._send(TrainSteps(1))  # pauses continuous training; quick presses add up
 
     @Slot()
     def step_epoch(self) -> None:
-        self._send(SetRunning(False))
-        self._send(TrainEpoch())
+        self._send(TrainEpoch())  # pauses continuous training; quick presses add up
 
     @Slot()
     def reset_weights(self) -> None:
