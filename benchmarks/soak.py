@@ -129,13 +129,13 @@ def main() -> int:
         elapsed = now - started
         rate = (step - last_step) / max(1e-9, now - last_time)
         last_step, last_time = step, now
-        gui_rss, trainer_rss = rss_mb(gui_pid), rss_mb(controller.worker.trainer_pid)
+        gui_rss, trainer_rss = rss_mb(gui_pid), rss_mb(controller.trainer_pid)
         gui.append((elapsed, gui_rss))
         trainer.append((elapsed, trainer_rss))
         trainer_text = "gone" if trainer_rss is None else f"{trainer_rss:10.1f}"
         print(
             f"{elapsed:7.0f} {step:11,} {rate:8.0f} {len(document.history):8,} "
-            f"{controller.worker.frames_published:7,} {gui_rss:8.1f} {trainer_text:>10}",
+            f"{controller.view_worker.frames_published:7,} {gui_rss:8.1f} {trainer_text:>10}",
             flush=True,
         )
         if now >= end:
