@@ -17,7 +17,7 @@ receives (`workbench.core.trainer_link` does that); each direction has one user.
   replacement (still in the pipe) from one taken after it.
 - child -> parent: `RunningChanged`, `Diverged`, `Failed`, `SnapshotDelta` (the history travels as the entries
   added since the previous snapshot, and whole only after a thinning or a cut changed entries already sent;
-  it holds up to 20,000 entries); the parent's
+  it holds up to 10,000 entries); the parent's
   `receive()` turns deltas into `LiveSnapshot`s and reports `ProcessDied`.
 
 Snapshots are sent at most `MAX_SNAPSHOT_RATE` times a second, only after something changed and only when the

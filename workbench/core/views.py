@@ -615,7 +615,7 @@ class CurveEnvelope:
     that draw the same: each block of samples becomes its lowest and highest sample, in order (spikes
     survive, unlike plain striding). Incremental.
 
-    Why: a long run's loss history has up to 20,000 entries (`workbench.core.history.MAX_ENTRIES`); handing
+    Why: a long run's loss history has up to 10,000 entries (`workbench.core.history.MAX_ENTRIES`); handing
     them all to the plot four times a second costs milliseconds of the GUI thread on every redraw. Here each
     update only reduces the samples that are new since the last one; the block size doubles (and everything
     is reduced once more) only when the curve outgrows it; a thinned history starts over (`reset`). NaN
