@@ -161,7 +161,7 @@ def main() -> int:
     print(f"  GUI process      : {growth(gui, args.warmup)}")
     print(f"  training process : {growth(trainer, args.warmup)}")
     if filled_at is not None:
-        # Until then the bounded history itself grows (10,000 entries, ~0.5 MB per copy): by design, not a leak.
+        # Until then the bounded history itself grows (10,000 entries, ~0.5 MB a copy): by design, no leak.
         print(f"growth after the history first reached its bound (thinned by {filled_at:.0f} s):")
         print(f"  GUI process      : {growth(gui, filled_at)}")
         print(f"  training process : {growth(trainer, filled_at)}")
