@@ -173,14 +173,20 @@ class FileOperations(QObject):
         self._status(f"Imported {len(dataset)} points from {path.name}")
         return True
 
+    def _ask_export_path(self, caption: str, file_filter: str, suffix: str) -> Path | None:
+        """Ask where to export (named after the document, in the home folder); a name typed without an
+        extension gets `suffix`. None when the user cancels."""
+        suggested = str(Path.home() / f"{Path(self.document.display_name).stem}{suffix}")
+        answer = self.window._get_save_path(caption, file_filter, suggested)
+        if not answer:
+            return None
+        path = Path(answer)
+        return path if path.suffix else path.with_suffix(suffix)
+
     def export_csv(self) -> bool:
-        suggested = str(Path.home() / f"{Path(self.document.display_name).stem}.csv")
-        path = self.window._get_save_path("Export Data", CSV_FILTER, suggested)
-        if not path:
+        path = self._ask_export_path("Export Data", CSV_FILTER, ".csv")
+        if path is None:
             return False
-        path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(".csv")
         from workbench.core.csv_io import write_csv
 
         try:
@@ -268,13 +274,9 @@ class FileOperations(QObject):
         """Save the canvas as a PNG (atomically, like every other file the app writes)."""
         from workbench.core.atomic import atomic_write_bytes
 
-        suggested = str(Path.home() / f"{Path(self.document.display_name).stem}.png")
-        path = self.window._get_save_path("Export Image", IMAGE_FILTER, suggested)
-        if not path:
+        path = self._ask_export_path("Export Image", IMAGE_FILTER, ".png")
+        if path is None:
             return False
-        path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(".png")
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
