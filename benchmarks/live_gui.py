@@ -46,10 +46,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import numpy as np
 
-from workbench.core.generators import generate
-from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
-from workbench.core.trainer import Trainer
-from workbench.core.trainer_process import limit_blas_threads
+from workbench.core.data.generators import generate
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.training.trainer import Trainer
+from workbench.core.training.trainer_process import limit_blas_threads
 
 
 def busy_loop() -> None:

@@ -29,9 +29,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from live_gui import cpu_ticks, steal_share  # the sibling benchmark's helpers
 
-from workbench.core.generators import generate
-from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
-from workbench.core.trainer_process import limit_blas_threads
+from workbench.core.data.generators import generate
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.training.trainer_process import limit_blas_threads
 
 
 def rss_mb(pid: int | None) -> float | None:

@@ -27,10 +27,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from workbench.core.features import compute_features
-from workbench.core.generators import generate
-from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
-from workbench.core.trainer import Trainer
+from workbench.core.data.generators import generate
+from workbench.core.model.features import compute_features
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.training.trainer import Trainer
 
 LEARNING_RATE = 1e-3
 

@@ -13,9 +13,9 @@ import pytest
 
 from workbench import __version__
 from workbench.cli import main
-from workbench.core.csv_io import read_csv
-from workbench.core.export import import_weights
-from workbench.core.project import load_project
+from workbench.core.files.csv_io import read_csv
+from workbench.core.files.export import import_weights
+from workbench.core.files.project import load_project
 
 ACCEPTANCE = [
     *("train", "--dataset", "spiral", "--classes", "3", "--points", "600", "--layers", "32,32"),
@@ -231,9 +231,9 @@ def test_unwritable_save_target_is_reported(capsys, tmp_path):
 
 
 def test_export_of_a_project_without_weights(capsys, tmp_path):
-    from workbench.core.generators import generate
-    from workbench.core.project import Project, save_project
-    from workbench.core.spec import NetworkSpec, TrainingSettings
+    from workbench.core.data.generators import generate
+    from workbench.core.files.project import Project, save_project
+    from workbench.core.model.spec import NetworkSpec, TrainingSettings
 
     path = tmp_path / "fresh.wbproj"
     save_project(Project(generate("moons", 10), NetworkSpec(), TrainingSettings()), path)

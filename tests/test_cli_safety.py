@@ -12,10 +12,10 @@ import pytest
 
 import workbench.cli as cli
 from workbench.cli import main
-from workbench.core.export import EXPORT_FORMATS
-from workbench.core.generators import GENERATORS, STARTING_DATASET, generate
-from workbench.core.project import load_project
-from workbench.core.spec import NetworkSpec, TrainingSettings
+from workbench.core.data.generators import GENERATORS, STARTING_DATASET, generate
+from workbench.core.files.export import EXPORT_FORMATS
+from workbench.core.files.project import load_project
+from workbench.core.model.spec import NetworkSpec, TrainingSettings
 
 
 def _error(capsys, argv: list[str]) -> str:
@@ -90,7 +90,7 @@ def test_save_requires_the_project_extension_and_never_replaces_the_project_it_c
 # --- out of memory and divergence ---------------------------------------------------------------------------
 @pytest.mark.parametrize("error", ["MemoryError", "_ArrayMemoryError"])
 def test_out_of_memory_is_one_error_line_with_status_2(capsys, monkeypatch, error) -> None:
-    from workbench.core.trainer import Trainer
+    from workbench.core.training.trainer import Trainer
 
     def out_of_memory(self, n=1, should_stop=None):
         if error == "MemoryError":
@@ -105,7 +105,7 @@ def test_out_of_memory_is_one_error_line_with_status_2(capsys, monkeypatch, erro
 
 def test_a_full_batch_too_large_for_the_memory_is_refused_before_allocating(capsys, monkeypatch) -> None:
     """The issue's case (a huge full batch into a 1,024-wide layer) on a machine with little free memory."""
-    from workbench.core.engine import network as network_module
+    from workbench.core.model.engine import network as network_module
 
     monkeypatch.setattr(network_module, "available_memory", lambda: 50_000_000)
     argv = ["train", "--dataset", "moons", "--points", "20000", "--batch-size", "all", "--layers", "1024"]

@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from workbench.core.engine.network import Network
-from workbench.core.export import import_weights
-from workbench.core.project import load_project
+from workbench.core.files.export import import_weights
+from workbench.core.files.project import load_project
+from workbench.core.model.engine.network import Network
 
 TRAIN = ["--dataset", "moons", "--points", "400", "--layers", "8,8", "--activation", "relu", "--steps", "500"]
 

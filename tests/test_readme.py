@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.core.engine import Network
-from workbench.core.export import export_weights
-from workbench.core.spec import LayerSpec, NetworkSpec
+from workbench.core.files.export import export_weights
+from workbench.core.model.engine import Network
+from workbench.core.model.spec import LayerSpec, NetworkSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = NetworkSpec(("x", "y", "xy", "sinx"), (LayerSpec(5, "tanh"), LayerSpec(4, "relu")), 3)

@@ -30,8 +30,15 @@ import numpy as np
 
 from workbench import __version__
 from workbench.core import limits
-from workbench.core.dataset import Dataset, DatasetFormatError
-from workbench.core.spec import ACTIVATIONS, FEATURES, OPTIMIZERS, NetworkSpec, SpecError, TrainingSettings
+from workbench.core.data.dataset import Dataset, DatasetFormatError
+from workbench.core.model.spec import (
+    ACTIVATIONS,
+    FEATURES,
+    OPTIMIZERS,
+    NetworkSpec,
+    SpecError,
+    TrainingSettings,
+)
 
 EXIT_OK = 0
 EXIT_GUI_MISSING = 1
@@ -70,8 +77,8 @@ class _Parser(argparse.ArgumentParser):
 
 # ------------------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    from workbench.core.export import EXPORT_FORMATS
-    from workbench.core.generators import GENERATORS, STARTING_DATASET
+    from workbench.core.data.generators import GENERATORS, STARTING_DATASET
+    from workbench.core.files.export import EXPORT_FORMATS
 
     settings, spec = TrainingSettings(), NetworkSpec()
     layers = ",".join(str(layer.width) for layer in spec.hidden)
@@ -208,7 +215,7 @@ def _exit_codes_text() -> str:
 
 
 def _generator_names() -> list[str]:
-    from workbench.core.generators import GENERATORS
+    from workbench.core.data.generators import GENERATORS
 
     return list(GENERATORS)
 
@@ -223,8 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not os.path.isfile(argv[0]):
             return _fail(f"cannot open {argv[0]!r}: no such file")
         return _open_gui(argv[:1])
-    from workbench.core.export import WeightsExportError, WeightsImportError
-    from workbench.core.project import ProjectFormatError
+    from workbench.core.files.export import WeightsExportError, WeightsImportError
+    from workbench.core.files.project import ProjectFormatError
 
     try:
         args = build_parser().parse_args(argv)
@@ -296,7 +303,7 @@ def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from workbench.core.project import Project, load_project, save_project
+    from workbench.core.files.project import Project, load_project, save_project
 
     _check_option("--seed", args.seed, limits.SEED)
     base = load_project(args.project) if args.project else None
@@ -337,7 +344,7 @@ def run_train(args: argparse.Namespace) -> int:
         save_project(Project.from_trainer(trainer), args.save)
         saved = args.save
     if args.export:
-        from workbench.core.export import export_weights
+        from workbench.core.files.export import export_weights
 
         exported = str(export_weights(args.export, spec, trainer.snapshot().weights, dataset.class_names))
 
@@ -389,8 +396,8 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def _train_dataset(args: argparse.Namespace, base: Dataset | None) -> Dataset:
-    from workbench.core.csv_io import read_csv
-    from workbench.core.generators import generate
+    from workbench.core.data.generators import generate
+    from workbench.core.files.csv_io import read_csv
 
     seed = 0 if args.seed is None else args.seed
     if args.data and args.dataset:
@@ -416,7 +423,7 @@ def _train_dataset(args: argparse.Namespace, base: Dataset | None) -> Dataset:
 
 
 def _train_spec(args: argparse.Namespace, base: NetworkSpec | None, n_classes: int) -> NetworkSpec:
-    from workbench.core.spec import parse_layers
+    from workbench.core.model.spec import parse_layers
 
     spec = base or NetworkSpec()
     if args.features is not None:
@@ -459,7 +466,7 @@ def _train_settings(args: argparse.Namespace, base: TrainingSettings | None) -> 
 
 def _make_trainer(base: Any, dataset: Dataset, spec: NetworkSpec, settings: TrainingSettings) -> Any:
     """A fresh trainer, or the project's when its network still fits (weights, optimizer, history kept)."""
-    from workbench.core.trainer import Trainer
+    from workbench.core.training.trainer import Trainer
 
     if base is not None and spec == base.spec and base.weights is not None:
         project = replace(base, dataset=dataset, spec=spec, settings=settings)
@@ -526,8 +533,8 @@ def _summary(result: dict[str, Any]) -> str:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from workbench.core.export import export_weights
-    from workbench.core.project import load_project
+    from workbench.core.files.export import export_weights
+    from workbench.core.files.project import load_project
 
     _refuse_overwriting("-o", args.output, "PROJECT", args.project)
     if args.format == "py" or (args.format is None and Path(args.output).suffix.lower() == ".py"):
@@ -543,8 +550,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from workbench.core.csv_io import write_csv
-    from workbench.core.generators import generate
+    from workbench.core.data.generators import generate
+    from workbench.core.files.csv_io import write_csv
 
     dataset = generate(args.name, args.points, args.classes, args.noise, args.seed)
     write_csv(dataset, args.output)

@@ -1,6 +1,6 @@
 """Checks shared by the network-layout tests: what "nothing overlaps" means."""
 
-from workbench.core.network_layout import NetworkLayout, Rect
+from workbench.core.present.network_layout import NetworkLayout, Rect
 
 
 def overlaps(a: Rect, b: Rect) -> bool:

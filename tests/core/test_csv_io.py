@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workbench.core import csv_io
-from workbench.core.csv_io import MAX_ROWS, format_csv, parse_csv, read_csv, write_csv
-from workbench.core.dataset import Dataset, DatasetFormatError
-from workbench.core.generators import generate
+from workbench.core.data.dataset import Dataset, DatasetFormatError
+from workbench.core.data.generators import generate
+from workbench.core.files import csv_io
+from workbench.core.files.csv_io import MAX_ROWS, format_csv, parse_csv, read_csv, write_csv
 
 
 def test_round_trip_is_exact(tmp_path):

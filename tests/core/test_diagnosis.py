@@ -2,12 +2,12 @@
 
 import numpy as np
 
-from workbench.core.diagnosis import chance_accuracy, diagnose, explain_stuck, stuck_at_chance
-from workbench.core.engine import Network
-from workbench.core.generators import generate
-from workbench.core.presets import get_preset
-from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
-from workbench.core.trainer import Trainer
+from workbench.core.data.generators import generate
+from workbench.core.model.engine import Network
+from workbench.core.model.presets import get_preset
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.training.diagnosis import chance_accuracy, diagnose, explain_stuck, stuck_at_chance
+from workbench.core.training.trainer import Trainer
 
 SPIRAL = generate("spiral", n_points=400, n_classes=2, seed=0)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from workbench.core.drawing import (
+from workbench.core.data.drawing import (
     nearest_point,
     points_in_rect,
     points_near_segment,

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench.core import edits
-from workbench.core.dataset import Dataset, DatasetFormatError
+from workbench.core.data import edits
+from workbench.core.data.dataset import Dataset, DatasetFormatError
 
 
 def make_dataset(n: int = 6, seed: int = 1) -> Dataset:

@@ -13,8 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.core.engine.network import Network
-from workbench.core.export import (
+from workbench.core.files.export import (
     EXPORT_FORMATS,
     IMPORT_FORMATS,
     WeightsExportError,
@@ -22,7 +21,8 @@ from workbench.core.export import (
     export_weights,
     import_weights,
 )
-from workbench.core.spec import ACTIVATIONS, FEATURES, LayerSpec, NetworkSpec
+from workbench.core.model.engine.network import Network
+from workbench.core.model.spec import ACTIVATIONS, FEATURES, LayerSpec, NetworkSpec
 
 ALL_FEATURES = tuple(FEATURES)
 CLASS_NAMES = ["red", "green", "blue"]

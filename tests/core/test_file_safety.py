@@ -9,12 +9,12 @@ import time
 import numpy as np
 import pytest
 
-from workbench.core.atomic import STALE_SECONDS, atomic_write_bytes, is_temporary_name
-from workbench.core.engine import Network
-from workbench.core.export import WeightsExportError, export_weights, import_weights
-from workbench.core.generators import generate
-from workbench.core.project import Project, load_project, save_project
-from workbench.core.spec import NetworkSpec, TrainingSettings
+from workbench.core.data.generators import generate
+from workbench.core.files.atomic import STALE_SECONDS, atomic_write_bytes, is_temporary_name
+from workbench.core.files.export import WeightsExportError, export_weights, import_weights
+from workbench.core.files.project import Project, load_project, save_project
+from workbench.core.model.engine import Network
+from workbench.core.model.spec import NetworkSpec, TrainingSettings
 
 needs_posix = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and symlinks (POSIX)")
 
@@ -114,9 +114,9 @@ def test_a_py_export_writes_the_script_and_its_weights_atomically(tmp_path) -> N
 
 @needs_posix
 def test_reading_a_fifo_is_refused_instead_of_waiting_forever(tmp_path) -> None:
-    from workbench.core.csv_io import read_csv
-    from workbench.core.dataset import DatasetFormatError
-    from workbench.core.project import ProjectFormatError
+    from workbench.core.data.dataset import DatasetFormatError
+    from workbench.core.files.csv_io import read_csv
+    from workbench.core.files.project import ProjectFormatError
 
     fifo = tmp_path / "pipe.wbproj"
     os.mkfifo(fifo)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workbench.core.generators import GENERATORS, generate
-from workbench.core.spec import SpecError
+from workbench.core.data.generators import GENERATORS, generate
+from workbench.core.model.spec import SpecError
 
 CASES = [(name, k) for name, info in GENERATORS.items() for k in sorted({info.min_classes, info.max_classes})]
 

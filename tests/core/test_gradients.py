@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workbench.core.engine import (
+from workbench.core.model.engine import (
     ACTIVATIONS,
     Linear,
     MeanSquaredError,
@@ -14,8 +14,8 @@ from workbench.core.engine import (
     make_activation,
     one_hot,
 )
-from workbench.core.spec import ACTIVATIONS as SPEC_ACTIVATIONS
-from workbench.core.spec import LayerSpec, NetworkSpec
+from workbench.core.model.spec import ACTIVATIONS as SPEC_ACTIVATIONS
+from workbench.core.model.spec import LayerSpec, NetworkSpec
 
 EPS = 1e-6
 

@@ -10,11 +10,11 @@ import pickle
 import numpy as np
 import pytest
 
-from workbench.core.generators import generate
-from workbench.core.history import KEY_COLUMNS, MAX_ENTRIES, TrainingHistory
-from workbench.core.project import Project, project_from_bytes, project_to_bytes
-from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
-from workbench.core.trainer import Metrics, Trainer
+from workbench.core.data.generators import generate
+from workbench.core.files.project import Project, project_from_bytes, project_to_bytes
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.training.history import KEY_COLUMNS, MAX_ENTRIES, TrainingHistory
+from workbench.core.training.trainer import Metrics, Trainer
 
 
 def noisy_run(n: int, seed: int = 0, step_every: int = 50) -> list[Metrics]:
@@ -104,7 +104,7 @@ def test_frozen_views_never_change_and_cross_processes_as_their_entries() -> Non
 
 def test_delta_reassembly_equals_the_trainers_history_through_thinnings() -> None:
     # The training process sends the entries added since the last snapshot, and everything after a thinning.
-    from workbench.core.trainer_process import SnapshotDelta, TrainerProcess, _TrainingLoop
+    from workbench.core.training.trainer_process import SnapshotDelta, TrainerProcess, _TrainingLoop
 
     dataset = generate("gaussians", 120, 3, seed=4)
     spec = NetworkSpec(hidden=(LayerSpec(5, "tanh"),), n_classes=3)

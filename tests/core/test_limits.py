@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 
 from workbench.core import limits
-from workbench.core.generators import generate
-from workbench.core.project import Project, ProjectFormatError, load_project, project_to_bytes
-from workbench.core.spec import LayerSpec, NetworkSpec, SpecError, TrainingSettings
+from workbench.core.data.generators import generate
+from workbench.core.files.project import Project, ProjectFormatError, load_project, project_to_bytes
+from workbench.core.model.spec import LayerSpec, NetworkSpec, SpecError, TrainingSettings
 
 #: table entry -> how to build a validated core value from one number
 SETTINGS_FIELDS = {
@@ -80,7 +80,7 @@ def test_a_project_outside_the_table_is_a_clear_format_error(tmp_path, changes, 
 
 
 def test_layers_with_an_empty_entry_are_refused() -> None:
-    from workbench.core.spec import parse_layers
+    from workbench.core.model.spec import parse_layers
 
     assert parse_layers("") == ()
     assert [layer.width for layer in parse_layers("8, 8")] == [8, 8]

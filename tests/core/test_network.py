@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from workbench.core.engine import Network
-from workbench.core.features import compute_features
-from workbench.core.spec import LayerSpec, NetworkSpec, SpecError
+from workbench.core.model.engine import Network
+from workbench.core.model.features import compute_features
+from workbench.core.model.spec import LayerSpec, NetworkSpec, SpecError
 
 SPEC = NetworkSpec(("x", "y"), (LayerSpec(8, "tanh"), LayerSpec(5, "relu")), n_classes=3)
 POINTS = np.random.default_rng(0).uniform(-5, 5, size=(40, 2))

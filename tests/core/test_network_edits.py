@@ -2,8 +2,8 @@
 
 import pytest
 
-from workbench.core.engine.network import Network
-from workbench.core.network_edits import (
+from workbench.core.model.engine.network import Network
+from workbench.core.model.network_edits import (
     LARGE_NETWORK_PARAMETERS,
     change_layer_width,
     changed_weight_layers,
@@ -14,7 +14,7 @@ from workbench.core.network_edits import (
     set_layer_width,
     toggle_feature,
 )
-from workbench.core.spec import MAX_HIDDEN_LAYERS, MAX_LAYER_WIDTH, LayerSpec, NetworkSpec, SpecError
+from workbench.core.model.spec import MAX_HIDDEN_LAYERS, MAX_LAYER_WIDTH, LayerSpec, NetworkSpec, SpecError
 
 SPEC = NetworkSpec(("x", "y"), (LayerSpec(3, "relu"), LayerSpec(5, "sigmoid")), 3)
 

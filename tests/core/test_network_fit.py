@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from layout_checks import all_boxes, overlaps
 
-from workbench.core.network_layout import (
+from workbench.core.model.spec import ACTIVATIONS, FEATURES, LayerSpec, NetworkSpec
+from workbench.core.present.network_layout import (
     COMPACT_METRICS,
     DENSE_METRICS,
     Metrics,
@@ -15,7 +16,6 @@ from workbench.core.network_layout import (
     layout_network,
     layout_width,
 )
-from workbench.core.spec import ACTIVATIONS, FEATURES, LayerSpec, NetworkSpec
 
 
 def fitted(spec, width, height):

@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from layout_checks import all_boxes, overlaps
 
-from workbench.core.engine.network import Network
-from workbench.core.network_layout import (
+from workbench.core.model.engine.network import Network
+from workbench.core.model.spec import ACTIVATIONS, FEATURES, LayerSpec, NetworkSpec
+from workbench.core.present.network_layout import (
     ACTIVATION_FORMULAS,
     Metrics,
     diverging_palette,
@@ -27,7 +28,6 @@ from workbench.core.network_layout import (
     slots_for_height,
     visible_count,
 )
-from workbench.core.spec import ACTIVATIONS, FEATURES, LayerSpec, NetworkSpec
 
 specs = st.builds(
     NetworkSpec,

@@ -5,10 +5,11 @@ import colorsys
 import numpy as np
 import pytest
 
-from workbench.core.dataset import CLASS_COLORS
-from workbench.core.engine.network import Network
-from workbench.core.network_layout import feature_maps, palette_for
-from workbench.core.neuron_overlay import (
+from workbench.core.data.dataset import CLASS_COLORS
+from workbench.core.model.engine.network import Network
+from workbench.core.model.spec import LayerSpec, NetworkSpec
+from workbench.core.present.network_layout import feature_maps, palette_for
+from workbench.core.present.neuron_overlay import (
     MAX_OVERLAY_SIZE,
     OVERLAY_ALPHA,
     enlarge_map,
@@ -20,8 +21,7 @@ from workbench.core.neuron_overlay import (
     thumbnail_overlay,
     to_bytes,
 )
-from workbench.core.spec import LayerSpec, NetworkSpec
-from workbench.core.views import neuron_maps
+from workbench.core.present.views import neuron_maps
 
 SPEC = NetworkSpec(("x", "y", "xy"), (LayerSpec(5, "tanh"), LayerSpec(3, "relu")), 3)
 BOUNDS = (-3.0, 5.0, -2.0, 2.0)

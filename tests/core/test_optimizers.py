@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from workbench.core.engine import SGD, Adam, Momentum, make_optimizer
-from workbench.core.engine.optimizers import apply_settings
-from workbench.core.spec import TrainingSettings
+from workbench.core.model.engine import SGD, Adam, Momentum, make_optimizer
+from workbench.core.model.engine.optimizers import apply_settings
+from workbench.core.model.spec import TrainingSettings
 
 THETA0 = np.array([1.0, -2.0, 0.5])
 G1 = np.array([0.3, -0.1, 2.0])

@@ -6,11 +6,11 @@ import json
 import numpy as np
 import pytest
 
-from workbench.core.dataset import CLASS_COLORS
-from workbench.core.network_layout import diverging_palette
+from workbench.core.data.dataset import CLASS_COLORS
+from workbench.core.model.spec import MAX_CLASSES
 from workbench.core.palette import PALETTE_FILE, parse_palette, resource, rgba
-from workbench.core.spec import MAX_CLASSES
-from workbench.core.views import probabilities_to_rgba
+from workbench.core.present.network_layout import diverging_palette
+from workbench.core.present.views import probabilities_to_rgba
 
 
 @pytest.fixture

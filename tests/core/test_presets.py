@@ -2,9 +2,9 @@
 
 import pytest
 
-from workbench.core.engine.network import Network
-from workbench.core.presets import PRESETS, get_preset
-from workbench.core.spec import MAX_CLASSES, LayerSpec, NetworkSpec, SpecError
+from workbench.core.model.engine.network import Network
+from workbench.core.model.presets import PRESETS, get_preset
+from workbench.core.model.spec import MAX_CLASSES, LayerSpec, NetworkSpec, SpecError
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.name)

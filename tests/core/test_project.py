@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.core import project as project_module
-from workbench.core.generators import generate
-from workbench.core.project import (
+from workbench.core.data.generators import generate
+from workbench.core.files import project as project_module
+from workbench.core.files.project import (
     FORMAT_VERSION,
     Project,
     ProjectFormatError,
@@ -23,8 +23,8 @@ from workbench.core.project import (
     project_to_bytes,
     save_project,
 )
-from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
-from workbench.core.trainer import Trainer
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.training.trainer import Trainer
 
 
 def _trained(optimizer: str = "adam", steps: int = 120, test_fraction: float = 0.25) -> Trainer:

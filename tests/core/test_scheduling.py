@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from workbench.core import scheduling
+from workbench.core.training import scheduling
 
 
 def _run_in_thread(function):

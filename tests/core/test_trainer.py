@@ -9,11 +9,11 @@ import warnings
 import numpy as np
 import pytest
 
-from workbench.core.dataset import Dataset
-from workbench.core.engine import Network
-from workbench.core.generators import generate
-from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
-from workbench.core.trainer import Metrics, Trainer, TrainerSnapshot
+from workbench.core.data.dataset import Dataset
+from workbench.core.data.generators import generate
+from workbench.core.model.engine import Network
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.training.trainer import Metrics, Trainer, TrainerSnapshot
 
 TANH_32_32 = NetworkSpec(("x", "y"), (LayerSpec(32, "tanh"), LayerSpec(32, "tanh")))
 SMALL = NetworkSpec(("x", "y"), (LayerSpec(8, "tanh"),))

@@ -11,11 +11,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from workbench.core.generators import generate
-from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
-from workbench.core.trainer import Trainer
-from workbench.core.trainer_process import TrainerProcess
-from workbench.core.training_messages import (
+from workbench.core.data.generators import generate
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.training.trainer import Trainer
+from workbench.core.training.trainer_process import TrainerProcess
+from workbench.core.training.training_messages import (
     Failed,
     Generation,
     LiveSnapshot,
@@ -101,8 +101,8 @@ def test_bad_settings_are_reported_and_training_keeps_the_old_ones(setup, proces
 def test_snapshots_say_which_replacement_of_the_network_they_follow(setup, process) -> None:
     # The GUI drops snapshots taken before an Open or reset that were still in the pipe: they carry the
     # generation the child had applied, and a new generation only after the replacement sent before it.
-    from workbench.core.engine import Network
-    from workbench.core.trainer_process import WeightsLoad
+    from workbench.core.model.engine import Network
+    from workbench.core.training.trainer_process import WeightsLoad
 
     _, spec, _ = setup
     process.send(TrainSteps(5))
@@ -127,8 +127,8 @@ def test_close_ends_the_process(setup) -> None:
 
 
 def test_an_unknown_message_raises_in_the_training_process(setup) -> None:
-    from workbench.core.trainer_process import _TrainingLoop
-    from workbench.core.training_messages import UnknownMessageError
+    from workbench.core.training.trainer_process import _TrainingLoop
+    from workbench.core.training.training_messages import UnknownMessageError
 
     parent_end, child_end = multiprocessing.Pipe()
     loop = _TrainingLoop(child_end, *setup, None)
@@ -165,8 +165,8 @@ def test_the_link_relays_commands_and_reports_events_from_its_own_threads(setup)
     import queue
     import threading
 
-    from workbench.core.trainer_link import TrainerLink
-    from workbench.core.training_messages import ProcessDied
+    from workbench.core.training.trainer_link import TrainerLink
+    from workbench.core.training.training_messages import ProcessDied
 
     events: queue.SimpleQueue = queue.SimpleQueue()
     threads: set[str] = set()
@@ -201,8 +201,8 @@ def test_the_link_relays_commands_and_reports_events_from_its_own_threads(setup)
 
 
 def test_quick_single_steps_add_up_and_a_step_pauses_continuous_training(setup) -> None:
-    from workbench.core.trainer_process import _TrainingLoop
-    from workbench.core.training_messages import RunningChanged, SetRunning
+    from workbench.core.training.trainer_process import _TrainingLoop
+    from workbench.core.training.training_messages import RunningChanged, SetRunning
 
     parent_end, child_end = multiprocessing.Pipe()
     loop = _TrainingLoop(child_end, *setup, None)

@@ -8,12 +8,12 @@ import time
 import numpy as np
 import pytest
 
-from workbench.core.engine import network as network_module
-from workbench.core.generators import generate
-from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
-from workbench.core.trainer import Trainer
-from workbench.core.trainer_process import OUT_OF_MEMORY, _TrainingLoop
-from workbench.core.training_messages import Failed, RunningChanged, SetRunning
+from workbench.core.data.generators import generate
+from workbench.core.model.engine import network as network_module
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.training.trainer import Trainer
+from workbench.core.training.trainer_process import OUT_OF_MEMORY, _TrainingLoop
+from workbench.core.training.training_messages import Failed, RunningChanged, SetRunning
 
 
 def test_a_step_out_of_memory_pauses_and_reports_instead_of_crashing(monkeypatch) -> None:

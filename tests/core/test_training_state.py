@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pickle
 
-from workbench.core import trainer_process
-from workbench.core.generators import generate
-from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.data.generators import generate
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.training import trainer_process
 
 
 class Pipe:

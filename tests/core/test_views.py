@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workbench.core import views
-from workbench.core.dataset import CLASS_COLORS
-from workbench.core.engine import Network
-from workbench.core.spec import LayerSpec, NetworkSpec
+from workbench.core.data.dataset import CLASS_COLORS
+from workbench.core.model.engine import Network
+from workbench.core.model.spec import LayerSpec, NetworkSpec
+from workbench.core.present import views
 
 BOUNDS = (-2.0, 2.0, -1.0, 3.0)
 
@@ -182,9 +182,9 @@ def test_decision_image_has_the_colours_of_the_class_probabilities(discrete: boo
 
 
 def test_a_frame_can_carry_the_previous_hidden_view_and_neuron_maps() -> None:
-    from workbench.core.generators import generate
-    from workbench.core.spec import TrainingSettings
-    from workbench.core.trainer import Trainer
+    from workbench.core.data.generators import generate
+    from workbench.core.model.spec import TrainingSettings
+    from workbench.core.training.trainer import Trainer
 
     dataset = generate("gaussians", 60, 3, seed=1)
     spec = NetworkSpec(hidden=(LayerSpec(4, "tanh"), LayerSpec(2, "tanh")), n_classes=3)
@@ -216,7 +216,7 @@ def _drawn_extremes(x, y, start, stop):
 
 
 def test_curve_envelope_keeps_short_curves_and_every_block_extreme_of_long_ones() -> None:
-    from workbench.core.views import CurveEnvelope
+    from workbench.core.present.views import CurveEnvelope
 
     rng = np.random.default_rng(0)
     envelope = CurveEnvelope(max_points=4000)
@@ -245,7 +245,7 @@ def test_curve_envelope_keeps_short_curves_and_every_block_extreme_of_long_ones(
 
 
 def test_curve_envelope_updates_incrementally_like_a_fresh_one() -> None:
-    from workbench.core.views import CurveEnvelope
+    from workbench.core.present.views import CurveEnvelope
 
     rng = np.random.default_rng(1)
     x = np.arange(50_000.0)

@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
-from workbench.core.generators import generate
-from workbench.core.project import Project, save_project
-from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.data.generators import generate
+from workbench.core.files.project import Project, save_project
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
 from workbench.qt import app as app_module
 from workbench.qt.main_window import MainWindow
 

@@ -7,8 +7,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from workbench.core.dataset import Dataset
-from workbench.core.spec import NetworkSpec, TrainingSettings
+from workbench.core.data.dataset import Dataset
+from workbench.core.model.spec import NetworkSpec, TrainingSettings
 from workbench.qt.canvas import DatasetCanvas
 from workbench.qt.document import Document
 
@@ -139,7 +139,7 @@ def test_test_points_are_drawn_hollow_and_train_points_filled(qtbot, canvas) -> 
     rng = np.random.default_rng(3)
     doc = make_document(rng.normal(size=(200, 2)), np.zeros(200, int))
     view = canvas(doc)
-    from workbench.core.edits import SetTestFraction
+    from workbench.core.data.edits import SetTestFraction
 
     doc.apply_edit(SetTestFraction(0.5))
     n_test = int(doc.dataset.is_test.sum())
@@ -205,7 +205,7 @@ def test_twenty_thousand_points_reuse_the_same_scatter_items(qtbot, canvas) -> N
     view = canvas(doc)
     items_before = [*view._train_items, *view._test_items]
     rng = np.random.default_rng(0)
-    from workbench.core.edits import AddPoints
+    from workbench.core.data.edits import AddPoints
 
     doc.apply_edit(AddPoints(rng.normal(0, 2, (20_000, 2)), rng.integers(0, 2, 20_000)))
     items_after = [*view._train_items, *view._test_items]

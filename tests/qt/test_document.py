@@ -3,9 +3,9 @@
 import numpy as np
 from PySide6.QtCore import QObject
 
-from workbench.core import edits
-from workbench.core.dataset import Dataset
-from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.data import edits
+from workbench.core.data.dataset import Dataset
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
 from workbench.qt.document import Document
 
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QAction
 
-from workbench.core.export import import_weights
-from workbench.core.generators import generate
-from workbench.core.project import Project, save_project
-from workbench.core.spec import NetworkSpec, TrainingSettings
+from workbench.core.data.generators import generate
+from workbench.core.files.export import import_weights
+from workbench.core.files.project import Project, save_project
+from workbench.core.model.spec import NetworkSpec, TrainingSettings
 from workbench.qt.file_operations import WEIGHT_FILTERS, FileOperations, with_extension
 
 

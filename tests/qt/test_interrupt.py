@@ -7,8 +7,8 @@ import signal
 
 import pytest
 
-from workbench.core import edits
-from workbench.core.project import load_project
+from workbench.core.data import edits
+from workbench.core.files.project import load_project
 from workbench.qt.app import InterruptHandler, install_panels
 
 WAIT_MS = 20_000

@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 
 from workbench.core import limits
-from workbench.core.generators import generate
-from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.data.generators import generate
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
 from workbench.qt.document import Document
 from workbench.qt.network_panel import NetworkPanel
 from workbench.qt.training_controller import TrainingController

@@ -9,11 +9,11 @@ from PySide6.QtCore import QPoint
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QWidget
 
-from workbench.core.dataset import CLASS_COLORS
-from workbench.core.engine import Network
-from workbench.core.network_layout import edge_values
-from workbench.core.neuron_overlay import neuron_overlay
-from workbench.core.spec import LayerSpec
+from workbench.core.data.dataset import CLASS_COLORS
+from workbench.core.model.engine import Network
+from workbench.core.model.spec import LayerSpec
+from workbench.core.present.network_layout import edge_values
+from workbench.core.present.neuron_overlay import neuron_overlay
 from workbench.qt.app import install_panels
 from workbench.qt.network_panel import THUMBNAIL_SIZE
 
@@ -178,8 +178,8 @@ def test_before_any_frame_the_panel_shows_the_network_the_trainer_starts_from(ma
 
 def test_opening_a_trained_project_shows_it_without_marking_it_modified(app_window, qtbot, tmp_path) -> None:
     # The trainer restarts from the opened state and sends a frame of it: nothing the user needs to save.
-    from workbench.core.project import Project, save_project
-    from workbench.core.trainer import Trainer
+    from workbench.core.files.project import Project, save_project
+    from workbench.core.training.trainer import Trainer
 
     document = app_window.document
     trainer = Trainer(document.dataset, document.spec, document.settings)

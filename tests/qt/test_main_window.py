@@ -9,9 +9,9 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QAction, QColor, QDropEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 
-from workbench.core import edits
-from workbench.core.dataset import CLASS_COLORS
-from workbench.core.spec import NetworkSpec
+from workbench.core.data import edits
+from workbench.core.data.dataset import CLASS_COLORS
+from workbench.core.model.spec import NetworkSpec
 from workbench.qt.main_window import MainWindow
 
 
@@ -110,7 +110,7 @@ def test_prompt_save_answer_saves_before_closing(window, tmp_path, monkeypatch) 
     answer_paths(monkeypatch, window, save=path)
     monkeypatch.setattr(window, "_ask_save_changes", lambda: "save")
     assert window.close()
-    from workbench.core.project import load_project
+    from workbench.core.files.project import load_project
 
     assert len(load_project(path).dataset) == len(window.document.dataset)
 
@@ -129,7 +129,7 @@ def test_corrupt_or_newer_project_leaves_the_document_untouched(window, tmp_path
     # A file from a future version of the program.
     import json
 
-    from workbench.core import project as project_module
+    from workbench.core.files import project as project_module
 
     path = tmp_path / "future.wbproj"
     answer_paths(monkeypatch, window, save=path)
@@ -186,7 +186,7 @@ def test_csv_export_round_trips(window, tmp_path, monkeypatch) -> None:
     path = tmp_path / "out.csv"
     answer_paths(monkeypatch, window, save=path)
     assert window.files.export_csv()
-    from workbench.core.csv_io import read_csv
+    from workbench.core.files.csv_io import read_csv
 
     back = read_csv(path)
     assert np.allclose(back.points, window.document.dataset.points)
@@ -194,8 +194,8 @@ def test_csv_export_round_trips(window, tmp_path, monkeypatch) -> None:
 
 
 def test_export_weights_works_for_an_untrained_network_too(window, tmp_path, monkeypatch) -> None:
-    from workbench.core.engine import Network
-    from workbench.core.export import import_weights
+    from workbench.core.files.export import import_weights
+    from workbench.core.model.engine import Network
 
     action = window.findChild(QAction, "actionExportWeights")
     assert window.document.weights is None and action.isEnabled()  # no training yet, but a network exists
@@ -216,8 +216,8 @@ def test_export_weights_works_for_an_untrained_network_too(window, tmp_path, mon
 
 
 def exported_network(tmp_path: Path, spec: NetworkSpec, name: str, seed: int = 5):
-    from workbench.core.engine import Network
-    from workbench.core.export import export_weights
+    from workbench.core.files.export import export_weights
+    from workbench.core.model.engine import Network
 
     network = Network(spec, seed=seed)
     path = tmp_path / name
@@ -226,7 +226,7 @@ def exported_network(tmp_path: Path, spec: NetworkSpec, name: str, seed: int = 5
 
 
 def predictions(spec: NetworkSpec, weights, points: np.ndarray) -> np.ndarray:
-    from workbench.core.engine import Network
+    from workbench.core.model.engine import Network
 
     network = Network(spec)
     network.set_weights(weights)
@@ -261,7 +261,7 @@ def test_import_weights_loads_a_matching_file_undoably(window, tmp_path, monkeyp
 def test_a_weights_file_for_another_network_is_refused_and_nothing_changes(
     window, tmp_path, monkeypatch
 ) -> None:
-    from workbench.core.spec import LayerSpec
+    from workbench.core.model.spec import LayerSpec
 
     errors = record_errors(monkeypatch, window)
     document = window.document
@@ -382,7 +382,7 @@ def test_dragging_the_split_slider_is_one_undo_step(window) -> None:
 
 
 def test_generated_data_replaces_or_adds(window, monkeypatch) -> None:
-    from workbench.core.generators import generate
+    from workbench.core.data.generators import generate
 
     blobs = generate("gaussians", n_points=90, n_classes=3, seed=4)
     before = len(window.document.dataset)
@@ -399,7 +399,7 @@ def test_generated_data_replaces_or_adds(window, monkeypatch) -> None:
 
 
 def test_generator_dialog_previews_and_returns_the_choice(qtbot) -> None:
-    from workbench.core.dataset import Dataset
+    from workbench.core.data.dataset import Dataset
     from workbench.qt.generator_dialog import GeneratorDialog
 
     dialog = GeneratorDialog(Dataset.empty())
@@ -592,7 +592,7 @@ def test_six_hidden_layers_fit_the_network_dock_of_a_default_window(window, qtbo
     """TensorFlow Playground's deepest network shows its Output column without scrolling at 1400 x 900."""
     from PySide6.QtCore import QRect
 
-    from workbench.core.spec import LayerSpec
+    from workbench.core.model.spec import LayerSpec
     from workbench.qt.app import install_panels
 
     install_panels(window)

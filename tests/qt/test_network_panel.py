@@ -9,12 +9,12 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QImage
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QSpinBox, QToolButton, QToolTip, QWidget
 
-from workbench.core.dataset import CLASS_COLORS, Dataset
-from workbench.core.engine.network import Network
-from workbench.core.network_layout import COMPACT_METRICS, palette_for
-from workbench.core.presets import get_preset
-from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
-from workbench.core.views import neuron_maps
+from workbench.core.data.dataset import CLASS_COLORS, Dataset
+from workbench.core.model.engine.network import Network
+from workbench.core.model.presets import get_preset
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.present.network_layout import COMPACT_METRICS, palette_for
+from workbench.core.present.views import neuron_maps
 from workbench.qt.document import Document
 from workbench.qt.network_panel import NetworkPanel
 

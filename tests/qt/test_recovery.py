@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.core import edits
+from workbench.core.data import edits
 from workbench.qt.recovery import RecoveryManager, process_is_running
 
 # A session that draws, gets autosaved by its timers and is then killed with SIGKILL (no clean-up runs).
@@ -19,9 +19,9 @@ CRASHING_SESSION = textwrap.dedent(
     import sys
     import numpy as np
     from PySide6.QtCore import QCoreApplication, QTimer
-    from workbench.core import edits
-    from workbench.core.generators import generate
-    from workbench.core.spec import NetworkSpec, TrainingSettings
+    from workbench.core.data import edits
+    from workbench.core.data.generators import generate
+    from workbench.core.model.spec import NetworkSpec, TrainingSettings
     from workbench.qt.document import Document
     from workbench.qt.recovery import RecoveryManager
 
@@ -105,7 +105,7 @@ def test_autosave_follows_changes_and_disappears_when_saved(window, tmp_path, mo
         window.document.apply_edit(edits.AddPoints([[2.0, 2.0]], [1]))
     assert recovery.autosave_path.exists()
 
-    from workbench.core.project import load_project
+    from workbench.core.files.project import load_project
 
     assert len(load_project(recovery.autosave_path).dataset) == len(window.document.dataset)
     monkeypatch.setattr(window, "_get_save_path", lambda *a: str(tmp_path / "saved.wbproj"))
@@ -148,8 +148,8 @@ def test_locks_of_dead_unmodified_sessions_are_cleaned_up(window, data_dir) -> N
 
 
 def _document():
-    from workbench.core.generators import generate
-    from workbench.core.spec import NetworkSpec, TrainingSettings
+    from workbench.core.data.generators import generate
+    from workbench.core.model.spec import NetworkSpec, TrainingSettings
     from workbench.qt.document import Document
 
     return Document(generate("moons", n_points=60, n_classes=2, seed=0), NetworkSpec(), TrainingSettings())
@@ -159,7 +159,7 @@ def test_timed_autosaves_are_written_off_the_gui_thread(tmp_path, monkeypatch, q
     # A large network's weights and optimizer state take a while to encode: the GUI thread only captures them.
     import threading
 
-    from workbench.core import project
+    from workbench.core.files import project
 
     writers = []
     real_save = project.save_project
@@ -182,7 +182,7 @@ def test_changes_during_a_background_write_are_written_next_and_a_save_meanwhile
 ) -> None:
     import threading
 
-    from workbench.core import project
+    from workbench.core.files import project
 
     release = threading.Event()
     real_save = project.save_project

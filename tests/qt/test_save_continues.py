@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench.core.generators import generate
-from workbench.core.project import load_project, save_project
-from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
-from workbench.core.trainer import Trainer
+from workbench.core.data.generators import generate
+from workbench.core.files.project import load_project, save_project
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.training.trainer import Trainer
 from workbench.qt.document import Document
 from workbench.qt.project_io import document_to_project, load_project_into
 from workbench.qt.recovery import RecoveryManager
@@ -81,7 +81,7 @@ def test_save_after_training_in_the_window_continues_exactly(qtbot, tmp_path) ->
 
 
 def test_the_document_saves_the_latest_optimizer_state_it_got_and_drops_it_with_new_weights(qtbot) -> None:
-    from workbench.core.engine import Network
+    from workbench.core.model.engine import Network
 
     document = adam_document()
     trainer = Trainer(document.dataset, document.spec, document.settings, seed=document.settings.seed)

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QThread
 
-from workbench.core import views
-from workbench.core.edits import AddPoints
-from workbench.core.engine import Network
-from workbench.core.generators import generate
-from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
-from workbench.core.training_messages import UnknownMessageError
-from workbench.core.views import HiddenSpaceRequest
+from workbench.core.data.edits import AddPoints
+from workbench.core.data.generators import generate
+from workbench.core.model.engine import Network
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.present import views
+from workbench.core.present.views import HiddenSpaceRequest
+from workbench.core.training.training_messages import UnknownMessageError
 from workbench.qt.document import Document
 from workbench.qt.training_controller import TrainingController
 from workbench.qt.training_panel import DivergenceBanner
@@ -225,7 +225,7 @@ def test_pause_and_start_reach_the_training_process_while_the_views_are_blocked(
 
 
 def test_the_untrained_network_is_drawn_before_the_training_process_runs(qtbot, monkeypatch) -> None:
-    from workbench.core import trainer_link
+    from workbench.core.training import trainer_link
 
     slow_start = threading.Event()
     real_process = trainer_link.TrainerProcess

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workbench.core.trainer_process import OUT_OF_MEMORY
+from workbench.core.training.trainer_process import OUT_OF_MEMORY
 from workbench.qt.app import install_panels
 
 WAIT_MS = 20_000

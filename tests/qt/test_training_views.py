@@ -9,11 +9,11 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
-from workbench.core import views
-from workbench.core.engine import Network
-from workbench.core.generators import generate
-from workbench.core.spec import LayerSpec, NetworkSpec, TrainingSettings
-from workbench.core.trainer import Metrics
+from workbench.core.data.generators import generate
+from workbench.core.model.engine import Network
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.present import views
+from workbench.core.training.trainer import Metrics
 from workbench.qt.document import Document
 from workbench.qt.frame_throttle import FrameThrottle
 from workbench.qt.hidden_space_plot import HiddenSpacePlot
@@ -366,7 +366,7 @@ def test_frames_carry_neuron_maps_for_the_network_panel(qtbot, controller) -> No
 
 
 def test_loss_plot_draws_a_long_run_reduced_but_with_its_spikes_and_keeps_it_as_a_ghost(qtbot) -> None:
-    from workbench.core.history import MAX_ENTRIES, TrainingHistory
+    from workbench.core.training.history import MAX_ENTRIES, TrainingHistory
     from workbench.qt.loss_plot import MAX_CURVE_POINTS
 
     plot = LossPlot()
@@ -398,7 +398,7 @@ def test_loss_plot_draws_a_long_run_reduced_but_with_its_spikes_and_keeps_it_as_
 
 
 def test_panel_says_why_training_is_stuck_at_chance(qtbot) -> None:
-    from workbench.core.presets import get_preset
+    from workbench.core.model.presets import get_preset
 
     dataset = generate("spiral", n_points=400, n_classes=2, seed=0)
     spec = get_preset("deep_narrow").apply(NetworkSpec())

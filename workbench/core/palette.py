@@ -16,7 +16,9 @@ from importlib.resources.abc import Traversable
 from types import MappingProxyType
 from typing import Any
 
-from workbench.core.spec import MAX_CLASSES
+from workbench.core import limits
+
+MAX_CLASSES = int(limits.CLASSES.maximum)
 
 RESOURCE_PACKAGE = "workbench.resources"
 PALETTE_FILE = "palette.json"

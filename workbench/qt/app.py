@@ -71,7 +71,7 @@ class InterruptHandler(QObject):
 def main(argv: list[str] | None = None) -> int:
     """Create the application and the main window, open a project or CSV given on the command line, run."""
     argv = list(sys.argv if argv is None else [sys.argv[0], *argv])
-    from workbench.core.trainer_process import limit_blas_threads
+    from workbench.core.training.trainer_process import limit_blas_threads
 
     limit_blas_threads()  # before any numpy work: a multi-threaded BLAS is slower for these sizes
     existing = QApplication.instance()

@@ -17,8 +17,8 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPen, QPixmapCache
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsRectItem, QWidget
 
-from workbench.core.dataset import CLASS_COLORS
-from workbench.core.spec import MAX_CLASSES
+from workbench.core.data.dataset import CLASS_COLORS
+from workbench.core.model.spec import MAX_CLASSES
 from workbench.qt.document import Document
 from workbench.qt.theme import theme_color, view_color
 from workbench.qt.tools import TOOLS, Tool
@@ -329,7 +329,7 @@ class DatasetCanvas(pg.PlotWidget):
 
     def delete_selection(self) -> int:
         """Delete the selected points as one undo step; returns how many were deleted."""
-        from workbench.core.edits import DeletePoints
+        from workbench.core.data.edits import DeletePoints
 
         count = len(self._selection)
         if count:

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import limits
-from workbench.core.dataset import CLASS_COLORS, DEFAULT_CLASS_NAMES
-from workbench.core.edits import AddClass, RemoveClass, RenameClass, SetTestFraction
-from workbench.core.spec import MAX_CLASSES
+from workbench.core.data.dataset import CLASS_COLORS, DEFAULT_CLASS_NAMES
+from workbench.core.data.edits import AddClass, RemoveClass, RenameClass, SetTestFraction
+from workbench.core.model.spec import MAX_CLASSES
 from workbench.qt.canvas import DatasetCanvas
 from workbench.qt.document import Document
 from workbench.qt.tools import Gesture

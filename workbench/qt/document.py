@@ -19,10 +19,10 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from workbench.core.dataset import Dataset
-from workbench.core.edits import Edit
-from workbench.core.history import TrainingHistory
-from workbench.core.spec import NetworkSpec, TrainingSettings
+from workbench.core.data.dataset import Dataset
+from workbench.core.data.edits import Edit
+from workbench.core.model.spec import NetworkSpec, TrainingSettings
+from workbench.core.training.history import TrainingHistory
 
 Weights = list[tuple[np.ndarray, np.ndarray]]
 
@@ -181,7 +181,7 @@ class Document(QObject):
 
     @property
     def history(self) -> TrainingHistory:
-        """The loss history (frozen, at most `workbench.core.history.MAX_ENTRIES` entries)."""
+        """The loss history (frozen, at most `workbench.core.training.history.MAX_ENTRIES` entries)."""
         return self._history
 
     @property

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Qt
 from PySide6.QtWidgets import QApplication
 
-from workbench.core.dataset import Dataset, DatasetFormatError
-from workbench.core.edits import ReplaceDataset
-from workbench.core.spec import NetworkSpec, TrainingSettings
+from workbench.core.data.dataset import Dataset, DatasetFormatError
+from workbench.core.data.edits import ReplaceDataset
+from workbench.core.model.spec import NetworkSpec, TrainingSettings
 from workbench.qt.project_io import document_to_project, load_project_into
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ class FileOperations(QObject):
         path = Path(path)
         if path.suffix.lower() == ".csv":
             return self.import_csv(path)
-        from workbench.core.project import ProjectFormatError, load_project
+        from workbench.core.files.project import ProjectFormatError, load_project
 
         try:
             with self._busy(f"Opening {path.name}…"):
@@ -130,7 +130,7 @@ class FileOperations(QObject):
         return self._write_project(path)
 
     def _write_project(self, path: Path) -> bool:
-        from workbench.core.project import save_project
+        from workbench.core.files.project import save_project
 
         try:
             with self._busy(f"Saving {path.name}…"):
@@ -160,7 +160,7 @@ class FileOperations(QObject):
             if not path:
                 return False
         path = Path(path)
-        from workbench.core.csv_io import read_csv
+        from workbench.core.files.csv_io import read_csv
 
         try:
             with self._busy(f"Reading {path.name}…"):
@@ -187,7 +187,7 @@ class FileOperations(QObject):
         path = self._ask_export_path("Export Data", CSV_FILTER, ".csv")
         if path is None:
             return False
-        from workbench.core.csv_io import write_csv
+        from workbench.core.files.csv_io import write_csv
 
         try:
             with self._busy(f"Writing {path.name}…"):
@@ -210,7 +210,7 @@ class FileOperations(QObject):
     def current_weights(self) -> list:
         """The network's weights as the views show them: trained or imported ones, else the untrained
         network's initial weights (from the live views, or built from the training seed)."""
-        from workbench.core.network_layout import weights_match
+        from workbench.core.present.network_layout import weights_match
 
         doc = self.document
 
@@ -222,7 +222,7 @@ class FileOperations(QObject):
         frame = getattr(getattr(self.window, "training", None), "last_frame", None)
         if frame is not None and fits(frame.snapshot.weights):
             return frame.snapshot.weights
-        from workbench.core.engine import Network
+        from workbench.core.model.engine import Network
 
         return Network(doc.spec, seed=doc.settings.seed).get_weights()
 
@@ -234,7 +234,7 @@ class FileOperations(QObject):
             if not path:
                 return False
         path = Path(path)
-        from workbench.core.export import import_weights
+        from workbench.core.files.export import import_weights
 
         try:
             with self._busy(f"Reading {path.name}…"):
@@ -252,7 +252,7 @@ class FileOperations(QObject):
 
     def export_weights(self) -> bool:
         """Write the weights in the format of the chosen file type (or of the name's extension)."""
-        from workbench.core.export import EXPORT_FORMATS, export_weights
+        from workbench.core.files.export import EXPORT_FORMATS, export_weights
 
         doc = self.document
         weights = self.current_weights()
@@ -272,7 +272,7 @@ class FileOperations(QObject):
 
     def export_image(self) -> bool:
         """Save the canvas as a PNG (atomically, like every other file the app writes)."""
-        from workbench.core.atomic import atomic_write_bytes
+        from workbench.core.files.atomic import atomic_write_bytes
 
         path = self._ask_export_path("Export Image", IMAGE_FILTER, ".png")
         if path is None:

@@ -7,7 +7,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from workbench.core import views
+from workbench.core.present import views
 
 
 class FrameThrottle(QObject):

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.dataset import CLASS_COLORS, Dataset
-from workbench.core.spec import MAX_CLASSES, SpecError
+from workbench.core.data.dataset import CLASS_COLORS, Dataset
+from workbench.core.model.spec import MAX_CLASSES, SpecError
 from workbench.qt.theme import style_sheet, theme_color
 
 MAX_GENERATED_POINTS = 20_000
@@ -48,7 +48,7 @@ class GeneratorDialog(QDialog):
 
     def __init__(self, current: Dataset, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from workbench.core.generators import GENERATORS
+        from workbench.core.data.generators import GENERATORS
 
         self.setObjectName("generatorDialog")
         self.setWindowTitle("Generate Dataset")

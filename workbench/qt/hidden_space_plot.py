@@ -1,6 +1,6 @@
 """The hidden-space view (`hiddenSpacePlot`): the data and a warped input grid as one hidden layer sees them.
 
-The worker computes the coordinates (`workbench.core.views.hidden_space`); this widget only picks what to
+The worker computes the coordinates (`core.present.views.hidden_space`); this widget only picks what to
 show (layer, neuron pair or PCA), sends that to the controller, and hands each frame's arrays to plot items
 made once: one scatter for all points (one sprite per class, assigned with numpy), one curve for all grid
 lines (NaN separated) and one image for the output layer's regions when they are exact.
@@ -21,8 +21,8 @@ from PySide6.QtCore import QRectF, QSignalBlocker, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
-from workbench.core.dataset import CLASS_COLORS
-from workbench.core.views import HiddenSpaceRequest, HiddenSpaceView, ViewFrame
+from workbench.core.data.dataset import CLASS_COLORS
+from workbench.core.present.views import HiddenSpaceRequest, HiddenSpaceView, ViewFrame
 from workbench.qt.canvas import CachedBoundsScatter
 from workbench.qt.document import Document
 from workbench.qt.frame_throttle import FrameThrottle

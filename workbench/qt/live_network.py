@@ -21,12 +21,12 @@ import numpy as np
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QLabel
 
-from workbench.core.dataset import CLASS_COLORS
-from workbench.core.engine import Network
-from workbench.core.network_layout import ACTIVATION_LABELS, is_one_sided, weights_match
-from workbench.core.neuron_overlay import neuron_overlay, overlay_size, thumbnail_overlay
-from workbench.core.spec import FEATURES, NetworkSpec
-from workbench.core.views import ViewFrame, neuron_maps
+from workbench.core.data.dataset import CLASS_COLORS
+from workbench.core.model.engine import Network
+from workbench.core.model.spec import FEATURES, NetworkSpec
+from workbench.core.present.network_layout import ACTIVATION_LABELS, is_one_sided, weights_match
+from workbench.core.present.neuron_overlay import neuron_overlay, overlay_size, thumbnail_overlay
+from workbench.core.present.views import ViewFrame, neuron_maps
 from workbench.qt.document import Document
 from workbench.qt.frame_throttle import FrameThrottle
 from workbench.qt.network_panel import THUMBNAIL_SIZE, NetworkPanel

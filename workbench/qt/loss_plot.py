@@ -21,9 +21,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Slot
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from workbench.core.history import TrainingHistory
 from workbench.core.palette import palette
-from workbench.core.views import CurveEnvelope, ViewFrame
+from workbench.core.present.views import CurveEnvelope, ViewFrame
+from workbench.core.training.history import TrainingHistory
 from workbench.qt.frame_throttle import FrameThrottle
 from workbench.qt.theme import theme_color, view_color
 from workbench.qt.training_controller import TrainingController

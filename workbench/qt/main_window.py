@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.dataset import CLASS_COLORS, Dataset
-from workbench.core.edits import ReplaceDataset, clear_points
-from workbench.core.spec import MAX_CLASSES, NetworkSpec, TrainingSettings
+from workbench.core.data.dataset import CLASS_COLORS, Dataset
+from workbench.core.data.edits import ReplaceDataset, clear_points
+from workbench.core.model.spec import MAX_CLASSES, NetworkSpec, TrainingSettings
 from workbench.qt import icons
 from workbench.qt.canvas import DatasetCanvas
 from workbench.qt.class_panel import ClassPanel, swatch
@@ -93,7 +93,7 @@ DOCKS: tuple[DockInfo, ...] = (
 
 def default_document(parent=None) -> Document:
     """What the app opens with: a two-class spiral and the default network, ready to train."""
-    from workbench.core.generators import STARTING_DATASET, generate
+    from workbench.core.data.generators import STARTING_DATASET, generate
 
     dataset = generate(STARTING_DATASET, seed=0)
     return Document(dataset, NetworkSpec(), TrainingSettings(), parent)

@@ -1,6 +1,6 @@
 """The drawing of the network: columns of neuron thumbnails, weighted edges and the per-layer controls.
 
-Geometry comes from `workbench.core.network_layout`; this widget paints it and turns mouse gestures into
+Geometry comes from `core.present.network_layout`; this widget paints it and turns mouse gestures into
 requests (signals) that the `NetworkPanel` turns into spec edits. The layout, the header widgets and the
 per-edge line objects are rebuilt only when the spec (or the available height) changes; during training only
 the edge batches and the thumbnail images are replaced, ~30 times a second.
@@ -29,8 +29,9 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QComboBox, QSpinBox, QToolButton, QToolTip, QWidget
 
 from workbench.core import limits
-from workbench.core.dataset import CLASS_COLORS
-from workbench.core.network_layout import (
+from workbench.core.data.dataset import CLASS_COLORS
+from workbench.core.model.spec import ACTIVATIONS, FEATURES, MAX_LAYER_WIDTH, NetworkSpec
+from workbench.core.present.network_layout import (
     ACTIVATION_FORMULAS,
     ACTIVATION_LABELS,
     NEGATIVE_COLOR,
@@ -50,7 +51,6 @@ from workbench.core.network_layout import (
     level_style,
     palette_for,
 )
-from workbench.core.spec import ACTIVATIONS, FEATURES, MAX_LAYER_WIDTH, NetworkSpec
 from workbench.qt.theme import style_sheet, view_color
 
 Weights = Sequence[tuple[np.ndarray, np.ndarray]]

@@ -1,7 +1,7 @@
 """The point-and-click network builder: see the network, change it with the mouse.
 
 The panel shows a `NetworkCanvas` in a scroll area with a preset menu, the parameter count and one status
-line. Every click becomes a pure spec edit (`workbench.core.network_edits`) handed to
+line. Every click becomes a pure spec edit (`workbench.core.model.network_edits`) handed to
 ``document.set_spec(spec, text)``, so it lands on the same undo stack as the data; the drawing follows
 ``document.specChanged`` (also after undo/redo). Live training data arrives through `set_weights` and
 `set_neuron_maps`; hovering a neuron emits `neuronHovered(layer, neuron)` with the layer numbering of
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.network_edits import (
+from workbench.core.model.network_edits import (
     LARGE_NETWORK_PARAMETERS,
     changed_weight_layers,
     grows_past_large,
@@ -36,9 +36,9 @@ from workbench.core.network_edits import (
     set_layer_width,
     toggle_feature,
 )
-from workbench.core.network_layout import ACTIVATION_LABELS, feature_maps, fit_metrics, layout_width
-from workbench.core.presets import PRESETS
-from workbench.core.spec import FEATURES, MAX_LAYER_WIDTH, NetworkSpec, SpecError
+from workbench.core.model.presets import PRESETS
+from workbench.core.model.spec import FEATURES, MAX_LAYER_WIDTH, NetworkSpec, SpecError
+from workbench.core.present.network_layout import ACTIVATION_LABELS, feature_maps, fit_metrics, layout_width
 from workbench.qt.document import Document
 from workbench.qt.network_canvas import NetworkCanvas
 from workbench.qt.theme import style_sheet
@@ -321,11 +321,11 @@ def _preview() -> None:  # pragma: no cover - a quick look: python -m workbench.
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from workbench.core.engine.network import Network
-    from workbench.core.generators import generate
-    from workbench.core.spec import TrainingSettings
-    from workbench.core.trainer import Trainer
-    from workbench.core.views import neuron_maps
+    from workbench.core.data.generators import generate
+    from workbench.core.model.engine.network import Network
+    from workbench.core.model.spec import TrainingSettings
+    from workbench.core.present.views import neuron_maps
+    from workbench.core.training.trainer import Trainer
 
     app = QApplication.instance() or QApplication(sys.argv)
     dataset = generate("moons", seed=1)

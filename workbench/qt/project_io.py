@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 # Imported with the window, not at the first autosave: the import takes ~13 ms, a visible hitch mid-training.
-from workbench.core.project import Project
+from workbench.core.files.project import Project
 from workbench.qt.document import Document
 
 

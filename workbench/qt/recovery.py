@@ -33,8 +33,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from workbench.core import project as project_file
-from workbench.core.atomic import atomic_write_text
+from workbench.core.files import project as project_file
+from workbench.core.files.atomic import atomic_write_text
 from workbench.qt.document import Document
 from workbench.qt.project_io import document_to_project
 
@@ -308,7 +308,7 @@ class RecoveryManager(QObject):
 
     def restore(self, candidate: RecoveryCandidate):
         """Load a candidate's project (raises the core's ProjectFormatError if it is unreadable)."""
-        from workbench.core.project import load_project
+        from workbench.core.files.project import load_project
 
         return load_project(candidate.path)
 

@@ -1,6 +1,6 @@
 """Drawing tools: each turns mouse gestures on the canvas into dataset edits on the document.
 
-A tool never changes data itself: it computes *which* points change with `workbench.core.drawing` and hands
+A tool never changes data itself: it computes *which* points change with `core.data.drawing` and hands
 the document an edit. Everything one press-drag-release does is one undo step (a document gesture), opened
 lazily at the first real edit so a click that changes nothing leaves no empty step behind.
 The `TOOLS` table drives the toolbar, as Orange's Paint Data does.
@@ -16,8 +16,8 @@ import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QCursor
 
-from workbench.core import drawing
-from workbench.core.edits import AddPoints, DeletePoints, Edit, MovePoints
+from workbench.core.data import drawing
+from workbench.core.data.edits import AddPoints, DeletePoints, Edit, MovePoints
 
 if TYPE_CHECKING:
     from workbench.qt.canvas import DatasetCanvas

@@ -3,7 +3,7 @@ shutdown), and the owner of the training process's link and the view-frame worke
 
 Where the time goes (2-core machine, 2-16-16-16-4 network, 256 x 256 decision image): a frame's views cost
 ~13 ms to compute and ~10 ms to draw. Threaded training shared the GIL with both and reached 11-21 % of its
-headless speed, so training runs in its own process (`workbench.core.trainer_process`), and this process keeps
+headless speed, so training runs in its own process (`core.training.trainer_process`), and this process keeps
 its core for the views and the drawing.
 
 Two paths, so that commands never wait behind view work (docs/architecture.md):
@@ -28,11 +28,11 @@ import numpy as np
 from PySide6.QtCore import QObject, QSocketNotifier, QThread, Signal, Slot
 from PySide6.QtWidgets import QApplication
 
-from workbench.core import views
-from workbench.core.engine import Network
-from workbench.core.trainer_link import TrainerLink
-from workbench.core.trainer_process import WeightsLoad, limit_blas_threads
-from workbench.core.training_messages import (
+from workbench.core.model.engine import Network
+from workbench.core.present import views
+from workbench.core.training.trainer_link import TrainerLink
+from workbench.core.training.trainer_process import WeightsLoad, limit_blas_threads
+from workbench.core.training.training_messages import (
     AdaptResolution,
     Diverged,
     Failed,

@@ -38,10 +38,10 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import limits
-from workbench.core.diagnosis import diagnose
-from workbench.core.edits import SetTestFraction
-from workbench.core.spec import SpecError
-from workbench.core.views import ViewFrame
+from workbench.core.data.edits import SetTestFraction
+from workbench.core.model.spec import SpecError
+from workbench.core.present.views import ViewFrame
+from workbench.core.training.diagnosis import diagnose
 from workbench.qt import icons
 from workbench.qt.document import Document
 from workbench.qt.frame_throttle import FrameThrottle

@@ -1,8 +1,8 @@
 """The view-frame worker: turns training snapshots into the frames the views draw, off the GUI thread.
 
-It does not train and relays no commands (`workbench.core.trainer_link` does that, at the GUI's priority);
+It does not train and relays no commands (`core.training.trainer_link` does that, at the GUI's priority);
 it only computes pictures, so it is the one thread that may run at a lower priority
-(`workbench.core.scheduling`): the GUI thread preempts it whenever it has something to draw.
+(`workbench.core.training.scheduling`): the GUI thread preempts it whenever it has something to draw.
 
 - Everything arrives as a typed message on one queue (`post()`): what the views show (`ShowViews`,
   `AdaptResolution`, `ViewDataset`) from the GUI, `LiveSnapshot`s from the trainer link's event thread,
@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from workbench.core import views
-from workbench.core.engine import Network
-from workbench.core.scheduling import lower_current_thread_priority
-from workbench.core.trainer_process import WeightsLoad, first_snapshot, limit_blas_threads
-from workbench.core.training_messages import (
+from workbench.core.model.engine import Network
+from workbench.core.present import views
+from workbench.core.training.scheduling import lower_current_thread_priority
+from workbench.core.training.trainer_process import WeightsLoad, first_snapshot, limit_blas_threads
+from workbench.core.training.training_messages import (
     AdaptResolution,
     FrameTaken,
     LiveSnapshot,

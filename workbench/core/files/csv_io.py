@@ -1,0 +1,246 @@
+"""Read and write datasets as ``x,y,label`` CSV files.
+
+Reading is forgiving about the things spreadsheets vary in and strict about the data itself:
+
+- separators ``,``, ``;`` or tab (detected from the first line); with ``;`` a decimal comma (``1,5``) is
+  accepted too, as European spreadsheets write it;
+- UTF-8 with or without a byte-order mark; blank lines and lines starting with ``#`` are skipped;
+- an optional header line: when it names columns ``x``, ``y`` and ``label`` (or ``class``) in any order those
+  columns are used, otherwise the first three columns are; columns after them are ignored;
+- labels may be any text. When *every* label is a whole number (``0``, ``1``, ``-3``) the classes are ordered
+  numerically, so class ids follow the numbers a user already has; otherwise classes are numbered in the
+  order they first appear. The label text becomes the class name either way.
+- ``write_csv`` adds a ``# classes: [...]`` comment (a JSON list of the class names) so that a round trip
+  keeps class order and empty classes exactly; the reader honours that line, other tools skip it as a comment.
+
+Anything unusable raises `DatasetFormatError` whose message starts with the line number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from workbench.core import limits
+from workbench.core.data.dataset import Dataset, DatasetFormatError
+from workbench.core.files.atomic import atomic_write_text
+from workbench.core.model.spec import MAX_CLASSES
+
+#: More rows than this is refused: the canvas and the trainer become unusable well before that.
+MAX_ROWS = int(limits.POINTS.maximum)
+#: Networks compute in float32; larger coordinates would overflow to infinity.
+MAX_COORDINATE = limits.MAX_COORDINATE
+#: Longer labels are refused (they become class names, which must fit on screen).
+MAX_LABEL_LENGTH = int(limits.CLASS_NAME_LENGTH.maximum)
+_CLASSES_COMMENT = re.compile(r"^#\s*classes:\s*(\[.*\])\s*$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+def read_csv(
+    source: str | os.PathLike[str] | TextIO, *, test_fraction: float = 0.2, split_seed: int = 0
+) -> Dataset:
+    """Read a dataset from a CSV file path or an open text stream."""
+    if hasattr(source, "read"):
+        return parse_csv(source.read(), test_fraction=test_fraction, split_seed=split_seed)  # type: ignore[union-attr]
+    path = Path(source)  # type: ignore[arg-type]
+    if path.exists() and not path.is_file():  # a FIFO would block the read forever
+        raise DatasetFormatError(f"cannot read {str(path)!r}: not a regular file")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DatasetFormatError(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise DatasetFormatError(f"line {line}: the file is not UTF-8 text") from None
+    return parse_csv(text, test_fraction=test_fraction, split_seed=split_seed)
+
+
+def parse_csv(text: str, *, test_fraction: float = 0.2, split_seed: int = 0) -> Dataset:
+    """Parse CSV text (see the module docstring for what is accepted)."""
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        raise DatasetFormatError("the file contains NUL bytes; it does not look like a CSV text file")
+    first = next((ln for ln in io.StringIO(text) if ln.strip() and not ln.lstrip().startswith("#")), None)
+    if first is None:
+        raise DatasetFormatError("the file has no data rows")
+    delimiter = "\t" if "\t" in first else ";" if ";" in first else ","
+    decimal_comma = delimiter == ";"
+
+    declared = _declared_classes(text)
+    class_of: dict[str, int] = {name: i for i, name in enumerate(declared)}  # provisional ids
+    first_line: dict[str, int] = {}
+    xs: list[float] = []
+    ys: list[float] = []
+    ids: list[int] = []
+    ix, iy, il = 0, 1, 2
+    n_columns = 3
+    header_possible = True
+    limit = MAX_COORDINATE
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        for row in reader:
+            if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
+                continue
+            if header_possible:
+                header_possible = False
+                if not _is_number(row[0], decimal_comma):
+                    ix, iy, il = _header_columns(row)
+                    n_columns = max(ix, iy, il) + 1
+                    continue
+            if len(row) < n_columns:
+                raise DatasetFormatError(
+                    f"line {reader.line_num}: expected {n_columns} columns (x, y, label), found {len(row)}"
+                )
+            try:  # fast path; float() accepts surrounding spaces
+                x = float(row[ix])
+                y = float(row[iy])
+            except ValueError:
+                x = _number(row[ix], "x", reader.line_num, decimal_comma)
+                y = _number(row[iy], "y", reader.line_num, decimal_comma)
+            if not (-limit <= x <= limit and -limit <= y <= limit):  # also catches NaN
+                _number(row[ix], "x", reader.line_num, decimal_comma)
+                _number(row[iy], "y", reader.line_num, decimal_comma)
+            label = row[il].strip()
+            class_id = class_of.get(label)
+            if class_id is None:
+                line = reader.line_num
+                if not label:
+                    raise DatasetFormatError(f"line {line}: the label is empty")
+                if len(label) > MAX_LABEL_LENGTH:
+                    raise DatasetFormatError(
+                        f"line {line}: the label {label[:20]!r}… is {len(label):,} characters long; "
+                        f"labels (class names) may have at most {MAX_LABEL_LENGTH}"
+                    )
+                if len(class_of) >= MAX_CLASSES:
+                    raise DatasetFormatError(
+                        f"line {line}: label {label[:40]!r} is a class too many; "
+                        f"Workbench supports at most {MAX_CLASSES} classes"
+                    )
+                class_id = class_of[label] = len(class_of)
+                first_line[label] = line
+            if len(xs) >= MAX_ROWS:
+                raise DatasetFormatError(
+                    f"line {reader.line_num}: more than {MAX_ROWS:,} rows; use a smaller dataset"
+                )
+            xs.append(x)
+            ys.append(y)
+            ids.append(class_id)
+    except csv.Error as exc:
+        raise DatasetFormatError(f"line {reader.line_num}: {exc}") from None
+    if not xs:
+        raise DatasetFormatError("the file has no data rows")
+
+    names = _class_order(declared, list(first_line))
+    remap = np.array([names.index(name) for name in class_of], dtype=np.int64)
+    labels = remap[np.array(ids, dtype=np.int64)]
+    points = np.column_stack([np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)])
+    return Dataset(points, labels, tuple(names), test_fraction=test_fraction, split_seed=split_seed)
+
+
+def write_csv(dataset: Dataset, path: str | os.PathLike[str]) -> None:
+    """Write ``x,y,label`` with shortest round-trip floats and class names as labels (atomically)."""
+    atomic_write_text(path, format_csv(dataset))
+
+
+def format_csv(dataset: Dataset) -> str:
+    """The CSV text `write_csv` writes."""
+    names = [_csv_field(name) for name in dataset.class_names]  # quoted once, as csv would
+    header = "# classes: " + json.dumps(list(dataset.class_names), ensure_ascii=False) + "\nx,y,label\n"
+    rows = [
+        f"{x!r},{y!r},{names[label]}\n"
+        for (x, y), label in zip(dataset.points.tolist(), dataset.labels.tolist(), strict=True)
+    ]
+    return header + "".join(rows)
+
+
+def _csv_field(text: str) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow([text])
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------------------------------------------------
+def _is_number(field: str, decimal_comma: bool) -> bool:
+    try:
+        float(_normalise(field, decimal_comma))
+    except ValueError:
+        return False
+    return True
+
+
+def _normalise(field: str, decimal_comma: bool) -> str:
+    field = field.strip()
+    if decimal_comma and "," in field and "." not in field:
+        field = field.replace(",", ".")
+    return field
+
+
+def _number(field: str, column: str, line: int, decimal_comma: bool) -> float:
+    try:
+        value = float(_normalise(field, decimal_comma))
+    except ValueError:
+        shown = field.strip()[:40]
+        raise DatasetFormatError(f"line {line}: {column} is not a number: {shown!r}") from None
+    if not math.isfinite(value):
+        raise DatasetFormatError(f"line {line}: {column} must be a finite number, not {field.strip()!r}")
+    if abs(value) > MAX_COORDINATE:
+        raise DatasetFormatError(f"line {line}: {column} is too large ({field.strip()[:40]})")
+    return value
+
+
+def _header_columns(header: list[str]) -> tuple[int, int, int]:
+    """Column indices of x, y and label from a header; the first three columns when it does not name them."""
+    names = [h.strip().lower() for h in header]
+    label_name = next((n for n in ("label", "class", "y_true", "target") if n in names), None)
+    if "x" in names and "y" in names and label_name is not None:
+        return names.index("x"), names.index("y"), names.index(label_name)
+    return 0, 1, 2
+
+
+def _declared_classes(text: str) -> list[str]:
+    """Class names from a ``# classes: [...]`` comment among the leading comment lines (empty if none)."""
+    for line, raw in enumerate(io.StringIO(text), start=1):
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            return []
+        match = _CLASSES_COMMENT.match(stripped)
+        if match:
+            return _parse_declared(match.group(1), line)
+    return []
+
+
+def _parse_declared(text: str, line: int) -> list[str]:
+    try:
+        names = json.loads(text)
+    except ValueError:
+        raise DatasetFormatError(f"line {line}: the '# classes:' line is not a JSON list of names") from None
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        raise DatasetFormatError(f"line {line}: the '# classes:' line is not a JSON list of names")
+    if len(set(names)) != len(names):
+        raise DatasetFormatError(f"line {line}: the '# classes:' line names a class twice")
+    if len(names) > MAX_CLASSES:
+        raise DatasetFormatError(
+            f"line {line}: more than {MAX_CLASSES} classes; Workbench supports up to {MAX_CLASSES}"
+        )
+    return [n.strip() for n in names]
+
+
+def _class_order(declared: list[str], first_seen: list[str]) -> list[str]:
+    """Class names in id order (see the module docstring): declared ones, then new ones."""
+    new = [label for label in first_seen if label not in declared]
+    if all(_INTEGER.match(label) for label in new):
+        new.sort(key=int)  # safe: labels are at most MAX_LABEL_LENGTH characters
+    return declared + new
+

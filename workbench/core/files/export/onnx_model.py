@@ -1,0 +1,127 @@
+"""An ONNX graph that takes raw (x, y) points and returns class probabilities.
+
+The graph computes the input features, the Linear layers (as Gemm with the PyTorch-layout weights, so the
+initializer names are the state_dict keys), the activations and the softmax, so a consumer such as
+onnxruntime-web needs nothing from Workbench. Opset 17 with IR version 8 keeps older runtimes able to load it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from workbench.core.files.export.layout import leaky_relu_slope, linear_keys
+from workbench.core.model.spec import NetworkSpec
+
+OPSET = 17
+IR_VERSION = 8  # the IR version that came with opset 17 (onnx 1.12)
+INPUT_NAME = "input"
+OUTPUT_NAME = "probabilities"
+
+
+def onnx_bytes(spec: NetworkSpec, state: dict[str, np.ndarray], metadata: dict[str, Any]) -> bytes:
+    model = build_onnx_model(spec, state, metadata)
+    return model.SerializeToString()
+
+
+def build_onnx_model(spec: NetworkSpec, state: dict[str, np.ndarray], metadata: dict[str, Any]) -> Any:
+    from onnx import TensorProto, checker, helper, numpy_helper
+
+    nodes: list[Any] = []
+    initializers = [numpy_helper.from_array(array, name) for name, array in state.items()]
+
+    def constant(name: str, values: list[int] | float) -> str:
+        dtype = np.int64 if isinstance(values, list) else np.float32
+        initializers.append(numpy_helper.from_array(np.array(values, dtype=dtype), name))
+        return name
+
+    # Only the columns and constants the graph uses: onnxruntime warns about unused initializers.
+    feature_inputs = {
+        "x": ["x"],
+        "y": ["y"],
+        "x2": ["x"],
+        "y2": ["y"],
+        "xy": ["x", "y"],
+        "sinx": ["x"],
+        "siny": ["y"],
+    }
+    columns = [c for c in ("x", "y") if any(c in feature_inputs[f] for f in spec.features)]
+    if columns:
+        axis = constant("column_axis", [1])
+    for column in columns:
+        index = 0 if column == "x" else 1
+        start, end = constant(f"{column}_start", [index]), constant(f"{column}_end", [index + 1])
+        nodes.append(
+            helper.make_node("Slice", [INPUT_NAME, start, end, axis], [column], name=f"column_{column}")
+        )
+    zero = constant("zero", 0.0) if any(layer.activation == "step" for layer in spec.hidden) else ""
+    feature_nodes = {
+        "x2": ("Mul", ["x", "x"]),
+        "y2": ("Mul", ["y", "y"]),
+        "xy": ("Mul", ["x", "y"]),
+        "sinx": ("Sin", ["x"]),
+        "siny": ("Sin", ["y"]),
+    }
+    feature_outputs = []
+    for feature in spec.features:
+        if feature in ("x", "y"):
+            feature_outputs.append(feature)
+            continue
+        op, inputs = feature_nodes[feature]
+        nodes.append(helper.make_node(op, inputs, [f"feature_{feature}"], name=f"feature_{feature}"))
+        feature_outputs.append(f"feature_{feature}")
+    nodes.append(helper.make_node("Concat", feature_outputs, ["features"], axis=1, name="features"))
+
+    current = "features"
+    for i, (weight_key, bias_key) in enumerate(linear_keys(spec)):
+        linear_out = f"linear_{i + 1}"
+        nodes.append(
+            helper.make_node("Gemm", [current, weight_key, bias_key], [linear_out], transB=1, name=linear_out)
+        )
+        current = linear_out
+        if i < len(spec.hidden):
+            current = _activation(helper, nodes, spec.hidden[i].activation, current, f"hidden_{i + 1}", zero)
+    nodes.append(helper.make_node("Softmax", [current], [OUTPUT_NAME], axis=-1, name="softmax"))
+
+    graph = helper.make_graph(
+        nodes,
+        "workbench_classifier",
+        [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["batch", 2])],
+        [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["batch", spec.n_classes])],
+        initializer=initializers,
+    )
+    model = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid("", OPSET)],
+        producer_name="workbench",
+        doc_string="Neural Network Workbench classifier: (batch, 2) raw x, y in, class probabilities out.",
+    )
+    model.ir_version = IR_VERSION
+    helper.set_model_props(
+        model,
+        {
+            key: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            for key, value in metadata.items()
+        },
+    )
+    checker.check_model(model, full_check=True)
+    return model
+
+
+def _activation(helper: Any, nodes: list[Any], activation: str, source: str, out: str, zero: str) -> str:
+    from onnx import TensorProto
+
+    if activation == "linear":
+        return source
+    if activation == "step":
+        # Greater is strict, matching the engine: exactly 0 maps to 0.
+        nodes.append(helper.make_node("Greater", [source, zero], [f"{out}_positive"], name=f"{out}_positive"))
+        nodes.append(helper.make_node("Cast", [f"{out}_positive"], [out], to=TensorProto.FLOAT, name=out))
+    elif activation == "leaky_relu":
+        nodes.append(helper.make_node("LeakyRelu", [source], [out], alpha=leaky_relu_slope(), name=out))
+    else:
+        op = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu"}[activation]
+        nodes.append(helper.make_node(op, [source], [out], name=out))
+    return out

@@ -1,0 +1,57 @@
+"""The numpy engine: modules with explicit forward/backward, a Network built from a spec, and optimisers.
+
+See `modules` for the module contract and loss conventions, `network` for initialisation and the weights
+layout, `optimizers` for the exact update formulas.
+"""
+
+from workbench.core.model.engine.modules import (
+    ACTIVATIONS,
+    LOSSES,
+    Activation,
+    Identity,
+    LeakyReLU,
+    Linear,
+    Loss,
+    MeanSquaredError,
+    Module,
+    ReLU,
+    Sigmoid,
+    SoftmaxCrossEntropy,
+    Step,
+    Tanh,
+    make_activation,
+    make_loss,
+    one_hot,
+)
+from workbench.core.model.engine.network import Network, Weights, Workspace, softmax
+from workbench.core.model.engine.optimizers import OPTIMIZERS, SGD, Adam, Momentum, Optimizer, make_optimizer
+
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "OPTIMIZERS",
+    "SGD",
+    "Activation",
+    "Adam",
+    "Identity",
+    "LeakyReLU",
+    "Linear",
+    "Loss",
+    "MeanSquaredError",
+    "Module",
+    "Momentum",
+    "Network",
+    "Optimizer",
+    "ReLU",
+    "Sigmoid",
+    "SoftmaxCrossEntropy",
+    "Step",
+    "Tanh",
+    "Weights",
+    "Workspace",
+    "make_activation",
+    "make_loss",
+    "make_optimizer",
+    "one_hot",
+    "softmax",
+]

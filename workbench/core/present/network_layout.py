@@ -1,0 +1,581 @@
+"""Pure geometry and colours of the network drawing: where every column, node, control and edge goes.
+
+The network panel (Qt) only paints what `layout_network` returns and asks `hit_test` what is under the
+mouse, so the arithmetic (collapsing wide layers, edge endpoints, thickness from weights, what a click hits)
+is tested here without a window. Coordinates are pixels, origin top-left, y down.
+
+Layer numbering follows `Network.layer_outputs`: 0 = input features, 1..L = hidden layers, L + 1 = output.
+For the input column, `neuron` is the column of the feature in ``spec.features`` (-1 for a disabled feature).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from workbench.core.model.features import compute_features
+from workbench.core.model.spec import FEATURES, NetworkSpec
+from workbench.core.palette import palette
+
+# ------------------------------------------------------------------------------------------------------
+# Texts shown on hover
+# ------------------------------------------------------------------------------------------------------
+ACTIVATION_LABELS: dict[str, str] = {
+    "step": "step",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "relu": "ReLU",
+    "leaky_relu": "leaky ReLU",
+    "linear": "linear",
+}
+
+ACTIVATION_FORMULAS: dict[str, str] = {
+    "step": "step(z) = 1 if z > 0 else 0",
+    "sigmoid": "σ(z) = 1 / (1 + e^−z)",
+    "tanh": "tanh(z) = (e^z − e^−z) / (e^z + e^−z)",
+    "relu": "ReLU(z) = max(0, z)",
+    "leaky_relu": "leaky ReLU(z) = z if z > 0 else 0.01·z",
+    "linear": "linear(z) = z",
+}
+
+SOFTMAX_FORMULA = "softmax(z)ᵢ = e^zᵢ / Σⱼ e^zⱼ  (class probabilities)"
+
+#: Activations whose thumbnails run from "off" (0) to "on" (255) rather than around a middle zero.
+_ONE_SIDED = {"step", "sigmoid", "relu"}
+
+# Edge colours from the shipped palette: blue positive and orange negative weights (colour-blind safe).
+POSITIVE_COLOR = palette().positive_weight
+NEGATIVE_COLOR = palette().negative_weight
+UNKNOWN_EDGE_COLOR = palette().unknown_weight
+
+#: Number of distinct edge thicknesses; edges are drawn in batches per (sign, level).
+EDGE_LEVELS = 10
+
+Kind = Literal["input", "hidden", "output"]
+
+
+# ------------------------------------------------------------------------------------------------------
+# Geometry
+# ------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rect:
+    x: float
+    y: float
+    w: float
+    h: float
+
+    def contains(self, px: float, py: float) -> bool:
+        return self.x <= px <= self.x + self.w and self.y <= py <= self.y + self.h
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return (self.x + self.w / 2, self.y + self.h / 2)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Sizes in pixels; the panel may shrink `node` when the window is short."""
+
+    margin: float = 12.0
+    node: float = 36.0
+    node_gap: float = 10.0
+    hidden_column: float = 104.0
+    input_column: float = 96.0
+    output_column: float = 132.0
+    gap: float = 52.0
+    header: float = 82.0
+    header_gap: float = 14.0
+    row: float = 24.0
+    button: float = 24.0
+    #: Never collapse a column to fewer slots than this (the panel scrolls instead).
+    min_slots: int = 5
+    #: Narrow hidden columns stack their header controls in four rows (title, width, −/+, activation) and
+    #: the "+" insert buttons move to the strip under the headers (`header_gap`).
+    stacked: bool = False
+
+    @property
+    def pitch(self) -> float:
+        return self.node + self.node_gap
+
+
+@dataclass(frozen=True)
+class NodeBox:
+    layer: int
+    neuron: int
+    rect: Rect
+    enabled: bool = True
+    feature: str | None = None  # input column only
+    label: Rect | None = None  # input/output: where the name goes
+
+
+@dataclass(frozen=True)
+class HeaderControls:
+    """Where the widgets of a hidden column's header go."""
+
+    title: Rect
+    remove: Rect
+    minus: Rect
+    width_field: Rect
+    plus: Rect
+    activation: Rect
+
+
+@dataclass(frozen=True)
+class Column:
+    layer: int
+    kind: Kind
+    x: float
+    width: float
+    header: Rect
+    nodes: tuple[NodeBox, ...]
+    total: int  # neurons in the layer (inputs: all features, enabled or not)
+    more: Rect | None = None  # "… +N more" marker when the layer is collapsed
+    controls: HeaderControls | None = None  # hidden columns only
+
+    @property
+    def hidden_count(self) -> int:
+        return self.total - len(self.nodes)
+
+
+@dataclass(frozen=True, eq=False)
+class Edges:
+    """Edges between drawn nodes as parallel arrays (one entry per edge)."""
+
+    layer: np.ndarray  # index of the Linear layer / weight pair (0 = inputs -> first layer)
+    src: np.ndarray  # row in W
+    dst: np.ndarray  # column in W
+    x0: np.ndarray
+    y0: np.ndarray
+    x1: np.ndarray
+    y1: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.layer)
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkLayout:
+    spec: NetworkSpec
+    metrics: Metrics
+    columns: tuple[Column, ...]
+    edges: Edges
+    #: insert_slots[i]: the "+" inserting a hidden layer before spec.hidden[i] (i == L: before the output).
+    insert_slots: tuple[Rect, ...]
+    width: float
+    height: float
+    node_index: dict[tuple[int, int], NodeBox] = field(default_factory=dict)
+
+    def node(self, layer: int, neuron: int) -> NodeBox | None:
+        return self.node_index.get((layer, neuron))
+
+
+def slots_for_height(height: float, metrics: Metrics = Metrics()) -> int:
+    """How many node slots fit under the headers in `height` pixels (never fewer than metrics.min_slots)."""
+    body = height - 2 * metrics.margin - metrics.header - metrics.header_gap + metrics.node_gap
+    return max(metrics.min_slots, int(body // metrics.pitch))
+
+
+def metrics_for_height(height: float, base: Metrics = Metrics(), smallest_node: float = 22.0) -> Metrics:
+    """Shrink the nodes (down to `smallest_node`) so the seven input features fit a short panel."""
+    body = height - 2 * base.margin - base.header - base.header_gap + base.node_gap
+    node = min(base.node, max(smallest_node, body / len(FEATURES) - base.node_gap))
+    return replace(base, node=float(int(node)))
+
+
+#: The narrowest columns and gaps before the panel scrolls sideways: labels, header widgets and the "+"
+#: buttons still fit without touching (tests/core/test_network_layout.py checks every size in between).
+COMPACT_METRICS = Metrics(margin=6.0, input_column=76.0, hidden_column=84.0, output_column=100.0, gap=28.0)
+
+#: The narrowest drawing of all: stacked headers, so six hidden layers (TensorFlow Playground's maximum)
+#: fit the network dock of a 1400 x 900 window. Between this and COMPACT_METRICS the columns widen.
+DENSE_METRICS = Metrics(
+    margin=4.0,
+    input_column=58.0,
+    hidden_column=44.0,
+    output_column=62.0,
+    gap=6.0,
+    header=4 * 20.0 + 3 * 4.0,
+    header_gap=24.0,
+    row=20.0,
+    button=18.0,
+    stacked=True,
+)
+
+#: With stacked headers (a small panel) nodes may shrink down to this before neurons collapse to "+N more".
+STACKED_SMALLEST_NODE = 18.0
+
+#: Nodes shrink so layers up to this wide show every neuron; wider ones collapse to "+N more" anyway.
+FULL_LAYER_LIMIT = 12
+
+
+def layout_width(spec: NetworkSpec, metrics: Metrics = Metrics()) -> float:
+    """Width in pixels of the drawing of `spec` with these metrics (what `layout_network` will return)."""
+    n_hidden = len(spec.hidden)
+    m = metrics
+    return (
+        2 * m.margin + m.input_column + n_hidden * m.hidden_column + m.output_column + (n_hidden + 1) * m.gap
+    )
+
+
+def fit_metrics(
+    spec: NetworkSpec,
+    width: float,
+    height: float,
+    base: Metrics = Metrics(),
+    compact: Metrics = COMPACT_METRICS,
+    smallest_node: float = 22.0,
+    dense: Metrics | None = DENSE_METRICS,
+) -> tuple[Metrics, int]:
+    """Metrics and slots per column that make the drawing of `spec` fit `width` x `height` when it can.
+
+    Columns and gaps narrow from `base` towards `compact`; when even that is too wide, the headers stack
+    (`dense`) and columns narrow further towards `dense` before the panel has to scroll sideways. Nodes
+    shrink (down to `smallest_node`) until the widest layer (up to FULL_LAYER_LIMIT neurons, and always the
+    seven input features) fits the height, and stay narrow enough for their column; layers wider than what
+    then fits collapse to "+N more".
+    """
+    names = ("margin", "input_column", "hidden_column", "output_column", "gap")
+    tight = layout_width(spec, compact)
+    if dense is None or tight <= width:
+        low, high, start = compact, base, base
+    else:
+        low, high, start = dense, compact, dense
+    natural, narrowest = layout_width(spec, high), layout_width(spec, low)
+    if natural <= width:
+        t = 1.0
+    elif narrowest >= width:
+        t = 0.0
+    else:
+        t = (width - narrowest) / (natural - narrowest)
+
+    def between(name: str) -> float:  # rounded down, so the sum never exceeds `width`
+        a, b = getattr(low, name), getattr(high, name)
+        return float(math.floor(a + (b - a) * t))
+
+    m = replace(start, node=base.node, node_gap=base.node_gap, **{name: between(name) for name in names})
+    body = height - 2 * m.margin - m.header - m.header_gap
+    widest = max(spec.layer_sizes[1:])
+    wanted = max(len(FEATURES), min(widest, FULL_LAYER_LIMIT))
+    ratio = base.node_gap / base.node
+    if m.stacked:  # a small window: smaller thumbnails rather than hiding neurons of a default network
+        smallest_node = min(smallest_node, STACKED_SMALLEST_NODE)
+    # Room for the edges beside a hidden node, and for the feature names beside an input node.
+    node = float(int(min(base.node, m.hidden_column - 16, m.input_column - 34)))
+    while node > smallest_node:
+        gap = max(4.0, float(round(node * ratio)))
+        if wanted * (node + gap) - gap <= body:
+            break
+        node -= 1.0
+    node = max(node, smallest_node)
+    m = replace(m, node=node, node_gap=max(4.0, float(round(node * ratio))))
+    return m, slots_for_height(height, m)
+
+
+def visible_count(width: int, max_slots: int) -> int:
+    """Neurons drawn for a layer of `width`: all if they fit, else max_slots - 1 plus a "+N more" slot."""
+    return width if width <= max_slots else max(1, max_slots - 1)
+
+
+def layout_network(
+    spec: NetworkSpec,
+    max_slots: int = 12,
+    metrics: Metrics = Metrics(),
+    expanded: frozenset[int] | set[int] = frozenset(),
+) -> NetworkLayout:
+    """Place columns left to right; layers wider than `max_slots` show their first neurons and a "+N more"
+    marker, except the `expanded` layers (numbered like columns), which show every neuron and a marker to
+    collapse them again."""
+    max_slots = max(int(max_slots), metrics.min_slots)
+    m = metrics
+    sizes = spec.layer_sizes
+    n_layers = len(sizes)
+    all_features = tuple(FEATURES)
+    # Slots per column decide the body height (inputs always show all seven features).
+    slot_counts = [len(all_features)]
+    for layer, width in enumerate(sizes[1:], start=1):
+        if layer in expanded and width > max_slots:
+            slot_counts.append(width + 1)  # every neuron and the "show fewer" marker
+            continue
+        shown = visible_count(width, max_slots)
+        slot_counts.append(shown + (1 if shown < width else 0))
+    body_top = m.margin + m.header + m.header_gap
+    body_height = max(slot_counts) * m.pitch - m.node_gap
+
+    columns: list[Column] = []
+    insert_slots: list[Rect] = []
+    node_index: dict[tuple[int, int], NodeBox] = {}
+    x = m.margin
+    for layer in range(n_layers):
+        kind: Kind = "input" if layer == 0 else ("output" if layer == n_layers - 1 else "hidden")
+        col_w = {"input": m.input_column, "hidden": m.hidden_column, "output": m.output_column}[kind]
+        header = Rect(x, m.margin, col_w, m.header)
+        top = body_top + (body_height - (slot_counts[layer] * m.pitch - m.node_gap)) / 2
+        if kind == "input":
+            node_x = x + col_w - m.node
+        elif kind == "output":
+            node_x = x
+        else:
+            node_x = x + (col_w - m.node) / 2
+        nodes: list[NodeBox] = []
+        more = None
+        if kind == "input":
+            for i, name in enumerate(all_features):
+                rect = Rect(node_x, top + i * m.pitch, m.node, m.node)
+                enabled = name in spec.features
+                neuron = spec.features.index(name) if enabled else -1
+                label = Rect(x, rect.y, node_x - x - 6, m.node)
+                nodes.append(NodeBox(0, neuron, rect, enabled, name, label))
+            total = len(all_features)
+        else:
+            total = sizes[layer]
+            is_expanded = layer in expanded and total > max_slots
+            shown = total if is_expanded else visible_count(total, max_slots)
+            for i in range(shown):
+                rect = Rect(node_x, top + i * m.pitch, m.node, m.node)
+                label = None
+                if kind == "output":
+                    label = Rect(node_x + m.node + 6, rect.y, col_w - m.node - 6, m.node)
+                nodes.append(NodeBox(layer, i, rect, True, None, label))
+            if shown < total or is_expanded:
+                more = Rect(x, top + shown * m.pitch, col_w, m.node)
+        for node in nodes:
+            if node.enabled:
+                node_index[(node.layer, node.neuron)] = node
+        controls = _header_controls(header, m) if kind == "hidden" else None
+        columns.append(Column(layer, kind, x, col_w, header, tuple(nodes), total, more, controls))
+        x += col_w
+        if layer < n_layers - 1:
+            if m.stacked:  # in the strip under the headers, centred between the columns
+                slot_y = m.margin + m.header + (m.header_gap - m.button) / 2
+            else:  # on the activation row: clear of the input/output captions and the width buttons
+                slot_y = m.margin + 2 * (m.row + 6) + (m.row - m.button) / 2
+            insert_slots.append(Rect(x + (m.gap - m.button) / 2, slot_y, m.button, m.button))
+            x += m.gap
+    width = x + m.margin
+    height = body_top + body_height + m.margin
+    edges = _edges(columns)
+    return NetworkLayout(spec, m, tuple(columns), edges, tuple(insert_slots), width, height, node_index)
+
+
+def _header_controls(header: Rect, m: Metrics) -> HeaderControls:
+    x, y, w = header.x, header.y, header.w
+    b = m.button
+    if m.stacked:
+        step = m.row + 4
+        half = (w - 4) / 2
+        return HeaderControls(
+            title=Rect(x, y, w - b - 2, m.row),
+            remove=Rect(x + w - b, y, b, m.row),
+            width_field=Rect(x, y + step, w, m.row),
+            minus=Rect(x, y + 2 * step, half, m.row),
+            plus=Rect(x + w - half, y + 2 * step, half, m.row),
+            activation=Rect(x, y + 3 * step, w, m.row),
+        )
+    row2 = y + m.row + 6
+    row3 = row2 + m.row + 6
+    return HeaderControls(
+        title=Rect(x, y, w - b - 2, m.row),
+        remove=Rect(x + w - b, y, b, m.row),
+        minus=Rect(x, row2, b, m.row),
+        width_field=Rect(x + b + 3, row2, w - 2 * b - 6, m.row),
+        plus=Rect(x + w - b, row2, b, m.row),
+        activation=Rect(x, row3, w, m.row),
+    )
+
+
+def _edges(columns: list[Column]) -> Edges:
+    parts: list[np.ndarray] = []
+    for index in range(len(columns) - 1):
+        left = [n for n in columns[index].nodes if n.enabled]
+        right = columns[index + 1].nodes
+        if not left or not right:
+            continue
+        src = np.repeat([n.neuron for n in left], len(right))
+        dst = np.tile([n.neuron for n in right], len(left))
+        x0 = np.repeat([n.rect.x + n.rect.w for n in left], len(right))
+        y0 = np.repeat([n.rect.center[1] for n in left], len(right))
+        x1 = np.tile([n.rect.x for n in right], len(left))
+        y1 = np.tile([n.rect.center[1] for n in right], len(left))
+        parts.append(np.stack([np.full(len(src), index), src, dst, x0, y0, x1, y1]).astype(np.float64))
+    data = np.concatenate(parts, axis=1) if parts else np.zeros((7, 0))
+    ints = data[:3].astype(np.int64)
+    return Edges(ints[0], ints[1], ints[2], data[3], data[4], data[5], data[6])
+
+
+# ------------------------------------------------------------------------------------------------------
+# Hit testing
+# ------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Hit:
+    kind: Literal["node", "more", "header", "edge"]
+    layer: int
+    neuron: int = -1
+    feature: str | None = None
+    edge: int = -1  # index into layout.edges
+    enabled: bool = True
+
+
+def hit_test(layout: NetworkLayout, x: float, y: float, tolerance: float = 3.0) -> Hit | None:
+    """What is under (x, y): a node (inputs: with their label), a "+N more" marker, a column header, or the
+    nearest edge within `tolerance` pixels."""
+    for column in layout.columns:
+        if not column.x - 1 <= x <= column.x + column.width + 1:
+            continue
+        for node in column.nodes:
+            on_label = node.feature is not None and node.label is not None and node.label.contains(x, y)
+            if node.rect.contains(x, y) or on_label:
+                return Hit("node", node.layer, node.neuron, node.feature, enabled=node.enabled)
+        if column.more is not None and column.more.contains(x, y):
+            return Hit("more", column.layer)
+        if column.header.contains(x, y):
+            return Hit("header", column.layer)
+    edges = layout.edges
+    if len(edges):
+        distance = _segment_distance(x, y, edges.x0, edges.y0, edges.x1, edges.y1)
+        best = int(np.argmin(distance))
+        if distance[best] <= tolerance:
+            return Hit("edge", int(edges.layer[best]) + 1, int(edges.dst[best]), edge=best)
+    return None
+
+
+def _segment_distance(px: float, py: float, x0, y0, x1, y1) -> np.ndarray:
+    dx, dy = x1 - x0, y1 - y0
+    length2 = np.maximum(dx * dx + dy * dy, 1e-12)
+    t = np.clip(((px - x0) * dx + (py - y0) * dy) / length2, 0.0, 1.0)
+    return np.hypot(x0 + t * dx - px, y0 + t * dy - py)
+
+
+# ------------------------------------------------------------------------------------------------------
+# Edge styles from weights
+# ------------------------------------------------------------------------------------------------------
+def weights_match(spec: NetworkSpec, weights: list | None) -> list[bool]:
+    """Per Linear layer: do `weights` have the shapes this spec needs? (False where missing.)"""
+    sizes = spec.layer_sizes
+    out = []
+    for i in range(len(sizes) - 1):
+        ok = weights is not None and i < len(weights)
+        if ok:
+            w, b = weights[i]
+            ok = np.shape(w) == (sizes[i], sizes[i + 1]) and np.shape(b) == (sizes[i + 1],)
+        out.append(bool(ok))
+    return out
+
+
+def edge_values(layout: NetworkLayout, weights: list | None) -> np.ndarray:
+    """The weight of every drawn edge; NaN where the weights are missing or do not fit the spec."""
+    values = np.full(len(layout.edges), np.nan)
+    edges = layout.edges
+    for i, ok in enumerate(weights_match(layout.spec, weights)):
+        if not ok:
+            continue
+        mask = edges.layer == i
+        w = np.asarray(weights[i][0])  # type: ignore[index]
+        values[mask] = w[edges.src[mask], edges.dst[mask]]
+    return values
+
+
+def edge_levels(values: np.ndarray, levels: int = EDGE_LEVELS, scale: float = 3.0) -> np.ndarray:
+    """Thickness level 0..levels-1 per edge from |weight| (saturating, so one huge weight does not hide
+    the rest); -1 for unknown (NaN) weights."""
+    values = np.asarray(values, dtype=np.float64)
+    known = np.isfinite(values)
+    strength = np.tanh(np.abs(np.where(known, values, 0.0)) / scale)
+    out = np.rint(strength * (levels - 1)).astype(np.int64)
+    out[~known] = -1
+    return out
+
+
+def level_style(level: int, levels: int = EDGE_LEVELS) -> tuple[float, float]:
+    """(pen width in px, opacity 0..1) for a thickness level; weak edges are thin and faint."""
+    t = level / max(levels - 1, 1)
+    return 0.5 + 2.7 * t, 0.12 + 0.78 * t
+
+
+def format_weight(layout: NetworkLayout, edge: int, value: float, class_names: tuple[str, ...] = ()) -> str:
+    """The tooltip text of one edge, e.g. "w = +0.532  (x² → layer 1, neuron 3)"."""
+    edges = layout.edges
+    layer = int(edges.layer[edge])
+    src, dst = int(edges.src[edge]), int(edges.dst[edge])
+    spec = layout.spec
+    source = FEATURES[spec.features[src]] if layer == 0 else f"layer {layer}, neuron {src + 1}"
+    if layer == len(spec.hidden):
+        target = class_names[dst] if dst < len(class_names) else f"class {dst + 1}"
+        target = f"output {target}"
+    else:
+        target = f"layer {layer + 1}, neuron {dst + 1}"
+    number = "unknown (not trained yet)" if not math.isfinite(value) else f"{value:+.3f}"
+    return f"weight {number}\n{source} → {target}"
+
+
+def header_tooltip(spec: NetworkSpec, layer: int) -> str:
+    """Hover text of a column header: the activation formula (or what the input/output column does)."""
+    if layer == 0:
+        return "Input features: click one to switch it on or off (at least one stays on)."
+    if layer == len(spec.hidden) + 1:
+        return f"Output layer: one neuron per class.\n{SOFTMAX_FORMULA}"
+    activation = spec.hidden[layer - 1].activation
+    return f"Hidden layer {layer}: {spec.hidden[layer - 1].width} neurons\n{ACTIVATION_FORMULAS[activation]}"
+
+
+# ------------------------------------------------------------------------------------------------------
+# Thumbnail colours and input-feature maps
+# ------------------------------------------------------------------------------------------------------
+def _hex_rgb(color: str) -> np.ndarray:
+    return np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.float64)
+
+
+@functools.lru_cache(maxsize=64)
+def _ramp(stops: tuple[str, ...]) -> np.ndarray:
+    """A 256-entry colour ramp through `stops`; cached and read-only (every node of a layer shares it)."""
+    colors = np.array([_hex_rgb(c) for c in stops])
+    t = np.linspace(0, len(stops) - 1, 256)
+    lo = np.minimum(np.floor(t).astype(int), len(stops) - 2)
+    frac = (t - lo)[:, None]
+    ramp = np.rint(colors[lo] * (1 - frac) + colors[lo + 1] * frac).astype(np.uint8)
+    ramp.setflags(write=False)
+    return ramp
+
+
+def diverging_palette() -> np.ndarray:
+    """(256, 3) uint8: orange (negative) – white (0 at 128) – blue (positive), like the edges."""
+    return _ramp((NEGATIVE_COLOR, palette().zero_weight, POSITIVE_COLOR))
+
+
+def sequential_palette(color: str = POSITIVE_COLOR) -> np.ndarray:
+    """(256, 3) uint8 from white ("off", 0) to `color` ("on", 255)."""
+    return _ramp((palette().zero_weight, color))
+
+
+def is_one_sided(activation: str) -> bool:
+    """True for activations that run from "off" (0) upwards (step, sigmoid, ReLU): white-to-blue pictures."""
+    return activation in _ONE_SIDED
+
+
+def palette_for(spec: NetworkSpec, layer: int, neuron: int, class_colors: tuple[str, ...] = ()) -> np.ndarray:
+    """The colour table of a node's thumbnail: class colour for outputs, by activation for hidden neurons."""
+    if layer == 0:
+        return diverging_palette()
+    if layer == len(spec.hidden) + 1:
+        color = class_colors[neuron % len(class_colors)] if class_colors else POSITIVE_COLOR
+        return sequential_palette(color)
+    activation = spec.hidden[layer - 1].activation
+    return sequential_palette() if activation in _ONE_SIDED else diverging_palette()
+
+
+def feature_maps(bounds: tuple[float, float, float, float], size: int = 32) -> dict[str, np.ndarray]:
+    """Every input feature over `bounds` as a (size, size) uint8 map, row 0 = bottom, 0 at 128.
+
+    Each feature is scaled by its own largest magnitude on the grid, so x and x² both fill the palette.
+    """
+    x0, x1, y0, y1 = bounds
+    xs = x0 + (np.arange(size) + 0.5) * ((x1 - x0) / size)
+    ys = y0 + (np.arange(size) + 0.5) * ((y1 - y0) / size)
+    gx, gy = np.meshgrid(xs, ys)
+    values = compute_features(np.column_stack([gx.ravel(), gy.ravel()]), list(FEATURES), np.float64)
+    top = np.maximum(np.abs(values).max(axis=0), 1e-12)
+    scaled = np.clip(np.rint(127.5 + 127.5 * values / top), 0, 255).astype(np.uint8)
+    return {name: np.ascontiguousarray(scaled[:, i].reshape(size, size)) for i, name in enumerate(FEATURES)}
