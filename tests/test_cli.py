@@ -98,6 +98,8 @@ def test_options_reach_the_spec_and_settings(capsys):
         "features": ["x", "y", "xy"],
         "hidden": [{"width": 5, "activation": "relu"}, {"width": 3, "activation": "sigmoid"}],
         "n_classes": 4,
+        "connections": [],
+        "residuals": [],
     }
     training = result["training"]
     assert (training["optimizer"], training["learning_rate"], training["momentum"]) == ("momentum", 0.05, 0.5)

@@ -7,7 +7,7 @@ which raises `SpecError` with a message a user can act on.
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -50,26 +50,90 @@ class LayerSpec:
         return {"width": self.width, "activation": self.activation}
 
 
+#: Node numbers in links: 0 is the input features, 1..L the hidden layers, L + 1 the output.
+INPUT_NODE = 0
+
+
+@dataclass(frozen=True, order=True)
+class Link:
+    """An edge of the network graph besides the chain, between node numbers (see `INPUT_NODE`).
+
+    In `NetworkSpec.connections` it is weighted: the target's Linear also reads the source's output through
+    its own weight matrix. In `NetworkSpec.residuals` it has no weights: the source's output is added to the
+    target's output (after the target's activation), which needs equal widths.
+    """
+
+    source: int
+    target: int
+
+
 @dataclass(frozen=True)
 class NetworkSpec:
-    """Input features, hidden layers and the number of classes; the output layer is linear + softmax."""
+    """Input features, hidden layers, the number of classes and the extra links of the graph.
+
+    Without links it is the chain features -> [Linear -> activation]* -> Linear -> softmax. With them, node j
+    (a hidden layer or the output) computes z_j = Σ_{s ∈ sources(j)} W_{s→j} h_s + b_j, h_j = g_j(z_j) plus
+    the outputs of its residual sources. Links only go forward, so a cycle cannot be written down.
+    """
 
     features: tuple[str, ...] = ("x", "y")
     hidden: tuple[LayerSpec, ...] = (LayerSpec(8, "tanh"), LayerSpec(8, "tanh"))
     n_classes: int = 2
+    connections: tuple[Link, ...] = ()
+    residuals: tuple[Link, ...] = ()
 
     @property
     def layer_sizes(self) -> list[int]:
-        """Widths from input to output, e.g. [2, 8, 8, 2]."""
+        """Widths from input to output, e.g. [2, 8, 8, 2]; index = node number."""
         return [len(self.features), *(layer.width for layer in self.hidden), self.n_classes]
+
+    @property
+    def output_node(self) -> int:
+        return len(self.hidden) + 1
+
+    @property
+    def is_chain(self) -> bool:
+        return not self.connections and not self.residuals
+
+    def sources(self, node: int) -> list[int]:
+        """The nodes node's Linear reads, in the order of its weight rows: the previous node first, then
+        the extra connections by ascending source."""
+        extra = sorted(link.source for link in self.connections if link.target == node)
+        return [node - 1, *extra]
+
+    def residual_sources(self, node: int) -> list[int]:
+        """The nodes whose outputs are added to node's output, ascending."""
+        return sorted(link.source for link in self.residuals if link.target == node)
+
+    def fan_in(self, node: int) -> int:
+        """Inputs of node's Linear: the summed widths of its sources (without the bias)."""
+        sizes = self.layer_sizes
+        return sum(sizes[source] for source in self.sources(node))
 
     @property
     def n_parameters(self) -> int:
         sizes = self.layer_sizes
-        return sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+        return sum((self.fan_in(node) + 1) * sizes[node] for node in range(1, len(sizes)))
+
+    def node_name(self, node: int) -> str:
+        """``in``, ``1``..``L`` or ``out``: the names the command line and the project file use."""
+        if node == INPUT_NODE:
+            return "in"
+        return "out" if node == self.output_node else str(node)
+
+    def link_text(self, link: Link) -> str:
+        return f"{self.node_name(link.source)}>{self.node_name(link.target)}"
 
     def with_hidden(self, hidden: tuple[LayerSpec, ...] | list[LayerSpec]) -> NetworkSpec:
-        return replace(self, hidden=tuple(hidden))
+        """New hidden layers; the links are kept only if the layer count stays (see `network_edits` for
+        edits that renumber them)."""
+        hidden = tuple(hidden)
+        if len(hidden) != len(self.hidden):
+            return replace(self, hidden=hidden, connections=(), residuals=())
+        return replace(self, hidden=hidden)
+
+    def with_links(self, connections: Iterable[Link] = (), residuals: Iterable[Link] = ()) -> NetworkSpec:
+        return replace(self, connections=tuple(sorted(connections)), residuals=tuple(sorted(residuals)))
 
     def validate(self) -> NetworkSpec:
         if not self.features:
@@ -89,27 +153,67 @@ class NetworkSpec:
                     f"hidden layer {i}: unknown activation {layer.activation!r}; "
                     f"choose from {', '.join(ACTIVATIONS)}"
                 )
+        self._validate_links()
         return self
+
+    def _validate_links(self) -> None:
+        sizes, out = self.layer_sizes, self.output_node
+        for kind, links in (("connection", self.connections), ("residual link", self.residuals)):
+            if len(set(links)) != len(links):
+                raise SpecError(f"a {kind} is listed twice")
+            for link in links:
+                if not (0 <= link.source <= out and 0 <= link.target <= out):
+                    raise SpecError(
+                        f"{kind} {link.source}>{link.target}: the network has hidden layers 1 to "
+                        f"{len(self.hidden)} (plus 'in' and 'out')"
+                    )
+                text = self.link_text(link)
+                if link.source == out:
+                    raise SpecError(f"{kind} {text}: nothing comes after the output")
+                if link.target <= link.source:
+                    raise SpecError(
+                        f"{kind} {text}: links go forward, to a later layer (a network cannot feed back "
+                        "into itself)"
+                    )
+                if kind == "connection" and link.target == link.source + 1:
+                    raise SpecError(f"connection {text}: every layer already reads the one before it")
+                if kind == "residual link" and sizes[link.source] != sizes[link.target]:
+                    raise SpecError(
+                        f"residual link {text}: it adds {sizes[link.source]} values to "
+                        f"{sizes[link.target]}; a residual link needs equal widths (use a connection, "
+                        "which has weights, instead)"
+                    )
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "features": list(self.features),
             "hidden": [layer.to_dict() for layer in self.hidden],
             "n_classes": self.n_classes,
+            "connections": [self.link_text(link) for link in self.connections],
+            "residuals": [self.link_text(link) for link in self.residuals],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> NetworkSpec:
-        """Build and validate a spec from `to_dict()` output; raises SpecError on anything malformed."""
+        """Build and validate a spec from `to_dict()` output (the link lists are optional: files written
+        before graphs have none); raises SpecError on anything malformed."""
         try:
             features = tuple(str(f) for f in data["features"])
             hidden = tuple(
                 LayerSpec(_strict_int(layer["width"]), str(layer["activation"])) for layer in data["hidden"]
             )
             n_classes = _strict_int(data["n_classes"])
+            texts = {key: data.get(key, []) for key in ("connections", "residuals")}
+            for key, value in texts.items():
+                if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                    raise ValueError(f"{key} must be a list of texts like '1>3'")
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise SpecError(f"malformed network spec: {exc}") from None
-        return cls(features, hidden, n_classes).validate()
+        spec = cls(features, hidden, n_classes)
+        return spec.with_links(
+            parse_links(",".join(texts["connections"]), len(hidden), "connection"),
+            parse_links(",".join(texts["residuals"]), len(hidden), "residual link"),
+        ).validate()
 
 
 @dataclass(frozen=True)
@@ -193,6 +297,42 @@ def parse_layers(text: str, default_activation: str = "tanh") -> tuple[LayerSpec
             raise SpecError(f"layer {part!r}: width must be a whole number") from None
         layers.append(LayerSpec(width, act.strip() or default_activation))
     return tuple(layers)
+
+
+def parse_links(text: str, n_hidden: int, kind: str = "link") -> tuple[Link, ...]:
+    """Parse the CLI's ``in>3,1>out`` into links for a network with ``n_hidden`` hidden layers.
+
+    Only the syntax is checked here (names, numbers); `NetworkSpec.validate` checks direction and widths.
+    """
+    links = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            if text.strip():
+                raise SpecError(f"empty {kind}: write links like in>3,1>out separated by single commas")
+            continue
+        source_text, arrow, target_text = part.partition(">")
+        if not arrow:
+            raise SpecError(f"{kind} {part!r}: write it as A>B, e.g. in>3 or 1>out")
+        links.append(
+            Link(_node(source_text, n_hidden, kind, part), _node(target_text, n_hidden, kind, part))
+        )
+    return tuple(links)
+
+
+def _node(text: str, n_hidden: int, kind: str, part: str) -> int:
+    text = text.strip().lower()
+    if text == "in":
+        return INPUT_NODE
+    if text == "out":
+        return n_hidden + 1
+    try:
+        number = int(text)
+    except ValueError:
+        raise SpecError(f"{kind} {part!r}: {text!r} is not 'in', 'out' or a hidden layer number") from None
+    if not 1 <= number <= n_hidden:
+        layers = f"1 to {n_hidden}" if n_hidden else "none"
+        raise SpecError(f"{kind} {part!r}: there is no hidden layer {number} (hidden layers: {layers})")
+    return number
 
 
 def _strict_int(value: Any) -> int:
