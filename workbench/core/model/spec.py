@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from workbench.core import limits
+from workbench.core.model.activations import ACTIVATION_INFO
 
 #: Input features the network can be given, in display order: CLI name -> label shown to the user.
 FEATURES: dict[str, str] = {
@@ -24,8 +25,8 @@ FEATURES: dict[str, str] = {
     "siny": "sin y",
 }
 
-#: Activation names the engine implements (the registry in engine.modules must match; a test checks).
-ACTIVATIONS: tuple[str, ...] = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "linear")
+#: Activation names in menu order, from the one registry (`activations`).
+ACTIVATIONS: tuple[str, ...] = tuple(ACTIVATION_INFO)
 
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam")
 

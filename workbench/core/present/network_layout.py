@@ -17,6 +17,7 @@ from typing import Literal
 
 import numpy as np
 
+from workbench.core.model.activations import ACTIVATION_INFO
 from workbench.core.model.features import compute_features
 from workbench.core.model.spec import FEATURES, NetworkSpec
 from workbench.core.palette import palette
@@ -24,28 +25,13 @@ from workbench.core.palette import palette
 # ------------------------------------------------------------------------------------------------------
 # Texts shown on hover
 # ------------------------------------------------------------------------------------------------------
-ACTIVATION_LABELS: dict[str, str] = {
-    "step": "step",
-    "sigmoid": "sigmoid",
-    "tanh": "tanh",
-    "relu": "ReLU",
-    "leaky_relu": "leaky ReLU",
-    "linear": "linear",
-}
-
-ACTIVATION_FORMULAS: dict[str, str] = {
-    "step": "step(z) = 1 if z > 0 else 0",
-    "sigmoid": "σ(z) = 1 / (1 + e^−z)",
-    "tanh": "tanh(z) = (e^z − e^−z) / (e^z + e^−z)",
-    "relu": "ReLU(z) = max(0, z)",
-    "leaky_relu": "leaky ReLU(z) = z if z > 0 else 0.01·z",
-    "linear": "linear(z) = z",
-}
+ACTIVATION_LABELS: dict[str, str] = {name: info.label for name, info in ACTIVATION_INFO.items()}
+ACTIVATION_FORMULAS: dict[str, str] = {name: info.formula for name, info in ACTIVATION_INFO.items()}
 
 SOFTMAX_FORMULA = "softmax(z)ᵢ = e^zᵢ / Σⱼ e^zⱼ  (class probabilities)"
 
 #: Activations whose thumbnails run from "off" (0) to "on" (255) rather than around a middle zero.
-_ONE_SIDED = {"step", "sigmoid", "relu"}
+_ONE_SIDED = {name for name, info in ACTIVATION_INFO.items() if info.one_sided}
 
 # Edge colours from the shipped palette: blue positive and orange negative weights (colour-blind safe).
 POSITIVE_COLOR = palette().positive_weight

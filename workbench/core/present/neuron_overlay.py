@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.core.model.activations import ACTIVATION_INFO
 from workbench.core.model.spec import NetworkSpec
 from workbench.core.palette import palette
 from workbench.core.present.network_layout import feature_maps, palette_for
@@ -33,9 +34,7 @@ MIN_OVERLAY_SIZE = 40
 
 #: Fixed output ranges of the bounded activations (others: the neuron's own range on the grid).
 _FIXED_RANGES: dict[str, tuple[float, float]] = {
-    "step": (0.0, 1.0),
-    "sigmoid": (0.0, 1.0),
-    "tanh": (-1.0, 1.0),
+    name: info.output_range for name, info in ACTIVATION_INFO.items() if info.output_range is not None
 }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from workbench.core.data.dataset import CLASS_COLORS
+from workbench.core.model.activations import ACTIVATION_INFO
 from workbench.core.model.spec import NetworkSpec
 from workbench.core.palette import palette
 
@@ -26,14 +27,7 @@ Rect = tuple[float, float, float, float]  # (x0, y0, width, height)
 DECISION_ALPHA = palette().decision_alpha
 
 #: Activation -> fixed output range for the thumbnails; None = scale to what the grid actually produces.
-_ACTIVATION_RANGES: dict[str, tuple[float, float] | None] = {
-    "step": (0.0, 1.0),
-    "sigmoid": (0.0, 1.0),
-    "tanh": (-1.0, 1.0),
-    "relu": None,
-    "leaky_relu": None,
-    "linear": None,
-}
+_ACTIVATION_RANGES = {name: info.output_range for name, info in ACTIVATION_INFO.items()}
 
 HIDDEN_MODES = ("auto", "pair", "pca")
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.core.model.activations import ACTIVATION_INFO, LEAKY_SLOPE
 from workbench.core.model.spec import NetworkSpec, SpecError
 
 FORMAT_NAME = "workbench-weights"
@@ -32,15 +33,8 @@ FEATURE_FORMULAS: dict[str, str] = {
     "siny": "sin(y)",
 }
 
-#: How each activation is written as a PyTorch module (step has no PyTorch module: see the generated script).
-TORCH_MODULES: dict[str, str] = {
-    "step": "Step()",
-    "sigmoid": "Sigmoid()",
-    "tanh": "Tanh()",
-    "relu": "ReLU()",
-    "leaky_relu": "LeakyReLU(negative_slope={slope})",
-    "linear": "Identity()",
-}
+#: How each activation is written as a PyTorch module (``Step`` is defined in the generated script).
+TORCH_MODULES: dict[str, str] = {name: info.torch_module for name, info in ACTIVATION_INFO.items()}
 
 STEP_CONVENTION = "1 where the input is > 0, else 0 (so 0 at exactly 0)"
 
@@ -57,9 +51,7 @@ class WeightsExportError(ValueError):
 
 def leaky_relu_slope() -> float:
     """The engine's leaky ReLU slope, so every exported graph computes exactly what the engine computes."""
-    from workbench.core.model.engine import modules
-
-    return float(modules.LEAKY_SLOPE)
+    return float(LEAKY_SLOPE)
 
 
 def linear_keys(spec: NetworkSpec) -> list[tuple[str, str]]:
@@ -85,8 +77,7 @@ def module_descriptions(spec: NetworkSpec) -> list[str]:
         modules.append(f"Linear({n_in}, {n_out})")
         if i < len(spec.hidden):
             activation = spec.hidden[i].activation
-            slope = leaky_relu_slope() if activation == "leaky_relu" else None
-            modules.append(TORCH_MODULES[activation].format(slope=slope))
+            modules.append(TORCH_MODULES[activation])
     return modules
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from workbench.core.files.export.layout import leaky_relu_slope, linear_keys
+from workbench.core.files.export.layout import linear_keys
+from workbench.core.model.activations import ACTIVATION_INFO
 from workbench.core.model.spec import NetworkSpec
 
 OPSET = 17
@@ -56,7 +57,6 @@ def build_onnx_model(spec: NetworkSpec, state: dict[str, np.ndarray], metadata: 
         nodes.append(
             helper.make_node("Slice", [INPUT_NAME, start, end, axis], [column], name=f"column_{column}")
         )
-    zero = constant("zero", 0.0) if any(layer.activation == "step" for layer in spec.hidden) else ""
     feature_nodes = {
         "x2": ("Mul", ["x", "x"]),
         "y2": ("Mul", ["y", "y"]),
@@ -82,7 +82,7 @@ def build_onnx_model(spec: NetworkSpec, state: dict[str, np.ndarray], metadata: 
         )
         current = linear_out
         if i < len(spec.hidden):
-            current = _activation(helper, nodes, spec.hidden[i].activation, current, f"hidden_{i + 1}", zero)
+            current = _activation(helper, nodes, spec.hidden[i].activation, current, f"hidden_{i + 1}")
     nodes.append(helper.make_node("Softmax", [current], [OUTPUT_NAME], axis=-1, name="softmax"))
 
     graph = helper.make_graph(
@@ -110,18 +110,11 @@ def build_onnx_model(spec: NetworkSpec, state: dict[str, np.ndarray], metadata: 
     return model
 
 
-def _activation(helper: Any, nodes: list[Any], activation: str, source: str, out: str, zero: str) -> str:
-    from onnx import TensorProto
-
-    if activation == "linear":
-        return source
-    if activation == "step":
-        # Greater is strict, matching the engine: exactly 0 maps to 0.
-        nodes.append(helper.make_node("Greater", [source, zero], [f"{out}_positive"], name=f"{out}_positive"))
-        nodes.append(helper.make_node("Cast", [f"{out}_positive"], [out], to=TensorProto.FLOAT, name=out))
-    elif activation == "leaky_relu":
-        nodes.append(helper.make_node("LeakyRelu", [source], [out], alpha=leaky_relu_slope(), name=out))
-    else:
-        op = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu"}[activation]
-        nodes.append(helper.make_node(op, [source], [out], name=out))
-    return out
+def _activation(helper: Any, nodes: list[Any], activation: str, source: str, out: str) -> str:
+    """Append the registry's ONNX nodes for one activation; returns the name of its output."""
+    steps = ACTIVATION_INFO[activation].onnx_nodes
+    for i, (op, attributes) in enumerate(steps):
+        name = out if i == len(steps) - 1 else f"{out}_{op.lower()}"
+        nodes.append(helper.make_node(op, [source], [name], name=name, **attributes))
+        source = name
+    return source

@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from workbench.core.model.activations import ACTIVATION_INFO, LEAKY_SLOPE
 from workbench.core.model.spec import SpecError
-
-LEAKY_SLOPE = 0.01
 
 
 class Module:
@@ -110,10 +109,21 @@ class Linear(Module):
 
 
 # ------------------------------------------------------------------------------------------- activations
+_ACTIVATION_MODULES: dict[str, type[Activation]] = {}
+
+
 class Activation(Module):
-    """An element-wise function without parameters; ``name`` is its registry key."""
+    """An element-wise function without parameters; ``name`` is its key in `activations.ACTIVATION_INFO`.
+
+    Defining a subclass with a ``name`` registers it, so an activation is one registry entry plus its class.
+    """
 
     name = ""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            _ACTIVATION_MODULES[cls.name] = cls
 
 
 class Step(Activation):
@@ -221,10 +231,9 @@ class Identity(Activation):
         return out
 
 
-#: Activation name -> module class. The names must equal `spec.ACTIVATIONS` (a test checks).
-ACTIVATIONS: dict[str, type[Activation]] = {
-    cls.name: cls for cls in (Step, Sigmoid, Tanh, ReLU, LeakyReLU, Identity)
-}
+#: Activation name -> module class, filled by `Activation.__init_subclass__` (one per registry entry in
+#: `activations.ACTIVATION_INFO`; a test checks).
+ACTIVATIONS: dict[str, type[Activation]] = {name: _ACTIVATION_MODULES[name] for name in ACTIVATION_INFO}
 
 
 def make_activation(name: str) -> Activation:

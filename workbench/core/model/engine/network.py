@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from workbench.core.model.activations import activation_info
 from workbench.core.model.engine.modules import (
     Activation,
     Linear,
@@ -34,8 +35,6 @@ from workbench.core.model.features import compute_features
 from workbench.core.model.spec import NetworkSpec
 
 Weights = list[tuple[np.ndarray, np.ndarray]]
-
-_HE_ACTIVATIONS = ("relu", "leaky_relu")
 
 
 class Network:
@@ -89,7 +88,7 @@ class Network:
         activation = hidden[index].activation if index < len(hidden) else "linear"
         rng = np.random.default_rng([index, seed % 2**63])
         fan_in, fan_out = layer.in_features, layer.out_features
-        if activation in _HE_ACTIVATIONS:
+        if activation_info(activation).initialization == "he":
             values = rng.normal(0.0, math.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
         else:
             limit = math.sqrt(6.0 / (fan_in + fan_out))
