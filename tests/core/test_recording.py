@@ -84,7 +84,7 @@ def test_thinning_keeps_the_first_and_latest_and_stays_on_a_coarser_grid() -> No
     # Thinning at any time keeps the latest record, even off the grid (a pause between grid steps).
     latest_off_grid = int(steps[-1]) + 3
     recording.add(latest_off_grid, 0, zeros())
-    for _ in range(60):
+    for _ in range(20):
         recording.add(recording.next_step(), 0, zeros())
         assert recording.steps[0] == 1000
         grid = set((grid_steps(recording.level, int(recording.steps[-1]) - 1000) + 1000).tolist())
