@@ -189,9 +189,12 @@ def test_a_mirror_catches_up_from_deltas_even_after_cuts_and_thinning() -> None:
         assert len(delta.new) < len(owner) or total == 50  # only what the mirror lacks travels
         mirror.apply(delta)
         assert list(mirror.steps) == list(owner.steps) and mirror.level == owner.level
+    sent = owner.delta(mirror).kept  # the owner may keep just the serials it sent, not a mirror
     owner.cut_after(int(owner.steps[-4]))
     owner.add(int(owner.steps[-1]) + 1, 0, zeros(value=-1.0))
-    mirror.apply(owner.delta(mirror))
+    delta = owner.delta(sent)
+    assert len(delta.new) == 1
+    mirror.apply(delta)
     assert list(mirror.steps) == list(owner.steps)
     assert mirror.latest.weights[0][0][0, 0] == -1.0
 
@@ -212,6 +215,12 @@ def test_a_branch_starts_at_a_recorded_step_and_records_densely_after_it() -> No
 
 
 # ------------------------------------------------------------------------------------------------ storage
+def test_seeds_of_equal_length_record_the_same_steps() -> None:
+    a = run_schedule(Recording(SPEC, max_records=60), 40_000)
+    b = run_schedule(Recording(SPEC, max_records=60), 40_000)
+    assert a.level > 0 and list(a.steps) == list(b.steps)
+
+
 def test_to_dict_round_trips_bit_for_bit() -> None:
     recording = run_schedule(Recording(SPEC, max_records=50), 20_000)
     recording.add(

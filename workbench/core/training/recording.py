@@ -10,7 +10,10 @@ Bounded: a recording keeps at most `capacity` snapshots (`MAX_RECORDS`, fewer wh
 that they would pass `MAX_BYTES`). When an `add` goes over it, the recording is *thinned*: the grid level goes
 up by one (only every 2^level-th grid index stays; the grids nest, so the spacing stays geometric with the
 ratio squared) and every snapshot off the new grid is dropped, except the first and the latest. Thinning
-halves the count, so memory stays bounded for any run length.
+halves the count, so memory stays bounded for any run length. A snapshot off the grid (`add` accepts any
+later step, e.g. where a command-line run ended) is kept only while it is the latest. The grid does not
+depend on the seed or the data: runs of equal length record the same steps ("Compare seeds" can scrub all
+of them with one slider).
 
 Exact steps: the trainer asks `next_step()` and stops exactly there (`Trainer.step(n)` with n =
 `steps_until_due(trainer.step_count)`), so the weights recorded at step k are those of a fresh run trained k
@@ -34,7 +37,7 @@ import binascii
 import bisect
 import itertools
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -385,7 +388,9 @@ class Recording:
         return other
 
     def frozen(self) -> Recording:
-        """A read-only view that never changes (shares the immutable records; no weights are copied)."""
+        """A read-only view that never changes (shares the immutable records; no weights are copied).
+
+        Call it on the owner's thread (like `Trainer.snapshot`) and hand the view over."""
         if self._frozen:
             return self
         view = self._empty_like()
@@ -399,9 +404,10 @@ class Recording:
         other._records, other._steps = list(self._records), list(self._steps)
         return other
 
-    def delta(self, known: Recording | None = None) -> RecordingDelta:
-        """What `known` (a mirror, e.g. in the GUI process) lacks to equal this recording."""
-        have = {r.serial for r in known._records} if known is not None else set()
+    def delta(self, known: Recording | Iterable[int] | None = None) -> RecordingDelta:
+        """What a mirror lacks to equal this recording; `known` is the mirror, or the serials it holds
+        (`RecordingDelta.kept` of the last delta sent), so the owner need not keep a mirror itself."""
+        have = {r.serial for r in known._records} if isinstance(known, Recording) else set(known or ())
         return RecordingDelta(
             kept=tuple(r.serial for r in self._records),
             new=tuple(r for r in self._records if r.serial not in have),
