@@ -7,6 +7,7 @@ import itertools
 import json
 import math
 import pickle
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -63,7 +64,7 @@ def test_the_memory_bound_shrinks_the_capacity_for_large_networks() -> None:
     budget = 4 * 2**20
     recording = Recording(wide, max_bytes=budget)
     assert recording.record_nbytes == 4 * wide.n_parameters  # float32
-    assert 4 <= recording.capacity == budget // (recording.record_nbytes + 200) < MAX_RECORDS
+    assert 4 <= recording.capacity == budget // recording.record_footprint < MAX_RECORDS
     big = zeros(wide)
     while recording.next_step() <= 100_000:
         recording.add(recording.next_step(), 0, big)
@@ -71,6 +72,21 @@ def test_the_memory_bound_shrinks_the_capacity_for_large_networks() -> None:
     assert recording.steps[0] == 0 and recording.steps[-1] > 20_000  # sparse, but to the end
     huge = NetworkSpec(("x", "y"), (LayerSpec(1024, "tanh"), LayerSpec(1024, "tanh")))
     assert Recording(huge, max_bytes=budget).capacity == 4  # never fewer: start, step 1, latest and one
+
+
+def test_the_memory_estimate_matches_what_python_allocates() -> None:
+    spec = NetworkSpec(("x", "y"), (LayerSpec(16, "tanh"),) * 3)
+    weights = zeros(spec)
+    tracemalloc.start()
+    try:
+        recording = Recording(spec)
+        while recording.next_step() <= 10**7:
+            recording.add(recording.next_step(), 0, weights, {"train_loss": 0.5})
+        traced = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert recording.nbytes == pytest.approx(traced, rel=0.2)
+    assert traced <= 1.2 * recording.max_nbytes
 
 
 def test_thinning_keeps_the_first_and_latest_and_stays_on_a_coarser_grid() -> None:
