@@ -89,6 +89,17 @@ def test_the_memory_estimate_matches_what_python_allocates() -> None:
     assert traced <= 1.2 * recording.max_nbytes
 
 
+def test_a_smaller_budget_thins_a_copy_the_way_a_run_would() -> None:
+    recording = run_schedule(Recording(SPEC), 100_000)
+    small = recording.resized(max_records=30)
+    assert len(small) <= 30 < len(recording) and small.level > recording.level
+    assert small.steps[0] == 0 and small.steps[-1] == recording.steps[-1]
+    grid = set(grid_steps(small.level, int(small.steps[-1])).tolist())
+    assert set(small.steps[1:-1].tolist()) <= grid
+    assert small.next_step() > small.steps[-1]
+    assert len(recording) > 30  # the original is untouched
+
+
 def test_thinning_keeps_the_first_and_latest_and_stays_on_a_coarser_grid() -> None:
     recording = Recording(SPEC, origin=1000, max_records=40)
     run_schedule(recording, 1000 + 50_000)

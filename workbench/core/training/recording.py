@@ -408,6 +408,23 @@ class Recording:
         other._records, other._steps = list(self._records), list(self._steps)
         return other
 
+    def resized(self, max_records: int = MAX_RECORDS, max_bytes: int = MAX_BYTES) -> Recording:
+        """A writable copy with another budget, thinned as a run would be if it is over it (e.g. a smaller
+        budget for a project file than for the open window)."""
+        other = Recording(
+            self.spec,
+            origin=self.origin,
+            parent_step=self.parent_step,
+            ratio=self.ratio,
+            max_records=max_records,
+            max_bytes=max_bytes,
+        )
+        other.level = self.level
+        other._records, other._steps = list(self._records), list(self._steps)
+        while len(other._records) > other.capacity and other.level < _MAX_LEVEL:
+            other._thin()
+        return other
+
     def delta(self, known: Recording | Iterable[int] | None = None) -> RecordingDelta:
         """What a mirror lacks to equal this recording; `known` is the mirror, or the serials it holds
         (`RecordingDelta.kept` of the last delta sent), so the owner need not keep a mirror itself."""
