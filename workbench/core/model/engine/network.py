@@ -47,8 +47,8 @@ from workbench.core.model.engine.modules import (
     Concat,
     Linear,
     ResidualAdd,
-    SoftmaxCrossEntropy,
     make_activation,
+    make_loss,
     one_hot,
 )
 from workbench.core.model.features import compute_features
@@ -89,7 +89,13 @@ def kept_layers(old: NetworkSpec, new: NetworkSpec) -> list[int]:
 class Network:
     """The model: a Linear per node, hidden activations, merges, residual adds, softmax + cross-entropy."""
 
-    def __init__(self, spec: NetworkSpec, seed: int = 0, dtype: np.dtype | type = np.float32) -> None:
+    def __init__(
+        self,
+        spec: NetworkSpec,
+        seed: int = 0,
+        dtype: np.dtype | type = np.float32,
+        loss: str = "cross_entropy",
+    ) -> None:
         self.spec = spec.validate()
         self.dtype = np.dtype(dtype)
         self.seed = int(seed)
@@ -119,7 +125,9 @@ class Network:
         self.activations: list[Activation] = [make_activation(layer.activation) for layer in spec.hidden]
         self.merges = [Concat() for _ in nodes]
         self.adds = [ResidualAdd() for _ in nodes]
-        self.loss = SoftmaxCrossEntropy()
+        #: Softmax + cross-entropy by default; ``loss="euclidean"`` trains the logits towards the one-hot
+        #: targets with the lecture's Euclidean loss (both have the fused `forward_backward` of the hot path).
+        self.loss = make_loss(loss)
         self._workspaces: dict[int, Workspace] = {}
         self._inference: Workspace | None = None
         for index in range(len(self.layers)):
@@ -265,7 +273,7 @@ class Network:
                 add(source, part)
 
     def loss_and_gradients(self, features: np.ndarray, labels: np.ndarray, l2: float = 0.0) -> float:
-        """Mean cross-entropy + (λ/2)·Σ‖W‖² for a batch; fills `flat_grads` (= `grads`) with its gradient."""
+        """Mean data loss + (λ/2)·Σ‖W‖² for a batch; fills `flat_grads` (= `grads`) with its gradient."""
         loss = self.loss.forward(self.forward(features), np.asarray(labels))
         self.backward(self.loss.backward())
         if l2:
@@ -288,7 +296,8 @@ class Network:
         Give raw (N, 2) ``points`` or a feature-major (F, N) ``features_t``. Yields ``(start, rows,
         workspace)``; ``workspace.value(node)[:, :rows]`` is node's output (width, rows) for points
         start..start+rows (logits for the output node). The buffers are reused: use them before the next
-        chunk. Runs the same modules and buffers layout as training (`Workspace.forward`).
+        chunk, and give each thread its own network. Runs the same modules and buffer layout as training
+        (`Workspace.forward`).
         """
         last = self.output_node if last is None else int(last)
         n = len(points) if points is not None else features_t.shape[1]  # type: ignore[union-attr]
