@@ -445,19 +445,11 @@ class Workspace:
 
         # ------------------------------------------------------------------------------------ forward
         self.node_plans: list[list[Op]] = [[] for _ in range(out + 1)]
+        # consumers[s]: (node, rows of node's input) for every extra connection that reads s.
         consumers = [
-            [
-                (node, rows)
-                for node in range(source + 2, out + 1)
-                for s, rows in slices[node].items()
-                if s == source
-            ]
+            [(node, slices[node][source]) for node in range(source + 2, out + 1) if source in slices[node]]
             for source in range(out + 1)
         ]
-        for source in range(out + 1):
-            consumers[source] = [
-                (node, slices[node][source]) for node in range(source + 2, out + 1) if source in slices[node]
-            ]
         self.node_plans[0] = [
             (np.copyto, (inputs[node][rows], self.values[0])) for node, rows in consumers[0]
         ]
