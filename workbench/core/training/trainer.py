@@ -256,7 +256,8 @@ class Trainer:
         self._save_checkpoint()
 
     def set_spec(self, spec: NetworkSpec) -> None:
-        """A new architecture: a fresh start (step 0, no history), keeping layers whose shapes still fit."""
+        """A new architecture: a fresh start (step 0, no history), keeping every weight block that still fits
+        (`Network.copy_fitting_layers`: a new connection starts at zero, so the function does not jump)."""
         old = self._network
         self._network = Network(replace(spec, n_classes=self._dataset.n_classes), self.seed, self._dtype)
         self._network.copy_fitting_layers(old)
