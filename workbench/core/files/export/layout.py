@@ -338,7 +338,7 @@ def weights_from_state(state: Mapping[str, Any], spec: NetworkSpec) -> Weights:
         arrays[key] = _as_float_tensor(key, state[key], shape)
     return [
         (
-            np.concatenate([arrays[key].T for key, _ in weight_blocks(spec, node)], axis=0),
+            np.concatenate([arrays[key].T for key, _ in weight_blocks(spec, node)], axis=0).copy(order="C"),
             arrays[bias_key].copy(),
         )
         for node, (_, bias_key) in enumerate(linear_keys(spec), start=1)
