@@ -10,6 +10,7 @@ import runpy
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -290,3 +291,23 @@ def test_a_npz_with_a_misshapen_connection_names_the_tensor(tmp_path):
     np.savez(tmp_path / "missing.npz", **tensors)
     with pytest.raises(WeightsImportError, match=r"missing tensor 'connections\.in_to_3\.weight'"):
         import_weights(tmp_path / "missing.npz", spec)
+
+
+def test_the_documented_numpy_example_computes_what_the_engine_computes(tmp_path, monkeypatch):
+    """docs/export-formats.md reads a graph's .npz by hand; its snippet, run as written, must be right."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "export-formats.md").read_text(encoding="utf-8")
+    snippet = text.split("Plain numpy for this example", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    spec = graph(
+        activations=("relu",) * 3, widths=(8, 8, 8), connect="in>3,1>out", residual="1>3", features=("x", "y")
+    )
+    spec = NetworkSpec(spec.features, spec.hidden, 2, spec.connections, spec.residuals).validate()
+    weights = made_up_weights(spec, seed=3)
+    export_weights(tmp_path / "skips.npz", spec, weights, ["a", "b"])
+    monkeypatch.chdir(tmp_path)
+    points = sample_points(9)
+    namespace = {"np": np, "f": points.astype(np.float64)}
+    exec(compile(snippet, "export-formats.md", "exec"), namespace)
+    logits = namespace["logits"]
+    probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(probabilities, engine_probabilities(spec, weights, points), atol=1e-5, rtol=0)
