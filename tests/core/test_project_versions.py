@@ -155,3 +155,31 @@ def test_a_damaged_link_list_is_a_clear_error():
         document["network"]["connections"] = links
         with pytest.raises(ProjectFormatError, match=message):
             project_from_bytes(json.dumps(document).encode())
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_a_trained_graph_survives_save_open_export_and_import(tmp_path, optimizer):
+    from workbench.core.files.export import IMPORT_FORMATS, export_weights, import_weights
+    from workbench.core.model.engine import Network
+
+    dataset = generate("spiral", n_points=90, n_classes=3, seed=2, test_fraction=0.25)
+    settings = TrainingSettings(learning_rate=0.02, optimizer=optimizer, seed=5)
+    trainer = Trainer(dataset, graph_spec(), settings)
+    trainer.step(70)  # mid-epoch: the optimizer state and the batch order both matter
+    path = tmp_path / "graph.wbproj"
+    save_project(Project.from_trainer(trainer), path)
+
+    opened = load_project(path)
+    assert opened.spec == trainer.spec and same_weights(opened.weights, trainer.get_weights())
+    resumed = opened.make_trainer()
+    trainer.step(9)
+    resumed.step(9)
+    assert same_weights(resumed.get_weights(), trainer.get_weights()), "continues bit for bit"
+
+    points = dataset.points
+    expected = Network.from_weights(opened.spec, opened.weights).predict_proba(points)
+    for fmt in IMPORT_FORMATS:
+        exported = export_weights(tmp_path / f"graph.{fmt}", opened.spec, opened.weights, dataset.class_names)
+        back = import_weights(exported, load_project(path).spec)
+        assert same_weights(back, opened.weights), fmt
+        assert np.array_equal(Network.from_weights(opened.spec, back).predict_proba(points), expected)
