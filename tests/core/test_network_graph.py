@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from workbench.core.data.generators import generate
-from workbench.core.model.engine import Network, source_slices
+from workbench.core.model.engine import Network, kept_layers, source_slices
 from workbench.core.model.spec import (
     NetworkSpec,
     SpecError,
@@ -100,7 +100,7 @@ def test_a_changed_width_keeps_the_blocks_that_still_fit() -> None:
     old = Network(graph("8,8,8", "in>3"), seed=1)
     new = Network(graph("8,5,8", "in>3"), seed=2)
     fresh = new.get_weights()
-    assert new.copy_fitting_layers(old) == [0, 3]  # layers 2 and 3 have a changed source
+    assert new.copy_fitting_layers(old) == [0, 3] == kept_layers(old.spec, new.spec)  # 2, 3: changed source
     w3 = new.get_weights()[2][0]
     np.testing.assert_array_equal(w3[:5], fresh[2][0][:5])  # layer 2 changed width: fresh block
     np.testing.assert_array_equal(w3[5:], old.get_weights()[2][0][8:])  # the input block still fits

@@ -70,6 +70,22 @@ def source_slices(spec: NetworkSpec, node: int) -> dict[int, slice]:
     return slices
 
 
+def kept_layers(old: NetworkSpec, new: NetworkSpec) -> list[int]:
+    """0-based indices of the Linear layers of ``new`` that `Network.copy_fitting_layers` fills entirely from
+    a network of ``old`` (no fresh random values): same node width, and every source either read by the
+    old node with the same width, or new (its block starts at zero). Lets an editor say in advance which
+    layers a change re-initialises, without building networks."""
+    old_sizes, new_sizes = old.layer_sizes, new.layer_sizes
+    kept = []
+    for node in range(1, min(old.output_node, new.output_node) + 1):
+        if old_sizes[node] != new_sizes[node]:
+            continue
+        old_sources = set(old.sources(node))
+        if all(s not in old_sources or old_sizes[s] == new_sizes[s] for s in new.sources(node)):
+            kept.append(node - 1)
+    return kept
+
+
 class Network:
     """The model: a Linear per node, hidden activations, merges, residual adds, softmax + cross-entropy."""
 
@@ -174,28 +190,23 @@ class Network:
         jumping when a link is added mid-training. (Adding a residual link cannot be made smooth: it has no
         weights.) A source whose width changed keeps its fresh random block.
 
-        Returns the 0-based indices of the layers that start from no fresh random values at all.
+        Returns the 0-based indices of the layers that start from no fresh random values at all
+        (`kept_layers`).
         """
-        kept = []
         mine_sizes, their_sizes = self.spec.layer_sizes, other.spec.layer_sizes
         for node in range(1, min(self.output_node, other.output_node) + 1):
             layer, theirs = self.layers[node - 1], other.layers[node - 1]
             if layer.out_features != theirs.out_features:
                 continue
             their_rows = source_slices(other.spec, node)
-            complete = True
             for source, rows in source_slices(self.spec, node).items():
                 old = their_rows.get(source)
                 if old is None:
                     layer.W[rows] = 0
                 elif mine_sizes[source] == their_sizes[source]:
                     layer.W[rows] = theirs.W[old]
-                else:
-                    complete = False
             layer.b[...] = theirs.b
-            if complete:
-                kept.append(node - 1)
-        return kept
+        return kept_layers(other.spec, self.spec)
 
     @classmethod
     def from_weights(
