@@ -96,3 +96,35 @@ def test_training_with_an_unknown_export_extension_fails_before_training(tmp_pat
     assert result.returncode != 0
     assert "Traceback" not in result.stderr and ".onnx" in result.stderr
     assert result.stderr.startswith("error:")
+
+
+def test_a_graph_trained_from_the_shell_exports_to_onnx_and_pytorch_like_the_engine(tmp_path):
+    """The README's command with skip connections, as a shell would pass it, then `workbench export`."""
+    links = ["--layers", "16,16,16", "--activation", "relu", "--connect", "in>3,1>out", "--residual", "1>3"]
+    train = workbench(
+        "train", "--dataset", "moons", "--points", "300", *links, "--steps", "400", "--save", "skips.wbproj",
+        "--quiet", cwd=tmp_path,
+    )  # fmt: skip
+    assert train.returncode == 0, train.stderr
+    project = load_project(tmp_path / "skips.wbproj")
+    assert [project.spec.link_text(link) for link in project.spec.connections] == ["in>3", "1>out"]
+    network = Network.from_weights(project.spec, project.weights)
+    points = project.dataset.points.astype(np.float32)
+    for name in ("skips.onnx", "skips.py"):
+        result = workbench("export", "skips.wbproj", "-o", name, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(tmp_path / "skips.onnx"), providers=["CPUExecutionProvider"])
+    (probabilities,) = session.run(["probabilities"], {"input": points})
+    np.testing.assert_allclose(probabilities, network.predict_proba(points), atol=1e-5, rtol=0)
+    assert (probabilities.argmax(axis=1) == project.dataset.labels).mean() > 0.9
+
+    pytest.importorskip("torch")
+    np.save(tmp_path / "points.npy", points)
+    driver = "import numpy as np, skips; np.save('out.npy', skips.predict(np.load('points.npy')))"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    subprocess.run([sys.executable, "-c", driver], cwd=tmp_path, env=env, check=True, timeout=120)
+    np.testing.assert_allclose(
+        np.load(tmp_path / "out.npy"), network.predict_proba(points), atol=1e-5, rtol=0
+    )

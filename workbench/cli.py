@@ -35,9 +35,11 @@ from workbench.core.model.spec import (
     ACTIVATIONS,
     FEATURES,
     OPTIMIZERS,
+    Link,
     NetworkSpec,
     SpecError,
     TrainingSettings,
+    parse_links,
 )
 
 EXIT_OK = 0
@@ -55,6 +57,9 @@ EXIT_CODES = {
     EXIT_INTERRUPTED: "a headless command interrupted with Ctrl+C",
 }
 PROJECT_SUFFIX = ".wbproj"
+#: An example of --connect and --residual for ``train --help``; quoted, because a shell reads > as a
+#: redirection (unquoted, ``--connect in>3`` reaches us as ``--connect in`` and writes a file named 3).
+LINKS_EXAMPLE = "--connect 'in>3,1>out' --residual '1>3'"
 OUT_OF_MEMORY = (
     "not enough memory to train this network on batches of {batch} points; "
     "use a smaller --batch-size or narrower layers"
@@ -102,7 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train a network headless and report the result",
         description="Train headless. Options left out keep the --project's values,\n"
-        "else the defaults shown.",
+        "else the defaults shown.\n\n"
+        "Skip connections, e.g. three layers of 16 where layer 3 also reads the input\n"
+        "features, the output also reads layer 1, and layer 1's output is added to layer 3's\n"
+        "(quote the lists: a shell reads > as a redirection):\n"
+        f"  workbench train --dataset spiral --layers 16,16,16 {LINKS_EXAMPLE} --steps 2000",
         epilog=_exit_codes_text(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -113,9 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue from a saved project (--save names another file: inputs are never overwritten)",
     )
     source.add_argument("--data", metavar="CSV", help="CSV file with x,y,label columns")
-    source.add_argument(
-        "--dataset", metavar="NAME", help="generated dataset: " + ", ".join(GENERATORS)
-    )
+    source.add_argument("--dataset", metavar="NAME", help="generated dataset: " + ", ".join(GENERATORS))
     source.add_argument(
         "--classes",
         type=int,
@@ -152,6 +159,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--activation",
         metavar="NAME",
         help=f"activation of hidden layers: {', '.join(ACTIVATIONS)} (default {activation})",
+    )
+    net.add_argument(
+        "--connect",
+        metavar="LIST",
+        help="extra weighted connections, comma-separated A>B: A is 'in' (the features) or a hidden "
+        "layer number (1-based), B a later layer number or 'out'; B then also reads A through its own "
+        "weights. Each layer reads the one before it anyway, so k>k+1 is not allowed. '' for none "
+        "(default none)",
+    )
+    net.add_argument(
+        "--residual",
+        metavar="LIST",
+        help="residual links, comma-separated A>B: A's output is added to B's output after B's "
+        "activation, without weights (A and B need the same width). '' for none (default none)",
     )
     opt = train.add_argument_group("training")
     opt.add_argument(
@@ -430,11 +451,30 @@ def _train_spec(args: argparse.Namespace, base: NetworkSpec | None, n_classes: i
         spec = replace(spec, features=tuple(f.strip() for f in args.features.split(",") if f.strip()))
     if args.activation is not None and args.activation not in ACTIVATIONS:
         raise UsageError(f"unknown activation {args.activation!r}; choose from {', '.join(ACTIVATIONS)}")
-    if args.layers is not None:
+    if args.layers is not None:  # another number of layers drops the --project's links
         spec = spec.with_hidden(parse_layers(args.layers, args.activation or "tanh"))
     elif args.activation is not None:
         spec = spec.with_hidden([replace(layer, activation=args.activation) for layer in spec.hidden])
-    return replace(spec, n_classes=n_classes).validate()
+    connections = _links_option("--connect", args.connect, spec.connections, len(spec.hidden), "connection")
+    residuals = _links_option("--residual", args.residual, spec.residuals, len(spec.hidden), "residual link")
+    return replace(spec.with_links(connections, residuals), n_classes=n_classes).validate()
+
+
+def _links_option(
+    option: str, text: str | None, kept: tuple[Link, ...], n_hidden: int, kind: str
+) -> tuple[Link, ...]:
+    """The links of --connect / --residual (None: keep the --project's). A list without any '>' most
+    likely lost them to the shell, which reads > as a redirection: say so."""
+    if text is None:
+        return kept
+    try:
+        return parse_links(text, n_hidden, kind)
+    except SpecError as exc:
+        if text.strip() and ">" not in text:
+            raise UsageError(
+                f"{exc} (quote the list, e.g. {option} 'in>3,1>out': a shell reads > as a redirection)"
+            ) from None
+        raise
 
 
 def _train_settings(args: argparse.Namespace, base: TrainingSettings | None) -> TrainingSettings:

@@ -210,12 +210,12 @@ class FileOperations(QObject):
     def current_weights(self) -> list:
         """The network's weights as the views show them: trained or imported ones, else the untrained
         network's initial weights (from the live views, or built from the training seed)."""
-        from workbench.core.present.network_layout import weights_match
+        from workbench.core.files.export.layout import weights_fit
 
         doc = self.document
 
-        def fits(weights) -> bool:
-            return weights is not None and all(weights_match(doc.spec, list(weights)))
+        def fits(weights) -> bool:  # every Linear's W stacks the blocks of all its sources (graphs too)
+            return weights_fit(doc.spec, weights)
 
         if fits(doc.weights):
             return doc.weights

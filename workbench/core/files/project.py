@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import itertools
 import json
 import math
 import os
@@ -36,7 +35,9 @@ if TYPE_CHECKING:
     from workbench.core.training.trainer import Trainer
 
 FORMAT_NAME = "workbench-project"
-FORMAT_VERSION = 1
+#: 2 added the network's connections and residual links (and weights whose W stacks one block per source);
+#: version-1 files are chains and open unchanged.
+FORMAT_VERSION = 2
 EXTENSION = ".wbproj"
 
 Weights = list[tuple[np.ndarray, np.ndarray]]
@@ -171,7 +172,7 @@ def _check_savable(project: Project) -> None:
                 f"the network has {spec.n_classes} outputs but the dataset has {n_classes} classes"
             )
         if project.weights is not None:
-            shapes = [((a, b), (b,)) for a, b in itertools.pairwise(spec.layer_sizes)]
+            shapes = _weight_shapes(spec)
             got = [(np.shape(w), np.shape(b)) for w, b in project.weights]
             if got != shapes:
                 raise _Invalid(f"the weights have shapes {got}, the network needs {shapes}")
@@ -259,8 +260,8 @@ def project_from_bytes(data: bytes) -> Project:
         raise ProjectFormatError("the project file has no valid format_version")
     if version > FORMAT_VERSION:
         raise ProjectFormatError(
-            f"this project was made by a newer Workbench (format version {version}, this one reads "
-            f"{FORMAT_VERSION}); please update Workbench"
+            f"this project was made by a newer Workbench (format version {version}; this one reads up to "
+            f"version {FORMAT_VERSION}); please update Workbench"
         )
     try:
         return _decode_document(document)
@@ -385,18 +386,24 @@ def _decode_dataset(data: dict[str, Any]) -> Dataset:
         raise _Invalid(f"dataset: {exc}") from None
 
 
+def _weight_shapes(spec: NetworkSpec) -> list[tuple[tuple[int, int], tuple[int]]]:
+    """(W, b) shapes per Linear, node 1..L+1: W stacks one block of rows per source (`spec.sources`)."""
+    sizes = spec.layer_sizes
+    return [((spec.fan_in(node), sizes[node]), (sizes[node],)) for node in range(1, spec.output_node + 1)]
+
+
 def _decode_weights(value: Any, spec: NetworkSpec) -> Weights | None:
     if value is None:
         return None
-    sizes = spec.layer_sizes
-    if not isinstance(value, list) or len(value) != len(sizes) - 1:
-        raise _Invalid(f"weights must be a list of {len(sizes) - 1} layers for this network")
+    shapes = _weight_shapes(spec)
+    if not isinstance(value, list) or len(value) != len(shapes):
+        raise _Invalid(f"weights must be a list of {len(shapes)} layers for this network")
     weights = []
-    for i, (layer, n_in, n_out) in enumerate(zip(value, sizes[:-1], sizes[1:], strict=True), start=1):
+    for i, (layer, (w_shape, b_shape)) in enumerate(zip(value, shapes, strict=True), start=1):
         if not isinstance(layer, dict):
             raise _Invalid(f"weights of layer {i} are not a JSON object")
-        w = _decode_array(layer.get("W"), "float32", f"layer {i} W", (n_in, n_out))
-        b = _decode_array(layer.get("b"), "float32", f"layer {i} b", (n_out,))
+        w = _decode_array(layer.get("W"), "float32", f"layer {i} W", w_shape)
+        b = _decode_array(layer.get("b"), "float32", f"layer {i} b", b_shape)
         if not (np.isfinite(w).all() and np.isfinite(b).all()):
             raise _Invalid(f"weights of layer {i} contain NaN or infinity")
         weights.append((w, b))

@@ -1,10 +1,16 @@
-"""The one weight layout every export format shares: a PyTorch ``nn.Sequential`` state_dict.
+"""The weight layout every export format shares: the state_dict of the PyTorch module the `.py` export builds.
 
-The network is ``Linear, activation, Linear, activation, ..., Linear`` (logits; softmax is applied by the
-reader, not a module). Keys are ``"{index}.weight"`` with shape ``(out_features, in_features)`` and
-``"{index}.bias"``, where the index counts the activation modules too, so the Linear layers sit at 0, 2, 4...
-Keeping a single layout means a file written in one format can be checked, imported and documented the same
-way as any other. Input features (x², x·y, sin x...) are not layers: they are described in the metadata.
+A chain (no connections, no residual links) is ``Linear, activation, Linear, activation, ..., Linear``,
+an ``nn.Sequential``: keys ``"{index}.weight"`` with shape ``(out_features, in_features)`` and
+``"{index}.bias"``, where the index counts the activation modules too, so the Linear layers sit at 0, 2,
+4... This layout never changes: files from before graphs and files of chains read the same everywhere.
+
+A graph names its modules by node (``in``, ``1``..``L``, ``out``, as the command line does): one Linear per
+layer, ``linear.{node}.weight`` / ``linear.{node}.bias``, reading the previous layer; one bias-free matrix per
+extra connection, ``connections.{source}_to_{target}.weight``. The engine stacks a layer's blocks into one W
+(rows in the order of `NetworkSpec.sources`); exports split it per source and imports stack it back, so each
+tensor is one arrow of the drawing. Residual links have no weights. Logits are the output; softmax is applied
+by the reader, not a module. Input features (x², x·y, sin x...) are not layers: the metadata describes them.
 """
 
 from __future__ import annotations
@@ -17,10 +23,13 @@ from typing import Any
 import numpy as np
 
 from workbench.core.model.activations import ACTIVATION_INFO, LEAKY_SLOPE
-from workbench.core.model.spec import NetworkSpec, SpecError
+from workbench.core.model.spec import Link, NetworkSpec, SpecError
 
 FORMAT_NAME = "workbench-weights"
-FORMAT_VERSION = 1
+#: The newest version this code reads. Chains are written as version 1 (any Workbench reads them), graphs
+#: as version 2, so an older Workbench refuses a graph clearly instead of misreading it as a chain.
+FORMAT_VERSION = 2
+CHAIN_FORMAT_VERSION = 1
 
 #: What a reader must do with the raw (x, y) points before the first Linear layer.
 FEATURE_FORMULAS: dict[str, str] = {
@@ -37,6 +46,12 @@ FEATURE_FORMULAS: dict[str, str] = {
 TORCH_MODULES: dict[str, str] = {name: info.torch_module for name, info in ACTIVATION_INFO.items()}
 
 STEP_CONVENTION = "1 where the input is > 0, else 0 (so 0 at exactly 0)"
+CHAIN_LAYOUT = "torch.nn.Sequential state_dict: '{index}.weight' (out_features, in_features)"
+GRAPH_LAYOUT = (
+    "'linear.{node}.weight' (out_features, in_features) and 'linear.{node}.bias' per layer, node 1..L or "
+    "'out', reading the layer before; 'connections.{source}_to_{target}.weight' (target width, source "
+    "width), no bias, per extra connection; nodes 'in' (the features), 1..L, 'out'"
+)
 
 Weights = list[tuple[np.ndarray, np.ndarray]]
 
@@ -54,47 +69,139 @@ def leaky_relu_slope() -> float:
     return float(LEAKY_SLOPE)
 
 
+def format_version(spec: NetworkSpec) -> int:
+    """The oldest format version that can describe `spec` (see `FORMAT_VERSION`)."""
+    return CHAIN_FORMAT_VERSION if spec.is_chain else FORMAT_VERSION
+
+
+def module_name(spec: NetworkSpec, node: int) -> str:
+    """The Linear of node 1..L+1: ``"0"``, ``"2"``... in a chain's Sequential, ``"linear.3"`` in a graph."""
+    if spec.is_chain:
+        return str(2 * (node - 1))
+    return f"linear.{spec.node_name(node)}"
+
+
+def connection_name(spec: NetworkSpec, link: Link) -> str:
+    """``connections.in_to_3``: the bias-free Linear of one extra connection."""
+    return f"connections.{spec.node_name(link.source)}_to_{spec.node_name(link.target)}"
+
+
 def linear_keys(spec: NetworkSpec) -> list[tuple[str, str]]:
     """(weight key, bias key) for every Linear layer, input to output."""
-    return [(f"{2 * i}.weight", f"{2 * i}.bias") for i in range(len(spec.hidden) + 1)]
+    names = (module_name(spec, node) for node in range(1, spec.output_node + 1))
+    return [(f"{name}.weight", f"{name}.bias") for name in names]
+
+
+def connections_in_order(spec: NetworkSpec) -> list[Link]:
+    """The extra connections by target, then source: the order of their tensors and of their rows in W."""
+    return sorted(spec.connections, key=lambda link: (link.target, link.source))
+
+
+def weight_blocks(spec: NetworkSpec, node: int) -> list[tuple[str, int]]:
+    """(tensor key, rows) of each block of node's stacked engine W, top to bottom (`NetworkSpec.sources`)."""
+    sizes = spec.layer_sizes
+    blocks = [(f"{module_name(spec, node)}.weight", sizes[node - 1])]
+    for source in spec.sources(node)[1:]:
+        blocks.append((f"{connection_name(spec, Link(source, node))}.weight", sizes[source]))
+    return blocks
 
 
 def expected_shapes(spec: NetworkSpec) -> dict[str, tuple[int, ...]]:
-    """Every state_dict key with its PyTorch shape, in module order."""
+    """Every state_dict key with its PyTorch shape, in the order the generated module lists them."""
     sizes = spec.layer_sizes
     shapes: dict[str, tuple[int, ...]] = {}
-    for (weight_key, bias_key), n_in, n_out in zip(linear_keys(spec), sizes[:-1], sizes[1:], strict=True):
-        shapes[weight_key] = (n_out, n_in)
-        shapes[bias_key] = (n_out,)
+    for node, (weight_key, bias_key) in enumerate(linear_keys(spec), start=1):
+        shapes[weight_key] = (sizes[node], sizes[node - 1])
+        shapes[bias_key] = (sizes[node],)
+    for link in connections_in_order(spec):
+        shapes[f"{connection_name(spec, link)}.weight"] = (sizes[link.target], sizes[link.source])
     return shapes
 
 
 def module_descriptions(spec: NetworkSpec) -> list[str]:
-    """The ``nn.Sequential`` written out, e.g. ``["Linear(2, 8)", "ReLU()", "Linear(8, 2)"]``."""
+    """The modules written out. A chain: its ``nn.Sequential``, e.g. ``["Linear(2, 8)", "ReLU()",
+    "Linear(8, 2)"]``; a graph: ``"name: module"`` lines, e.g. ``"connections.in_to_3: Linear(2, 8,
+    bias=False)"`` (activations have no weights, so they have no keys)."""
     sizes = spec.layer_sizes
-    modules = []
-    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
-        modules.append(f"Linear({n_in}, {n_out})")
-        if i < len(spec.hidden):
-            activation = spec.hidden[i].activation
-            modules.append(TORCH_MODULES[activation])
-    return modules
+    if spec.is_chain:
+        modules = []
+        for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
+            modules.append(f"Linear({n_in}, {n_out})")
+            if i < len(spec.hidden):
+                modules.append(TORCH_MODULES[spec.hidden[i].activation])
+        return modules
+    lines = []
+    for node in range(1, spec.output_node + 1):
+        lines.append(f"{module_name(spec, node)}: Linear({sizes[node - 1]}, {sizes[node]})")
+        if node < spec.output_node:
+            lines.append(f"activations.{node}: {TORCH_MODULES[spec.hidden[node - 1].activation]}")
+    for link in connections_in_order(spec):
+        lines.append(
+            f"{connection_name(spec, link)}: Linear({sizes[link.source]}, {sizes[link.target]}, bias=False)"
+        )
+    return lines
+
+
+def value_name(spec: NetworkSpec, node: int) -> str:
+    """How `forward_formulas` names a node's output: ``in`` (the features), ``h1``..``hL``, ``logits``."""
+    if node == 0:
+        return "in"
+    return "logits" if node == spec.output_node else f"h{node}"
+
+
+def forward_formulas(spec: NetworkSpec) -> list[str]:
+    """One line per layer of a graph's forward pass, e.g. ``h3 = relu(linear.3(h2) + connections.in_to_3(in))
+    + h1``; the generated script and the ONNX graph compute exactly these."""
+    lines = []
+    for node in range(1, spec.output_node + 1):
+        terms = [f"{module_name(spec, node)}({value_name(spec, node - 1)})"]
+        terms += [
+            f"{connection_name(spec, Link(source, node))}({value_name(spec, source)})"
+            for source in spec.sources(node)[1:]
+        ]
+        value = " + ".join(terms)
+        activation = spec.hidden[node - 1].activation if node < spec.output_node else "linear"
+        if activation != "linear":
+            value = f"{activation}({value})"
+        residuals = [value_name(spec, source) for source in spec.residual_sources(node)]
+        line = " + ".join([value, *residuals])
+        lines.append(f"{value_name(spec, node)} = {line}")
+    return lines
 
 
 def build_metadata(spec: NetworkSpec, class_names: Sequence[str]) -> dict[str, Any]:
-    """Everything a reader needs besides the tensors; JSON-serialisable."""
-    return {
+    """Everything a reader needs besides the tensors; JSON-serialisable. Graphs add ``forward``."""
+    metadata: dict[str, Any] = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": format_version(spec),
         "spec": spec.to_dict(),
         "class_names": list(class_names),
         "features": [FEATURE_FORMULAS[name] for name in spec.features],
         "modules": module_descriptions(spec),
-        "weight_layout": "torch.nn.Sequential state_dict: '{index}.weight' (out_features, in_features)",
+        "weight_layout": CHAIN_LAYOUT if spec.is_chain else GRAPH_LAYOUT,
         "output": "logits; softmax over the last axis gives the class probabilities",
         "leaky_relu_slope": leaky_relu_slope(),
         "step": STEP_CONVENTION,
     }
+    if not spec.is_chain:
+        metadata["forward"] = forward_formulas(spec)
+    return metadata
+
+
+def expected_weight_shapes(spec: NetworkSpec) -> list[tuple[tuple[int, int], tuple[int]]]:
+    """The engine's (W, b) shapes per node 1..L+1: W is (fan_in, width), the sources' blocks stacked."""
+    sizes = spec.layer_sizes
+    return [((spec.fan_in(node), sizes[node]), (sizes[node],)) for node in range(1, spec.output_node + 1)]
+
+
+def weights_fit(spec: NetworkSpec, weights: Sequence[tuple[Any, Any]] | None) -> bool:
+    """Do `weights` have exactly the shapes a network of `spec` needs (any graph)?"""
+    if weights is None or len(weights) != spec.output_node:
+        return False
+    return all(
+        np.shape(w) == want_w and np.shape(b) == want_b
+        for (w, b), (want_w, want_b) in zip(weights, expected_weight_shapes(spec), strict=True)
+    )
 
 
 def validate_for_export(
@@ -112,31 +219,44 @@ def validate_for_export(
         raise WeightsExportError(
             f"cannot export: {len(names)} class names given but the network has {spec.n_classes} outputs"
         )
-    expected_layers = len(spec.hidden) + 1
+    expected_layers = spec.output_node
     if len(weights) != expected_layers:
         raise WeightsExportError(
             f"cannot export: {len(weights)} weight layers given "
             f"but the spec has {expected_layers} Linear layers"
         )
-    sizes = spec.layer_sizes
-    state: dict[str, np.ndarray] = {}
-    for i, (weight_key, bias_key) in enumerate(linear_keys(spec)):
-        weight = np.asarray(weights[i][0])
-        bias = np.asarray(weights[i][1])
-        want_w, want_b = (sizes[i], sizes[i + 1]), (sizes[i + 1],)
+    arrays = []
+    for node, ((want_w, want_b), pair) in enumerate(
+        zip(expected_weight_shapes(spec), weights, strict=True), start=1
+    ):
+        weight, bias = np.asarray(pair[0]), np.asarray(pair[1])
         if weight.shape != want_w or bias.shape != want_b:
             raise WeightsExportError(
-                f"cannot export: layer {i + 1} has weights {weight.shape} and bias {bias.shape}, "
+                f"cannot export: layer {node} has weights {weight.shape} and bias {bias.shape}, "
                 f"but the spec needs {want_w} and {want_b}"
             )
         if not (np.isfinite(weight).all() and np.isfinite(bias).all()):
             raise WeightsExportError(
-                f"cannot export: layer {i + 1} has non-finite weights (NaN or infinity); "
+                f"cannot export: layer {node} has non-finite weights (NaN or infinity); "
                 "reset or retrain the network first"
             )
-        state[weight_key] = np.ascontiguousarray(weight.T, dtype=np.float32)
-        state[bias_key] = np.ascontiguousarray(bias, dtype=np.float32)
-    return state, names
+        arrays.append((weight, bias))
+    return state_from_weights(spec, arrays), names
+
+
+def state_from_weights(
+    spec: NetworkSpec, weights: Sequence[tuple[np.ndarray, np.ndarray]]
+) -> dict[str, np.ndarray]:
+    """Engine weights (shapes already checked) -> the state_dict, float32, PyTorch (out, in) layout, each
+    stacked W split into one tensor per source."""
+    blocks: dict[str, np.ndarray] = {}
+    for node, (weight, bias) in enumerate(weights, start=1):
+        row = 0
+        for key, rows in weight_blocks(spec, node):
+            blocks[key] = np.ascontiguousarray(weight[row : row + rows].T, dtype=np.float32)
+            row += rows
+        blocks[f"{module_name(spec, node)}.bias"] = np.ascontiguousarray(bias, dtype=np.float32)
+    return {key: blocks[key] for key in expected_shapes(spec)}
 
 
 def check_metadata(metadata: Mapping[str, Any], spec: NetworkSpec) -> None:
@@ -181,6 +301,15 @@ def check_metadata(metadata: Mapping[str, Any], spec: NetworkSpec) -> None:
         raise WeightsImportError(
             f"the file has {file_spec.n_classes} classes but the network has {spec.n_classes}"
         )
+    for kind, theirs, ours in (
+        ("connections", file_spec.connections, spec.connections),
+        ("residual links", file_spec.residuals, spec.residuals),
+    ):
+        if set(theirs) != set(ours):
+            raise WeightsImportError(
+                f"the file's network has {kind} {_link_list(file_spec, theirs)} "
+                f"but this network has {_link_list(spec, ours)}"
+            )
     if any(layer.activation == "leaky_relu" for layer in spec.hidden):
         slope = metadata.get("leaky_relu_slope")
         if (
@@ -198,6 +327,8 @@ def weights_from_state(state: Mapping[str, Any], spec: NetworkSpec) -> Weights:
     shapes = expected_shapes(spec)
     missing = [key for key in shapes if key not in state]
     if missing:
+        _refuse_other_kind(state, spec)
+    if missing:
         raise WeightsImportError(f"missing tensor {missing[0]!r} (the network needs {', '.join(shapes)})")
     extra = sorted(str(key) for key in state if key not in shapes)
     if extra:
@@ -206,8 +337,32 @@ def weights_from_state(state: Mapping[str, Any], spec: NetworkSpec) -> Weights:
     for key, shape in shapes.items():
         arrays[key] = _as_float_tensor(key, state[key], shape)
     return [
-        (arrays[weight_key].T.copy(), arrays[bias_key].copy()) for weight_key, bias_key in linear_keys(spec)
+        (
+            np.concatenate([arrays[key].T for key, _ in weight_blocks(spec, node)], axis=0).copy(order="C"),
+            arrays[bias_key].copy(),
+        )
+        for node, (_, bias_key) in enumerate(linear_keys(spec), start=1)
     ]
+
+
+def _refuse_other_kind(state: Mapping[str, Any], spec: NetworkSpec) -> None:
+    """A chain's file for a graph or the other way round: say so, rather than name one missing tensor."""
+    holds_chain = "0.weight" in state
+    holds_graph = any(str(key).startswith("linear.") for key in state)
+    if spec.is_chain and holds_graph and not holds_chain:
+        raise WeightsImportError(
+            "the file holds the weights of a network with connections or residual links, but this network "
+            "is a plain chain of layers: add the same links before importing"
+        )
+    if not spec.is_chain and holds_chain and not holds_graph:
+        raise WeightsImportError(
+            "the file holds the weights of a plain chain of layers, but this network has connections or "
+            "residual links: remove them before importing, or import a file exported from this network"
+        )
+
+
+def _link_list(spec: NetworkSpec, links: Sequence[Link]) -> str:
+    return ", ".join(spec.link_text(link) for link in sorted(links)) or "none"
 
 
 def _as_float_tensor(key: str, value: Any, shape: tuple[int, ...]) -> np.ndarray:

@@ -1,8 +1,9 @@
 """An ONNX graph that takes raw (x, y) points and returns class probabilities.
 
 The graph computes the input features, the Linear layers (as Gemm with the PyTorch-layout weights, so the
-initializer names are the state_dict keys), the activations and the softmax, so a consumer such as
-onnxruntime-web needs nothing from Workbench. Opset 17 with IR version 8 keeps older runtimes able to load it.
+initializer names are the state_dict keys), one more Gemm and an Add per extra connection, the activations,
+an Add per residual link and the softmax, so a consumer such as onnxruntime-web needs nothing from
+Workbench. Opset 17 with IR version 8 keeps older runtimes able to load it.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from workbench.core.files.export.layout import linear_keys
+from workbench.core.files.export.layout import connection_name, linear_keys
 from workbench.core.model.activations import ACTIVATION_INFO
-from workbench.core.model.spec import NetworkSpec
+from workbench.core.model.spec import Link, NetworkSpec
 
 OPSET = 17
 IR_VERSION = 8  # the IR version that came with opset 17 (onnx 1.12)
@@ -74,16 +75,33 @@ def build_onnx_model(spec: NetworkSpec, state: dict[str, np.ndarray], metadata: 
         feature_outputs.append(f"feature_{feature}")
     nodes.append(helper.make_node("Concat", feature_outputs, ["features"], axis=1, name="features"))
 
-    current = "features"
-    for i, (weight_key, bias_key) in enumerate(linear_keys(spec)):
-        linear_out = f"linear_{i + 1}"
+    outputs = {0: "features"}  # node number -> the ONNX value holding its output
+    for node, (weight_key, bias_key) in enumerate(linear_keys(spec), start=1):
+        linear_out = f"linear_{node}"
         nodes.append(
-            helper.make_node("Gemm", [current, weight_key, bias_key], [linear_out], transB=1, name=linear_out)
+            helper.make_node(
+                "Gemm", [outputs[node - 1], weight_key, bias_key], [linear_out], transB=1, name=linear_out
+            )
         )
         current = linear_out
-        if i < len(spec.hidden):
-            current = _activation(helper, nodes, spec.hidden[i].activation, current, f"hidden_{i + 1}")
-    nodes.append(helper.make_node("Softmax", [current], [OUTPUT_NAME], axis=-1, name="softmax"))
+        for source in spec.sources(node)[1:]:  # z_j = W h_{j-1} + b + Σ W_{s→j} h_s
+            name = connection_name(spec, Link(source, node))
+            product, total = f"{name}_out", f"{linear_out}_plus_{spec.node_name(source)}"
+            nodes.append(
+                helper.make_node("Gemm", [outputs[source], f"{name}.weight"], [product], transB=1, name=name)
+            )
+            nodes.append(helper.make_node("Add", [current, product], [total], name=total))
+            current = total
+        if node < spec.output_node:
+            current = _activation(helper, nodes, spec.hidden[node - 1].activation, current, f"hidden_{node}")
+        for source in spec.residual_sources(node):  # residual links add after the activation
+            total = f"{current}_plus_{spec.node_name(source)}"
+            nodes.append(helper.make_node("Add", [current, outputs[source]], [total], name=total))
+            current = total
+        outputs[node] = current
+    nodes.append(
+        helper.make_node("Softmax", [outputs[spec.output_node]], [OUTPUT_NAME], axis=-1, name="softmax")
+    )
 
     graph = helper.make_graph(
         nodes,

@@ -2,14 +2,24 @@
 
 The weights go to a sibling ``.npz`` with the same stem (it needs only numpy and torch to read, no
 safetensors). The script never imports Workbench, so it can be handed to anyone with PyTorch installed.
+`build_model()` returns a module whose ``state_dict()`` keys are exactly the file's keys (`layout`): an
+``nn.Sequential`` for a chain, a small ``nn.Module`` written out node by node for a graph.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.core.files.export.layout import FEATURE_FORMULAS, module_descriptions
-from workbench.core.model.spec import NetworkSpec
+from workbench.core.files.export.layout import (
+    FEATURE_FORMULAS,
+    TORCH_MODULES,
+    connection_name,
+    connections_in_order,
+    expected_shapes,
+    forward_formulas,
+    module_descriptions,
+)
+from workbench.core.model.spec import Link, NetworkSpec
 
 _TORCH_FEATURES = {
     "x": "x",
@@ -22,11 +32,12 @@ _TORCH_FEATURES = {
 }
 
 _TEMPLATE = '''\
-"""Classifier exported by Neural Network Workbench: a PyTorch nn.Sequential plus its input features.
+"""Classifier exported by Neural Network Workbench: a PyTorch {kind} plus its input features.
 
 Needs only torch and numpy. The weights (a PyTorch state_dict saved by numpy) live in the .npz file named
 by WEIGHTS_FILE, next to this file. Run it to print the class probabilities of a few points, or import it
-and call predict(points) with an (N, 2) array of raw x, y coordinates.
+and call predict(points) with an (N, 2) array of raw x, y coordinates. build_model() gives the network
+without weights (input features in, logits out), features(points) the input features it reads.
 """
 
 from pathlib import Path
@@ -55,15 +66,8 @@ class Step(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return (z > 0).to(z.dtype)
 
-
-def build_model() -> nn.Sequential:
-    """The layers without weights; its state_dict keys are '0.weight', '0.bias', '2.weight', ..."""
-    return nn.Sequential(
-{modules}
-    )
-
-
-def load_model(weights_file: Path = WEIGHTS_FILE) -> nn.Sequential:
+{model}
+def load_model(weights_file: Path = WEIGHTS_FILE) -> nn.Module:
     model = build_model()
     with np.load(weights_file, allow_pickle=False) as tensors:
         model.load_state_dict({{key: torch.from_numpy(tensors[key]) for key in tensors.files}})
@@ -74,15 +78,20 @@ _MODEL = None
 _FEATURES = InputFeatures()
 
 
+def features(points) -> torch.Tensor:
+    """(N, 2) raw x, y points (array, list or tensor) -> the (N, {n_features}) float32 input features."""
+    if not isinstance(points, torch.Tensor):
+        points = torch.as_tensor(np.asarray(points, dtype=np.float32))
+    return _FEATURES(points.to(torch.float32).reshape(-1, 2))
+
+
 def predict(points) -> np.ndarray:
     """(N, 2) raw x, y points -> (N, {n_classes}) class probabilities (columns follow CLASS_NAMES)."""
     global _MODEL
     if _MODEL is None:
         _MODEL = load_model()
-    inputs = torch.as_tensor(np.asarray(points, dtype=np.float32).reshape(-1, 2))
     with torch.no_grad():
-        logits = _MODEL(_FEATURES(inputs))
-        return torch.softmax(logits, dim=1).numpy()
+        return torch.softmax(_MODEL(features(points)), dim=1).numpy()
 
 
 if __name__ == "__main__":
@@ -93,12 +102,56 @@ if __name__ == "__main__":
         print(f"({{point[0]:g}}, {{point[1]:g}}) -> {{best}}  ({{shares}})")
 '''
 
+_CHAIN_MODEL = '''
+def build_model() -> nn.Module:
+    """The nn.Sequential without weights; its state_dict keys are '0.weight', '0.bias', '2.weight', ..."""
+    return nn.Sequential(
+{modules}
+    )
+
+'''
+
+_GRAPH_MODEL = '''
+class Network(nn.Module):
+    """Input features in, logits out. Each layer's Linear reads the layer before it; a connection adds its
+    own bias-free Linear of an earlier output before the activation; a residual link adds an earlier
+    output after it ("in" is the input features, hN hidden layer N):
+
+{formulas}
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.ModuleDict(
+            {{
+{linear}
+            }}
+        )
+        self.connections = nn.ModuleDict(
+            {{
+{connections}
+            }}
+        )
+        self.activations = nn.ModuleDict(
+            {{
+{activations}
+            }}
+        )
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+{forward}
+
+
+def build_model() -> nn.Module:
+    """The network without weights; its state_dict keys are {keys}, ..."""
+    return Network()
+
+'''
+
 
 def torch_script_text(spec: NetworkSpec, class_names: list[str], weights_path: Path) -> str:
-    modules = "\n".join(
-        f"        {'' if module == 'Step()' else 'nn.'}{module}," for module in module_descriptions(spec)
-    )
     return _TEMPLATE.format(
+        kind="nn.Sequential" if spec.is_chain else "nn.Module",
         features=tuple(spec.features),
         formulas=", ".join(FEATURE_FORMULAS[name] for name in spec.features),
         class_names=tuple(class_names),
@@ -106,5 +159,54 @@ def torch_script_text(spec: NetworkSpec, class_names: list[str], weights_path: P
         n_features=len(spec.features),
         n_classes=spec.n_classes,
         feature_terms=", ".join(_TORCH_FEATURES[name] for name in spec.features),
-        modules=modules,
+        model=_chain_model(spec) if spec.is_chain else _graph_model(spec),
+    )
+
+
+def _torch_module(text: str) -> str:
+    return text if text == "Step()" else f"nn.{text}"
+
+
+def _chain_model(spec: NetworkSpec) -> str:
+    modules = "\n".join(f"        {_torch_module(module)}," for module in module_descriptions(spec))
+    return _CHAIN_MODEL.format(modules=modules)
+
+
+def _graph_model(spec: NetworkSpec) -> str:
+    sizes, out = spec.layer_sizes, spec.output_node
+    indent = " " * 16
+    linear = [
+        f'{indent}"{spec.node_name(n)}": nn.Linear({sizes[n - 1]}, {sizes[n]}),' for n in range(1, out + 1)
+    ]
+    connections = [
+        f'{indent}"{connection_name(spec, link).removeprefix("connections.")}": '
+        f"nn.Linear({sizes[link.source]}, {sizes[link.target]}, bias=False),"
+        for link in connections_in_order(spec)
+    ]
+    activations = [
+        f'{indent}"{n}": {_torch_module(TORCH_MODULES[layer.activation])},'
+        for n, layer in enumerate(spec.hidden, start=1)
+    ]
+
+    def value(node: int) -> str:
+        return "inputs" if node == 0 else f"h{node}"
+
+    forward = []
+    for node in range(1, out + 1):
+        terms = [f'self.linear["{spec.node_name(node)}"]({value(node - 1)})']
+        for source in spec.sources(node)[1:]:
+            key = connection_name(spec, Link(source, node)).removeprefix("connections.")
+            terms.append(f'self.connections["{key}"]({value(source)})')
+        total = " + ".join(terms)
+        if node < out:
+            total = f'self.activations["{node}"]({total})'
+        total = " + ".join([total, *(value(source) for source in spec.residual_sources(node))])
+        forward.append(f"        {'return' if node == out else value(node) + ' ='} {total}")
+    return _GRAPH_MODEL.format(
+        formulas="\n".join(f"        {line}" for line in forward_formulas(spec)),
+        linear="\n".join(linear),
+        connections="\n".join(connections),
+        activations="\n".join(activations),
+        forward="\n".join(forward),
+        keys=", ".join(repr(key) for key in list(expected_shapes(spec))[:2]),
     )
