@@ -142,3 +142,44 @@ def test_continuing_from_a_recorded_step_records_a_branch(process) -> None:
     assert mirror.steps.tolist()[:3] == [k, k + 1, k + 2]  # dense again after the branch point
     assert mirror.latest.step == k + 40
     assert_same_weights(mirror.first.weights_list(), record.weights_list())
+
+
+class _Pipe:
+    """The child's end of the pipe, kept in memory: what it sent, and never a message from the parent."""
+
+    def __init__(self) -> None:
+        self.sent: list = []
+
+    def send(self, message) -> None:
+        self.sent.append(message)
+
+    def poll(self, timeout=0.0) -> bool:
+        return False
+
+
+def test_a_long_run_thins_the_recording_alike_in_both_processes(setup) -> None:
+    """Memory stays bounded for any run length: the child thins its recording, and the parent's mirror,
+    which only ever gets the new records, drops the same ones."""
+    from workbench.core.training.trainer_process import SnapshotDelta, _TrainingLoop
+
+    dataset, spec, settings = setup
+    pipe = _Pipe()
+    loop = _TrainingLoop(pipe, dataset, spec, settings, None)
+    loop._new_recording(Recording(loop.trainer.spec, max_records=8))  # a small budget: thins early
+    parent = TrainerProcess.__new__(TrainerProcess)  # only its mirror is used here
+    parent._recording = parent._recording_view = None
+    views = []
+    for _ in range(40):
+        loop.pending_steps = 50
+        while loop.pending_steps:
+            loop._train_until(float("inf"))
+        loop._send_snapshot()
+        delta = pipe.sent[-1]
+        assert isinstance(delta, SnapshotDelta)
+        views.append(parent._mirror(delta))
+    child, mirror = loop.recording, views[-1]
+    assert child.level >= 3 and len(child) <= 8 and child.latest.step == 2000
+    assert mirror.steps.tolist() == child.steps.tolist()
+    assert [r.serial for r in mirror] == [r.serial for r in child]
+    assert all(len(view) <= 8 for view in views)
+    assert_records_equal_fresh_runs(mirror, dataset, spec, settings)

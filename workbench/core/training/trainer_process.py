@@ -20,6 +20,14 @@ receives (`trainer_link` does that); each direction has one user.
   it holds up to 10,000 entries); the parent's
   `receive()` turns deltas into `LiveSnapshot`s and reports `ProcessDied`.
 
+Recording: the child records every run (`recording.Recording`): `_train_until` stops `Trainer.step` exactly
+at the step the next snapshot is due, so the weights recorded at step k are those of a fresh k-step run, bit
+for bit; it also records where training pauses, cuts back after a divergence and starts a new recording for
+a new run (reset, new network or class count, fresh weights; a continued `WeightsLoad` brings its own). Each
+`SnapshotDelta` carries the recording's delta (only records the parent lacks travel, once each), and
+`recording_start` when a new recording began; the parent keeps the mirror and hands a frozen view in
+`TrainerSnapshot.recording`. Both sides hold at most one recording's budget (`recording.MAX_BYTES`).
+
 Snapshots are sent at most `MAX_SNAPSHOT_RATE` times a second, only after something changed and only when the
 parent asked for one (`WantSnapshot`), so the pipe never fills up and the child never blocks on a slow GUI.
 
