@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing.connection
 from collections import deque
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -183,3 +184,18 @@ def test_a_long_run_thins_the_recording_alike_in_both_processes(setup) -> None:
     assert [r.serial for r in mirror] == [r.serial for r in child]
     assert all(len(view) <= 8 for view in views)
     assert_records_equal_fresh_runs(mirror, dataset, spec, settings)
+
+
+def test_after_a_divergence_the_recording_ends_at_the_restored_weights(setup) -> None:
+    dataset, spec, settings = setup
+    process = TrainerProcess(dataset, spec, replace(settings, learning_rate=50.0, optimizer="sgd"))
+    try:
+        events = Events(process)
+        process.send(TrainSteps(3000))
+        live = events.snapshot(lambda e: e.snapshot.divergence is not None or e.snapshot.step == 3000)
+    finally:
+        process.close()
+    recording = live.snapshot.recording
+    assert live.snapshot.step < 3000  # it diverged and went back
+    assert recording.latest.step == live.snapshot.step
+    assert_same_weights(recording.latest.weights_list(), live.snapshot.weights)

@@ -536,6 +536,7 @@ class _TrainingLoop:
         done = int(result.steps)
         if result.diverged:  # back at the last good step: what was recorded after it is gone
             self.recording.cut_after(trainer.step_count)
+            self._record_now()
         else:
             self._record_if_due()
         if stepping:
