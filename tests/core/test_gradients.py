@@ -7,15 +7,17 @@ import pytest
 
 from workbench.core.model.engine import (
     ACTIVATIONS,
+    Concat,
+    EuclideanLoss,
     Linear,
-    MeanSquaredError,
     Network,
+    ResidualAdd,
     SoftmaxCrossEntropy,
     make_activation,
     one_hot,
 )
 from workbench.core.model.spec import ACTIVATIONS as SPEC_ACTIVATIONS
-from workbench.core.model.spec import LayerSpec, NetworkSpec
+from workbench.core.model.spec import LayerSpec, Link, NetworkSpec
 
 EPS = 1e-6
 
@@ -164,17 +166,48 @@ def test_fused_softmax_path_matches_forward_and_backward(n_classes: int) -> None
     assert fused.last_loss() == pytest.approx(value, rel=1e-12)
 
 
-def test_mean_squared_error_gradient() -> None:
+def test_euclidean_loss_is_half_the_squared_distance_averaged_over_the_batch() -> None:
     rng = np.random.default_rng(7)
     prediction = rng.normal(size=(5, 3))
     target = rng.normal(size=(5, 3))
-    module = MeanSquaredError()
+    module = EuclideanLoss()
 
     def loss() -> float:
-        return MeanSquaredError().forward(prediction, target)
+        return EuclideanLoss().forward(prediction, target)
 
-    assert module.forward(prediction, target) == pytest.approx(np.mean((prediction - target) ** 2))
+    expected = np.mean(0.5 * np.sum((prediction - target) ** 2, axis=1))
+    assert module.forward(prediction, target) == pytest.approx(expected)
     np.testing.assert_allclose(module.backward(), numeric_gradient(loss, prediction), rtol=1e-6)
+    fused = EuclideanLoss()
+    out = np.empty((3, 5))
+    fused.forward_backward(np.ascontiguousarray(prediction.T), np.ascontiguousarray(target.T), out)
+    np.testing.assert_allclose(out, module.backward().T, rtol=1e-12)
+    assert fused.last_loss() == pytest.approx(expected, rel=1e-12)
+
+
+def test_concat_and_residual_add_backward_match_finite_differences() -> None:
+    rng = np.random.default_rng(10)
+    xs = [rng.normal(size=(4, width)) for width in (3, 2, 3)]
+    weights = rng.normal(size=(4, 8))
+    concat = Concat()
+    concat.forward(xs)
+    grads = concat.backward(weights)
+    for x, grad in zip(xs, grads, strict=True):
+
+        def loss() -> float:
+            return float(np.sum(weights * Concat().forward(xs)))
+
+        np.testing.assert_allclose(grad, numeric_gradient(loss, x), rtol=1e-6)
+    same = [xs[0], xs[2]]
+    add = ResidualAdd()
+    add.forward(same)
+    grads = add.backward(weights[:, :3])
+    for x, grad in zip(same, grads, strict=True):
+
+        def loss() -> float:
+            return float(np.sum(weights[:, :3] * ResidualAdd().forward(same)))
+
+        np.testing.assert_allclose(grad, numeric_gradient(loss, x), rtol=1e-6)
 
 
 def _network(hidden: tuple[LayerSpec, ...], features=("x", "y"), n_classes: int = 3) -> Network:
@@ -227,3 +260,54 @@ def test_preallocated_training_path_matches_the_textbook_path(name: str) -> None
     network.compute_gradients(workspace)
     np.testing.assert_allclose(network.flat_grads, expected, rtol=1e-12, atol=1e-14)
     assert network.loss.last_loss() == pytest.approx(loss, rel=1e-12)
+
+
+def random_graph(seed: int) -> NetworkSpec:
+    """A random valid graph: 0-4 hidden layers of random widths and activations, random links."""
+    rng = np.random.default_rng(seed)
+    n_hidden = int(rng.integers(0, 5))
+    widths = rng.choice([2, 3, 4], size=n_hidden)
+    hidden = tuple(
+        LayerSpec(int(w), str(rng.choice(["tanh", "sigmoid", "relu", "leaky_relu", "linear"])))
+        for w in widths
+    )
+    n_classes = int(rng.integers(2, 4))
+    spec = NetworkSpec(("x", "y", "xy"), hidden, n_classes)
+    sizes = spec.layer_sizes
+    out = spec.output_node
+    pairs = [(a, b) for a in range(out) for b in range(a + 1, out + 1)]
+    connections = [Link(a, b) for a, b in pairs if b > a + 1 and rng.random() < 0.4]
+    residuals = [Link(a, b) for a, b in pairs if sizes[a] == sizes[b] and rng.random() < 0.4]
+    return spec.with_links(connections, residuals).validate()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_graph_gradient_and_fused_path(seed: int) -> None:
+    spec = random_graph(seed)
+    network = Network(spec, seed=seed, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(-3, 3, size=(9, 2))
+    labels = rng.integers(0, spec.n_classes, size=9)
+    x = network.features(points)
+
+    def loss() -> float:
+        return network.loss_and_gradients(x, labels, 0.1)
+
+    value = network.loss_and_gradients(x, labels, 0.1)
+    analytic = network.flat_grads.copy()
+    np.testing.assert_allclose(analytic, numeric_gradient(loss, network.flat_params), rtol=1e-5, atol=1e-7)
+    network.loss_and_gradients(x, labels)
+    expected = network.flat_grads.copy()
+    network.flat_grads[...] = 0
+    workspace = network.workspace(9)
+    workspace.batch[...] = network.training_table(points, labels)
+    network.compute_gradients(workspace)
+    np.testing.assert_allclose(network.flat_grads, expected, rtol=1e-10, atol=1e-12)
+    theta = network.flat_params * network.weight_mask
+    assert network.loss.last_loss() == pytest.approx(value - 0.05 * float(theta @ theta), rel=1e-10)
+    np.testing.assert_allclose(softmax_of(network.forward(x)), network.predict_proba(points), rtol=1e-10)
+
+
+def softmax_of(logits: np.ndarray) -> np.ndarray:
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)

@@ -8,13 +8,15 @@ from workbench.core.model.engine.modules import (
     ACTIVATIONS,
     LOSSES,
     Activation,
+    Concat,
+    EuclideanLoss,
     Identity,
     LeakyReLU,
     Linear,
     Loss,
-    MeanSquaredError,
     Module,
     ReLU,
+    ResidualAdd,
     Sigmoid,
     SoftmaxCrossEntropy,
     Step,
@@ -23,7 +25,7 @@ from workbench.core.model.engine.modules import (
     make_loss,
     one_hot,
 )
-from workbench.core.model.engine.network import Network, Weights, Workspace, softmax
+from workbench.core.model.engine.network import Network, Weights, Workspace, softmax, source_slices
 from workbench.core.model.engine.optimizers import OPTIMIZERS, SGD, Adam, Momentum, Optimizer, make_optimizer
 
 __all__ = [
@@ -33,16 +35,18 @@ __all__ = [
     "SGD",
     "Activation",
     "Adam",
+    "Concat",
+    "EuclideanLoss",
     "Identity",
     "LeakyReLU",
     "Linear",
     "Loss",
-    "MeanSquaredError",
     "Module",
     "Momentum",
     "Network",
     "Optimizer",
     "ReLU",
+    "ResidualAdd",
     "Sigmoid",
     "SoftmaxCrossEntropy",
     "Step",
@@ -54,4 +58,5 @@ __all__ = [
     "make_optimizer",
     "one_hot",
     "softmax",
+    "source_slices",
 ]

@@ -13,7 +13,10 @@ the same array as the input.
 Conventions (tests rely on them):
 
 - Losses are **averaged over the mini-batch**: cross-entropy is ``mean_i(-log p_i[label_i])``, so its
-  gradient with respect to the logits is ``(p - onehot) / B``. MSE is the mean over all B·K entries.
+  gradient with respect to the logits is ``(p - onehot) / B``; the lecture's Euclidean loss is
+  ``mean_i ½‖ŷ_i − y_i‖²``, gradient ``(ŷ − y) / B``.
+- Modules with several inputs (`Concat`, `ResidualAdd`) take a list in ``forward`` and return a list of
+  gradients, one per input, from ``backward``: that is all a graph needs besides the chain's modules.
 - The **step** activation (the perceptron's threshold, 1 if x > 0 else 0) has derivative zero wherever it is
   defined, so its backward returns zeros: no error signal passes through a step layer and the layers below it
   never learn. That is the reason the lecture moves on to sigmoid; the engine shows it rather than hiding it.
@@ -106,6 +109,43 @@ class Linear(Module):
         if not need_dx:
             return None
         return np.matmul(self.W, dyt, out=out)
+
+
+# -------------------------------------------------------------------------------------- graph modules
+class Concat(Module):
+    """The merge in front of a Linear that reads several sources: their outputs side by side, (N, Σ widths).
+
+    Backward splits the gradient back into one block per source, in the same order; a node whose output
+    feeds several consumers receives (and sums) one such block from each. A Linear after a Concat is the
+    lecture's z = Σ_s W_s h_s + b with the W_s stacked: one matmul instead of one per source.
+    """
+
+    def forward(self, xs: list[np.ndarray], out: np.ndarray | None = None) -> np.ndarray:  # type: ignore[override]
+        self._widths = [x.shape[1] for x in xs]
+        if len(xs) == 1 and out is None:
+            return xs[0]
+        return np.concatenate(xs, axis=1, out=out)
+
+    def backward(self, dy: np.ndarray, out: np.ndarray | None = None) -> list[np.ndarray]:  # type: ignore[override]
+        parts, start = [], 0
+        for width in self._widths:
+            parts.append(dy[:, start : start + width])
+            start += width
+        return parts
+
+
+class ResidualAdd(Module):
+    """The identity residual link: the sum of equally wide inputs; backward hands the gradient to each."""
+
+    def forward(self, xs: list[np.ndarray], out: np.ndarray | None = None) -> np.ndarray:  # type: ignore[override]
+        self._n = len(xs)
+        total = np.add(xs[0], xs[1], out=out)
+        for x in xs[2:]:
+            total += x
+        return total
+
+    def backward(self, dy: np.ndarray, out: np.ndarray | None = None) -> list[np.ndarray]:  # type: ignore[override]
+        return [dy] * self._n
 
 
 # ------------------------------------------------------------------------------------------- activations
@@ -256,6 +296,9 @@ class Loss:
     def backward(self, dloss: float = 1.0, out: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
 
+    def release_buffers(self) -> None:
+        """Forget scratch buffers kept for the hot path (none by default)."""
+
 
 def one_hot(labels: np.ndarray, n_classes: int, dtype: np.dtype | type = np.float32) -> np.ndarray:
     """(N,) integer labels -> (N, n_classes) rows with a single 1."""
@@ -331,25 +374,43 @@ class SoftmaxCrossEntropy(Loss):
         return float((np.log(total).sum() + shift.sum() - (onehot_t * logits_t).sum()) / batch)
 
 
-class MeanSquaredError(Loss):
-    """mean((prediction - target)²) over all B·K entries (as PyTorch's MSELoss); gradient 2·diff / (B·K)."""
+class EuclideanLoss(Loss):
+    """The lecture's Euclidean loss averaged over the batch: mean_i ½‖ŷ_i − y_i‖²; gradient (ŷ − y) / B.
 
-    name = "mse"
+    Ready for regression targets (B, K); for classification the target is the one-hot rows.
+    """
+
+    name = "euclidean"
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
+        if target.ndim == 1:
+            target = one_hot(target, prediction.shape[1], prediction.dtype)
         self._diff = prediction - target
-        return float(np.mean(self._diff * self._diff))
+        return float(0.5 * np.sum(self._diff * self._diff) / len(self._diff))
 
     def backward(self, dloss: float = 1.0, out: np.ndarray | None = None) -> np.ndarray:
-        g = np.multiply(self._diff, 2.0 * dloss / self._diff.size, out=out)
-        return g
+        return np.multiply(self._diff, dloss / len(self._diff), out=out)
+
+    def forward_backward(self, prediction_t: np.ndarray, target_t: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Hot path on feature-major (K, B) arrays: the gradient (ŷ − y) / B into ``out``."""
+        np.subtract(prediction_t, target_t, out=out)
+        self._fused = out
+        out *= 1.0 / out.shape[1]
+        return out
+
+    def last_loss(self) -> float:
+        """The loss of the last `forward_backward` batch (from the gradient it left: diff = B·out)."""
+        grad = self._fused
+        batch = grad.shape[1]
+        return float(0.5 * batch * np.dot(grad.ravel(), grad.ravel()))
 
 
 #: Loss name -> class.
-LOSSES: dict[str, type[Loss]] = {cls.name: cls for cls in (SoftmaxCrossEntropy, MeanSquaredError)}
+LOSSES: dict[str, type[Loss]] = {cls.name: cls for cls in (SoftmaxCrossEntropy, EuclideanLoss)}
 
 
 def make_loss(name: str) -> Loss:
+    """A new loss module by name (``cross_entropy`` or ``euclidean``); SpecError lists the names otherwise."""
     try:
         return LOSSES[name]()
     except KeyError:

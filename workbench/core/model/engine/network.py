@@ -1,13 +1,31 @@
-"""A feed-forward classifier from a `NetworkSpec`: features -> [Linear -> activation]* -> Linear -> softmax.
+"""A network from a `NetworkSpec`: a DAG of modules, run forward in node order and backward in reverse.
 
-Zero hidden layers is logistic regression (multinomial). Weights are seeded: layer i is initialised from
-``(seed, i)`` alone, so one layer can be re-initialised without disturbing the others. Xavier/Glorot
-uniform for layers followed by sigmoid, tanh, step or linear (and the output layer), He normal for layers
-followed by ReLU or leaky ReLU; biases start at zero.
+Nodes are numbered as in the spec: 0 = input features, 1..L hidden layers, L + 1 = output. Node j reads
+its sources (``spec.sources(j)``: the previous node first, then extra connections) through one Linear,
+applies its activation (none for the output: logits) and adds the outputs of its residual sources:
+
+    h_j = g_j(W_j^T [h_s for s in sources(j)] + b_j) + Σ_{r in residual_sources(j)} h_r
+
+A chain (no links) is the classic features -> [Linear -> activation]* -> Linear -> softmax; zero hidden
+layers is logistic regression. Node numbers go forward, so 1..L+1 is a topological order.
+
+Weights: one (W, b) per node 1..L+1, W of shape (spec.fan_in(j), width_j) whose rows are the blocks of
+``spec.sources(j)`` stacked in that order (`source_slices`). Node j is initialised from ``(seed, j - 1)``
+alone (so one layer can be re-initialised without disturbing the others) with fan_in = spec.fan_in(j):
+Xavier/Glorot uniform where the registry says ``xavier`` (and for the output), He normal for ``he``;
+biases start at zero. A chain therefore initialises exactly as before graphs existed.
 
 All parameters live in one flat vector (``flat_params``) and all gradients in another (``flat_grads``);
 each Linear's W and b are views into them. Optimisers and L2 therefore touch every parameter with a few
 numpy calls, which is what makes small networks fast.
+
+Two ways through the same modules:
+
+- the textbook one (`forward`, `backward`, `loss_and_gradients`) on row-major (N, F) arrays, allocating
+  freely: what the gradient checks and readers use;
+- the fused one (`Workspace`, `compute_gradients`, `iter_forward`): feature-major buffers allocated once,
+  the bias folded into each matmul, every module called with ``out=``. Training uses it, and so does every
+  inference (`node_outputs`, `layer_outputs`, `predict_proba`, the views): one forward path.
 
 Conventions: the data loss is the cross-entropy **averaged over the mini-batch**; L2 adds
 (λ/2)·Σ‖W‖² over weight matrices only, not biases (so its gradient is λ·W). Training runs in float32 by
@@ -16,17 +34,19 @@ default; ``dtype=np.float64`` is supported (gradient checks use it).
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from workbench.core.model.activations import activation_info
 from workbench.core.model.engine.modules import (
     Activation,
+    Concat,
     Linear,
+    ResidualAdd,
     SoftmaxCrossEntropy,
     make_activation,
     one_hot,
@@ -36,21 +56,40 @@ from workbench.core.model.spec import NetworkSpec
 
 Weights = list[tuple[np.ndarray, np.ndarray]]
 
+#: Points per chunk of an inference pass: the chunk's buffers stay in the CPU cache.
+INFERENCE_CHUNK = 4096
+
+
+def source_slices(spec: NetworkSpec, node: int) -> dict[int, slice]:
+    """Source node -> the rows of node's W that read it (in ``spec.sources(node)`` order)."""
+    sizes = spec.layer_sizes
+    slices, start = {}, 0
+    for source in spec.sources(node):
+        slices[source] = slice(start, start + sizes[source])
+        start += sizes[source]
+    return slices
+
 
 class Network:
-    """The model: Linear layers, hidden activations and a fused softmax + cross-entropy loss."""
+    """The model: a Linear per node, hidden activations, merges, residual adds, softmax + cross-entropy."""
 
     def __init__(self, spec: NetworkSpec, seed: int = 0, dtype: np.dtype | type = np.float32) -> None:
         self.spec = spec.validate()
         self.dtype = np.dtype(dtype)
         self.seed = int(seed)
         sizes = spec.layer_sizes
-        shapes = [(a + 1, b) for a, b in itertools.pairwise(sizes)]
+        self.output_node = spec.output_node
+        nodes = range(1, self.output_node + 1)
+        #: Indexed by node number (entry 0, the input, reads nothing).
+        self.sources: list[list[int]] = [[], *(spec.sources(node) for node in nodes)]
+        self.residual_sources: list[list[int]] = [[], *(spec.residual_sources(node) for node in nodes)]
+        shapes = [(spec.fan_in(node) + 1, sizes[node]) for node in nodes]
         total = sum(rows * cols for rows, cols in shapes)
         self.flat_params = np.zeros(total, dtype=self.dtype)
         self.flat_grads = np.zeros(total, dtype=self.dtype)
         #: 1 for entries of weight matrices, 0 for biases: L2 is λ·weight_mask·θ on the flat vector.
         self.weight_mask = np.zeros(total, dtype=self.dtype)
+        #: layers[j - 1] is node j's Linear.
         self.layers: list[Linear] = []
         offset = 0
         for rows, cols in shapes:
@@ -60,16 +99,20 @@ class Network:
             self.layers.append(Linear(rows - 1, cols, self.dtype, wb, grad_wb))
             self.weight_mask[offset : end - cols] = 1
             offset = end
+        #: activations[j - 1] is hidden node j's activation (the output has none).
         self.activations: list[Activation] = [make_activation(layer.activation) for layer in spec.hidden]
+        self.merges = [Concat() for _ in nodes]
+        self.adds = [ResidualAdd() for _ in nodes]
         self.loss = SoftmaxCrossEntropy()
         self._workspaces: dict[int, Workspace] = {}
+        self._inference: Workspace | None = None
         for index in range(len(self.layers)):
             self.initialize_layer(index, self.seed)
 
     # ------------------------------------------------------------------------------------ parameters
     @property
     def params(self) -> dict[str, np.ndarray]:
-        """``layer1.W``, ``layer1.b``, ... (views into `flat_params`)."""
+        """``layer1.W``, ``layer1.b``, ... (views into `flat_params`; layer j = node j)."""
         return {f"layer{i}.{k}": v for i, layer in enumerate(self.layers, 1) for k, v in layer.params.items()}
 
     @property
@@ -82,7 +125,8 @@ class Network:
         return len(self.flat_params)
 
     def initialize_layer(self, index: int, seed: int) -> None:
-        """(Re-)initialise layer ``index`` (0-based) from ``(seed, index)``; see the module docstring."""
+        """(Re-)initialise layer ``index`` (0-based, = node index + 1) from ``(seed, index)``; see the module
+        docstring."""
         layer = self.layers[index]
         hidden = self.spec.hidden
         activation = hidden[index].activation if index < len(hidden) else "linear"
@@ -97,7 +141,7 @@ class Network:
         layer.b[...] = 0
 
     def get_weights(self) -> Weights:
-        """Copies of ``(W (in, out), b (out,))`` per Linear layer, input to output."""
+        """Copies of ``(W (fan_in, out), b (out,))`` per node 1..L+1 (see the module docstring)."""
         return [(layer.W.copy(), layer.b.copy()) for layer in self.layers]
 
     def set_weights(self, weights: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
@@ -121,15 +165,36 @@ class Network:
             layer.b[...] = b
 
     def copy_fitting_layers(self, other: Network) -> list[int]:
-        """Take over the weights of ``other``'s layers whose shapes match at the same position.
+        """Take over ``other``'s weights wherever they still fit, block by block (for a changed spec).
 
-        Returns the 0-based indices that were copied (the others keep their fresh initialisation).
+        Node j (by number) of both networks with the same width keeps its bias and the weight block of
+        every source that both have with the same width. A source that ``other``'s node j did not read (a
+        connection the user just added) gets a block of **zeros**: the network then computes exactly what
+        it computed before, and the new weights grow from there with training, instead of the function
+        jumping when a link is added mid-training. (Adding a residual link cannot be made smooth: it has no
+        weights.) A source whose width changed keeps its fresh random block.
+
+        Returns the 0-based indices of the layers that start from no fresh random values at all.
         """
         kept = []
-        for index, (mine, theirs) in enumerate(zip(self.layers, other.layers, strict=False)):
-            if mine.wb.shape == theirs.wb.shape:
-                mine.wb[...] = theirs.wb
-                kept.append(index)
+        mine_sizes, their_sizes = self.spec.layer_sizes, other.spec.layer_sizes
+        for node in range(1, min(self.output_node, other.output_node) + 1):
+            layer, theirs = self.layers[node - 1], other.layers[node - 1]
+            if layer.out_features != theirs.out_features:
+                continue
+            their_rows = source_slices(other.spec, node)
+            complete = True
+            for source, rows in source_slices(self.spec, node).items():
+                old = their_rows.get(source)
+                if old is None:
+                    layer.W[rows] = 0
+                elif mine_sizes[source] == their_sizes[source]:
+                    layer.W[rows] = theirs.W[old]
+                else:
+                    complete = False
+            layer.b[...] = theirs.b
+            if complete:
+                kept.append(node - 1)
         return kept
 
     @classmethod
@@ -150,16 +215,43 @@ class Network:
 
     def forward(self, features: np.ndarray) -> np.ndarray:
         """Logits (N, C) of a feature matrix (N, F); every module caches what its backward needs."""
-        h = np.asarray(features, dtype=self.dtype)
-        for layer, activation in zip(self.layers, self.activations, strict=False):
-            h = activation.forward(layer.forward(h))
-        return self.layers[-1].forward(h)
+        h = [np.asarray(features, dtype=self.dtype)]
+        out = self.output_node
+        for node in range(1, out + 1):
+            x = self.merges[node - 1].forward([h[s] for s in self.sources[node]])
+            value = self.layers[node - 1].forward(x)
+            if node < out:
+                value = self.activations[node - 1].forward(value)
+            residual = self.residual_sources[node]
+            if residual:
+                value = self.adds[node - 1].forward([value, *(h[r] for r in residual)])
+            h.append(value)
+        return h[out]
 
     def backward(self, dlogits: np.ndarray) -> None:
-        """Backpropagate ∂L/∂logits through the layers cached by `forward`, filling `flat_grads`."""
-        g = self.layers[-1].backward(dlogits)
-        for layer, activation in zip(reversed(self.layers[:-1]), reversed(self.activations), strict=True):
-            g = layer.backward(activation.backward(g))
+        """Backpropagate ∂L/∂logits through the modules cached by `forward` in reverse node order, filling
+        `flat_grads`; a node's gradient is the sum of what each of its consumers hands back."""
+        out = self.output_node
+        grads: list[np.ndarray | None] = [None] * (out + 1)
+        grads[out] = dlogits
+
+        def add(node: int, grad: np.ndarray) -> None:
+            if node:  # nothing needs the gradient of the input features
+                previous = grads[node]
+                grads[node] = grad if previous is None else previous + grad
+
+        for node in range(out, 0, -1):
+            g = grads[node]
+            assert g is not None  # every node feeds the next one
+            residual = self.residual_sources[node]
+            if residual:
+                for source, part in zip(residual, self.adds[node - 1].backward(g)[1:], strict=True):
+                    add(source, part)
+            if node < out:
+                g = self.activations[node - 1].backward(g)
+            dx = self.layers[node - 1].backward(g)
+            for source, part in zip(self.sources[node], self.merges[node - 1].backward(dx), strict=True):
+                add(source, part)
 
     def loss_and_gradients(self, features: np.ndarray, labels: np.ndarray, l2: float = 0.0) -> float:
         """Mean cross-entropy + (λ/2)·Σ‖W‖² for a batch; fills `flat_grads` (= `grads`) with its gradient."""
@@ -172,22 +264,76 @@ class Network:
         return loss
 
     # --------------------------------------------------------------------------------------- inference
-    def predict_proba(self, points: np.ndarray) -> np.ndarray:
-        """Raw (N, 2) points -> (N, C) class probabilities."""
-        return softmax(self.forward(self.features(points)))
+    def iter_forward(
+        self,
+        points: np.ndarray | None = None,
+        *,
+        features_t: np.ndarray | None = None,
+        last: int | None = None,
+        chunk: int = INFERENCE_CHUNK,
+    ) -> Iterator[tuple[int, int, Workspace]]:
+        """The one inference pass: nodes 0..``last`` (default: the output) chunk by chunk, feature-major.
 
-    def predict(self, points: np.ndarray) -> np.ndarray:
-        return np.argmax(self.forward(self.features(points)), axis=1)
+        Give raw (N, 2) ``points`` or a feature-major (F, N) ``features_t``. Yields ``(start, rows,
+        workspace)``; ``workspace.value(node)[:, :rows]`` is node's output (width, rows) for points
+        start..start+rows (logits for the output node). The buffers are reused: use them before the next
+        chunk. Runs the same modules and buffers layout as training (`Workspace.forward`).
+        """
+        last = self.output_node if last is None else int(last)
+        n = len(points) if points is not None else features_t.shape[1]  # type: ignore[union-attr]
+        if n == 0:
+            return
+        size = max(1, min(int(chunk), n))
+        workspace = self._inference
+        if workspace is None or workspace.batch_size != size:
+            workspace = self._inference = Workspace(self, size, training=False)
+        n_features = len(self.spec.features)
+        target = workspace.batch[:n_features]
+        for start in range(0, n, size):
+            rows = min(size, n - start)
+            if points is not None:
+                target[:, :rows] = self.features(points[start : start + rows]).T
+            else:
+                target[:, :rows] = features_t[:, start : start + rows]  # type: ignore[index]
+            workspace.forward(last)
+            yield start, rows, workspace
+
+    def node_outputs(
+        self,
+        points: np.ndarray | None = None,
+        nodes: Sequence[int] | None = None,
+        *,
+        features_t: np.ndarray | None = None,
+        logits: bool = False,
+        chunk: int = INFERENCE_CHUNK,
+    ) -> list[np.ndarray]:
+        """Outputs (N, width) of the given nodes (default: all, 0..L+1), computing only up to the last one
+        asked for. Node 0 is the features, hidden nodes are after activation and residual adds, the output
+        node gives class probabilities (or its logits with ``logits=True``)."""
+        nodes = list(range(self.output_node + 1)) if nodes is None else [int(node) for node in nodes]
+        sizes = self.spec.layer_sizes
+        n = len(points) if points is not None else features_t.shape[1]  # type: ignore[union-attr]
+        results = [np.empty((n, sizes[node]), dtype=self.dtype) for node in nodes]
+        for start, rows, workspace in self.iter_forward(
+            points, features_t=features_t, last=max(nodes), chunk=chunk
+        ):
+            for result, node in zip(results, nodes, strict=True):
+                result[start : start + rows] = workspace.value(node)[:, :rows].T
+        if not logits and self.output_node in nodes:
+            index = nodes.index(self.output_node)
+            results[index] = softmax(results[index])
+        return results
 
     def layer_outputs(self, points: np.ndarray) -> list[np.ndarray]:
-        """``[features, hidden_1, ..., hidden_L, probabilities]``; hidden outputs are after activation."""
-        h = self.features(points)
-        outputs = [h]
-        for layer, activation in zip(self.layers, self.activations, strict=False):
-            h = activation.forward(layer.forward(h))
-            outputs.append(h)
-        outputs.append(softmax(self.layers[-1].forward(h)))
-        return outputs
+        """``[features, h_1, ..., h_L, probabilities]``; hidden outputs after activation and residual adds."""
+        return self.node_outputs(points)
+
+    def predict_proba(self, points: np.ndarray) -> np.ndarray:
+        """Raw (N, 2) points -> (N, C) class probabilities."""
+        return self.node_outputs(points, [self.output_node])[0]
+
+    def predict(self, points: np.ndarray) -> np.ndarray:
+        return np.argmax(self.node_outputs(points, [self.output_node], logits=True)[0], axis=1)
 
     # ----------------------------------------------------------------------------- training hot path
     def training_table(self, points: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -202,72 +348,161 @@ class Network:
         return table
 
     def workspace(self, batch_size: int) -> Workspace:
-        """Preallocated buffers for one batch size (cached)."""
+        """Preallocated training buffers for one batch size (cached)."""
         workspace = self._workspaces.get(batch_size)
         if workspace is None:
             if len(self._workspaces) >= 2:  # an epoch needs at most two sizes (full and remainder batch)
-                self.release_buffers()
+                self._workspaces.clear()
             workspace = self._workspaces[batch_size] = Workspace(self, batch_size)
         return workspace
 
     def release_buffers(self) -> None:
-        """Forget the preallocated training buffers (they are rebuilt on demand)."""
+        """Forget the preallocated buffers (they are rebuilt on demand)."""
         self._workspaces.clear()
+        self._inference = None
         self.loss.release_buffers()
 
     def compute_gradients(self, workspace: Workspace) -> None:
         """Forward and backward on ``workspace.batch`` (columns of `training_table`), filling `flat_grads`.
 
         The same modules as `forward`/`backward`, called with preallocated ``out=`` buffers and the folded
-        bias (`Linear.forward_folded`), so nothing is allocated. L2 is added by the caller.
+        bias (`Linear.forward_folded`), in the order `Workspace` planned, so nothing is allocated. L2 is
+        added by the caller.
         """
-        for linear_forward, x1, z, activation_forward, a in workspace.forward_plan:
-            activation_forward(linear_forward(x1, z), a)
-        output_forward, x1, z, dz = workspace.output_plan
-        g = self.loss.forward_backward(output_forward(x1, z), workspace.y, dz)
-        for linear_backward, da, activation_backward, dz in workspace.backward_plan:
-            g = activation_backward(linear_backward(g, da), dz)
-        self.layers[0].backward_folded(g, need_dx=False)
+        for function, args in workspace.training_plan:
+            function(*args)
+
+
+Op = tuple[Callable[..., Any], tuple[Any, ...]]
 
 
 class Workspace:
-    """Buffers for one batch size: the gathered batch, pre-activations, activations and their gradients.
+    """Buffers for one batch size and the plan of calls that runs the graph on them.
 
-    Everything is feature-major (one column per sample, see `Linear`). Hidden activations are written into
-    ``x1[i + 1][:width]`` whose last row is constant 1, so the next Linear folds its bias into its matmul.
+    Everything is feature-major (one column per sample, see `Linear`). Node j's Linear reads ``inputs[j]``
+    (fan_in + 1, B): its sources' blocks stacked in ``spec.sources(j)`` order with a constant row of ones at
+    the bottom, so the bias rides in the matmul. Each node's output lives in one place (``value(j)``): the
+    first block of node j+1's input (the chain needs no copies at all); a node that also feeds extra
+    connections is copied into their input blocks once per step. Backward mirrors this: node j's gradient
+    is the first block of node j+1's input gradient, plus the block of every connection it feeds, plus the
+    gradient of every node it is a residual source of; the sum is taken once all consumers are done
+    (reverse node order guarantees that).
+
+    The plan is a flat list of (bound method, argument tuple): tiny networks are bound by per-call
+    overhead, so nothing is looked up during a step.
     """
 
-    def __init__(self, network: Network, batch_size: int) -> None:
+    def __init__(self, network: Network, batch_size: int, training: bool = True) -> None:
         dtype = network.dtype
-        n_features = len(network.spec.features)
-        sizes = network.spec.layer_sizes
+        spec = network.spec
+        sizes = spec.layer_sizes
+        out = spec.output_node
+        n_features = sizes[0]
         self.batch_size = batch_size
-        rows = n_features + 1 + 3 * sizes[-1] + sum(4 * width + 1 for width in sizes[1:-1])
+        fan_ins = [0, *(spec.fan_in(node) for node in range(1, out + 1))]
+        with_residual = [node for node in range(1, out) if network.residual_sources[node]]
+        rows = n_features + 1 + sizes[-1] + sum(fan_ins[2:]) + out - 1 + sum(sizes[1:])
+        rows += sum(sizes[node] for node in with_residual)
+        if training:
+            rows += sum(fan_ins[2:]) + sum(sizes[1:])
         check_memory(rows * batch_size * dtype.itemsize)
         self.batch = np.zeros((n_features + 1 + sizes[-1], batch_size), dtype=dtype)
+        self.batch[n_features] = 1  # the ones row (training overwrites it with the table's, also ones)
         self.y = self.batch[n_features + 1 :]
-        self.x1: list[np.ndarray] = [self.batch[: n_features + 1]]
-        self.a: list[np.ndarray] = []
-        for width in sizes[1:-1]:
-            h = np.ones((width + 1, batch_size), dtype=dtype)
-            self.x1.append(h)
-            self.a.append(h[:width])
-        self.z = [np.empty((width, batch_size), dtype=dtype) for width in sizes[1:]]
-        self.dz = [np.empty((width, batch_size), dtype=dtype) for width in sizes[1:]]
-        self.da = [np.empty((width, batch_size), dtype=dtype) for width in sizes[1:-1]]
-        # The order of calls in `Network.compute_gradients`, with bound methods and buffers looked up once:
-        # tiny networks are bound by per-call overhead, not arithmetic.
+        inputs: list[np.ndarray] = [self.batch[:0], self.batch[: n_features + 1]]
+        inputs += [np.ones((fan_ins[node] + 1, batch_size), dtype=dtype) for node in range(2, out + 1)]
+        self.inputs = inputs
+        self.z = [
+            self.batch[:0],
+            *(np.empty((sizes[node], batch_size), dtype=dtype) for node in range(1, out + 1)),
+        ]
+        #: Where each node's output lives (index = node).
+        self.values: list[np.ndarray] = [self.batch[:n_features]]
+        self.values += [inputs[node + 1][: sizes[node]] for node in range(1, out)]
+        self.values.append(self.z[out])
+        slices = [source_slices(spec, node) for node in range(out + 1)]
         layers, activations = network.layers, network.activations
-        self.forward_plan = [
-            (layers[i].forward_folded, self.x1[i], self.z[i], activations[i].forward, self.a[i])
-            for i in range(len(activations))
+
+        # ------------------------------------------------------------------------------------ forward
+        self.node_plans: list[list[Op]] = [[] for _ in range(out + 1)]
+        consumers = [
+            [
+                (node, rows)
+                for node in range(source + 2, out + 1)
+                for s, rows in slices[node].items()
+                if s == source
+            ]
+            for source in range(out + 1)
         ]
-        last = len(layers) - 1
-        self.output_plan = (layers[last].forward_folded, self.x1[last], self.z[last], self.dz[last])
-        self.backward_plan = [
-            (layers[i].backward_folded, self.da[i - 1], activations[i - 1].backward, self.dz[i - 1])
-            for i in range(last, 0, -1)
+        for source in range(out + 1):
+            consumers[source] = [
+                (node, slices[node][source]) for node in range(source + 2, out + 1) if source in slices[node]
+            ]
+        self.node_plans[0] = [
+            (np.copyto, (inputs[node][rows], self.values[0])) for node, rows in consumers[0]
         ]
+        for node in range(1, out + 1):
+            plan = self.node_plans[node]
+            residual = network.residual_sources[node]
+            plan.append((layers[node - 1].forward_folded, (inputs[node], self.z[node])))
+            if node < out:
+                if residual:
+                    activated = np.empty((sizes[node], batch_size), dtype=dtype)
+                    plan.append((activations[node - 1].forward, (self.z[node], activated)))
+                    first, *rest = residual
+                    plan.append((np.add, (activated, self.values[first], self.values[node])))
+                else:
+                    plan.append((activations[node - 1].forward, (self.z[node], self.values[node])))
+                    rest = []
+            else:
+                rest = residual
+            for source in rest:
+                plan.append((np.add, (self.values[node], self.values[source], self.values[node])))
+            plan += [
+                (np.copyto, (inputs[target][rows], self.values[node])) for target, rows in consumers[node]
+            ]
+        self.training_plan: list[Op] = []
+        if not training:
+            return
+
+        # ----------------------------------------------------------------------------------- backward
+        # dx[j]: the gradient of node j's stacked input (none for node 1: it reads only the features).
+        dx: list[np.ndarray | None] = [None, None]
+        dx += [np.empty((fan_ins[node], batch_size), dtype=dtype) for node in range(2, out + 1)]
+        dz = [
+            self.batch[:0],
+            *(np.empty((sizes[node], batch_size), dtype=dtype) for node in range(1, out + 1)),
+        ]
+        # The gradient of each node's output: for the output the loss's gradient, else the first block of
+        # the next node's input gradient (accumulated in place).
+        grad: list[np.ndarray] = [self.batch[:0]]
+        grad += [dx[node + 1][: sizes[node]] for node in range(1, out)]  # type: ignore[index]
+        grad.append(dz[out])
+        residual_consumers = [
+            [node for node in range(out + 1) if source in network.residual_sources[node]]
+            for source in range(out + 1)
+        ]
+        backward: list[Op] = [(network.loss.forward_backward, (self.z[out], self.y, dz[out]))]
+        for node in range(out, 0, -1):
+            if node < out:
+                for target, rows in consumers[node]:
+                    backward.append((np.add, (grad[node], dx[target][rows], grad[node])))
+                for target in residual_consumers[node]:
+                    backward.append((np.add, (grad[node], grad[target], grad[node])))
+                backward.append((activations[node - 1].backward, (grad[node], dz[node])))
+            need_dx = dx[node] is not None
+            backward.append((layers[node - 1].backward_folded, (dz[node], dx[node], need_dx)))
+        self.training_plan = [op for plan in self.node_plans for op in plan] + backward
+
+    def forward(self, last: int) -> None:
+        """Run nodes 0..``last`` on ``batch`` (inference: their outputs are then in `value`)."""
+        for plan in self.node_plans[: last + 1]:
+            for function, args in plan:
+                function(*args)
+
+    def value(self, node: int) -> np.ndarray:
+        """Node's output (width, batch) after `forward` (logits for the output node)."""
+        return self.values[node]
 
 
 def available_memory() -> int | None:
