@@ -226,5 +226,26 @@ def test_describe_link_and_weight_shapes_count_every_source():
     assert describe_link(spec, Link(1, 4), "connection") == "1 > out: weighted connection"
     assert describe_link(spec, Link(1, 2), "residual").startswith("1 > 2: residual link")
     assert weight_shapes(spec) == [(2, 4), (4, 4), (4 + 2, 3), (3 + 4, 2)]
-    assert changed_weight_layers(spec, add_connection(spec, 0, 2)) == [1]
+    assert changed_weight_layers(spec, add_connection(spec, 0, 2)) == []  # the new block starts at zero
     assert changed_weight_layers(spec, remove_link(spec, 1, 2)) == []
+    assert changed_weight_layers(spec, set_layer_width(spec, 0, 5)) == [0, 1, 3]  # 1>out reads layer 1
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda s: add_connection(s, 0, 2),
+        lambda s: add_residual(s, 1, 3),
+        lambda s: remove_link(s, 0, 3),
+        lambda s: set_layer_width(s, 1, 6),
+        lambda s: set_layer_width(s, 0, 3),
+        lambda s: toggle_feature(s, "x2"),
+        lambda s: insert_layer(s, 1),
+        lambda s: remove_layer(s, 0),
+    ],
+)
+def test_changed_weight_layers_of_a_graph_match_what_the_engine_keeps(edit):
+    old = graph("4,4,4", "in>3,1>out", "1>2")
+    new = edit(old)
+    kept = Network(new, seed=2).copy_fitting_layers(Network(old, seed=1))
+    assert sorted(set(range(new.output_node)) - set(kept)) == changed_weight_layers(old, new)

@@ -135,7 +135,10 @@ def test_clicking_input_nodes_toggles_features_but_never_the_last_one(qtbot):
     assert document.spec.features == ("y", "sinx")
 
 
-@pytest.mark.parametrize("name", ["perceptron", "one_hidden", "deep_narrow", "playground", "bottleneck"])
+@pytest.mark.parametrize(
+    "name",
+    ["perceptron", "one_hidden", "deep_narrow", "playground", "bottleneck", "deep_skips", "inputs_everywhere"],
+)
 def test_presets_replace_the_architecture_in_one_undo_step(qtbot, name):
     document, panel = make_panel(qtbot, n_classes=3)
     combo = panel.preset_combo
@@ -145,8 +148,10 @@ def test_presets_replace_the_architecture_in_one_undo_step(qtbot, name):
     assert combo.currentIndex() == 0  # back to "Presets…", ready for the next pick
     assert engine_sizes(document.spec) == expected.layer_sizes
     assert len(panel.canvas.layer_controls) == len(expected.hidden)
+    assert len(panel.canvas.layout_geometry.arcs) == len(expected.connections) + len(expected.residuals)
     document.undo_stack.undo()
     assert document.spec.hidden == SPEC.hidden
+    assert panel.canvas.layout_geometry.arcs == ()
 
 
 def test_growing_past_the_large_network_threshold_asks_first(qtbot):

@@ -309,13 +309,23 @@ def weight_shapes(spec: NetworkSpec) -> list[tuple[int, int]]:
 
 
 def changed_weight_layers(old: NetworkSpec, new: NetworkSpec) -> list[int]:
-    """Indices of Linear layers (0 = input → first layer) whose weights cannot carry over from `old`.
+    """Indices of Linear layers (0 = input → first layer) that start again from fresh random weights.
 
-    Mirrors `Trainer.set_spec` (`Network.copy_fitting_layers`): a layer keeps its weights when the layer at
-    the same position had the same shape; everything else starts from fresh random weights.
+    Mirrors `Trainer.set_spec` (`Network.copy_fitting_layers`): node j (by number) keeps its weights when
+    it had the same width, block by block: a source it read before with the same width keeps its block, a
+    source it did not read (a connection just added) starts at zero, so neither counts as changed; a
+    source whose width changed starts from random values.
     """
-    old_shapes = weight_shapes(old)
-    return [i for i, shape in enumerate(weight_shapes(new)) if i >= len(old_shapes) or old_shapes[i] != shape]
+    old_sizes, new_sizes = old.layer_sizes, new.layer_sizes
+    changed = []
+    for node in range(1, new.output_node + 1):
+        if node > old.output_node or new_sizes[node] != old_sizes[node]:
+            changed.append(node - 1)
+            continue
+        before = set(old.sources(node))
+        if any(source in before and new_sizes[source] != old_sizes[source] for source in new.sources(node)):
+            changed.append(node - 1)
+    return changed
 
 
 def grows_past_large(old: NetworkSpec, new: NetworkSpec) -> bool:
