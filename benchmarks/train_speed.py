@@ -8,6 +8,10 @@ BLAS through threadpoolctl, PyTorch through ``torch.set_num_threads(1)``. The en
 Each framework is timed in several interleaved rounds and the best round counts, so a busy machine slows
 every column alike. PyTorch and scikit-learn are optional: a missing one is skipped with a note.
 
+Configuration (e) is a graph (``--connect in>3,1>4,2>out --residual 2>4``): PyTorch runs an equivalent
+hand-written ``nn.Module`` (`SkipNet`, concatenating the sources of each layer as the engine does);
+scikit-learn cannot express it and is left out.
+
 Run it with the OpenBLAS overrides removed (they select slow kernels on some machines)::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/train_speed.py [--quick]
@@ -29,7 +33,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from workbench.core.data.generators import generate
 from workbench.core.model.features import compute_features
-from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings, parse_links
 from workbench.core.training.trainer import Trainer
 
 LEARNING_RATE = 1e-3
@@ -44,6 +48,16 @@ class Config:
     n_points: int
     batch_size: int | None  # None = the full training set
     steps: int  # steps per timed round
+    connect: str = ""  # extra connections, as on the command line
+    residual: str = ""  # residual links
+
+    def spec(self) -> NetworkSpec:
+        spec = NetworkSpec(
+            ("x", "y"), tuple(LayerSpec(w, self.activation) for w in self.hidden), self.n_classes
+        )
+        n_hidden = len(self.hidden)
+        connections = parse_links(self.connect, n_hidden, "connection")
+        return spec.with_links(connections, parse_links(self.residual, n_hidden, "residual link")).validate()
 
 
 CONFIGS = (
@@ -51,6 +65,17 @@ CONFIGS = (
     Config("(b) 2-16-16-16-4 ReLU, batch 64, 5k points", (16, 16, 16), "relu", 4, 5000, 64, 3000),
     Config("(c) 2-64-64-64-8 ReLU, batch 256, 100k points", (64, 64, 64), "relu", 8, 100_000, 256, 600),
     Config("(d) 2-32-32-2 tanh, full batch, 1k points", (32, 32), "tanh", 2, 1000, None, 600),
+    Config(
+        "(e) 2-32-32-32-32-4 ReLU + skips, batch 64, 5k",
+        (32, 32, 32, 32),
+        "relu",
+        4,
+        5000,
+        64,
+        3000,
+        connect="in>3,1>4,2>out",
+        residual="2>4",
+    ),
 )
 
 
@@ -61,7 +86,7 @@ def _dataset(config: Config):
 # ----------------------------------------------------------------------------------------------- engine
 def engine_runner(config: Config):
     dataset = _dataset(config)
-    spec = NetworkSpec(("x", "y"), tuple(LayerSpec(w, config.activation) for w in config.hidden))
+    spec = config.spec()
     settings = TrainingSettings(learning_rate=LEARNING_RATE, optimizer="adam", batch_size=config.batch_size)
     trainer = Trainer(dataset, spec, settings, seed=0)
     trainer.step(20)  # warm-up: buffers allocated
@@ -75,6 +100,30 @@ def engine_runner(config: Config):
 
 
 # ---------------------------------------------------------------------------------------------- PyTorch
+def skip_net():
+    """Configuration (e) by hand in PyTorch: the graph of ``--connect in>3,1>4,2>out --residual 2>4``."""
+    import torch
+    from torch import nn
+
+    class SkipNet(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer1 = nn.Linear(2, 32)
+            self.layer2 = nn.Linear(32, 32)
+            self.layer3 = nn.Linear(32 + 2, 32)  # reads layer 2 and the inputs
+            self.layer4 = nn.Linear(32 + 32, 32)  # reads layer 3 and layer 1
+            self.output = nn.Linear(32 + 32, 4)  # reads layer 4 and layer 2
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            h1 = torch.relu(self.layer1(x))
+            h2 = torch.relu(self.layer2(h1))
+            h3 = torch.relu(self.layer3(torch.cat([h2, x], dim=1)))
+            h4 = torch.relu(self.layer4(torch.cat([h3, h1], dim=1))) + h2  # residual 2>4
+            return self.output(torch.cat([h4, h2], dim=1))
+
+    return SkipNet()
+
+
 def torch_runner(config: Config):
     import torch
 
@@ -84,14 +133,17 @@ def torch_runner(config: Config):
     train = dataset.train_indices
     x = torch.from_numpy(compute_features(dataset.points[train], ("x", "y"), np.float32))
     y = torch.from_numpy(dataset.labels[train])
-    activation = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[config.activation]
-    layers: list[torch.nn.Module] = []
-    width = 2
-    for hidden in config.hidden:
-        layers += [torch.nn.Linear(width, hidden), activation()]
-        width = hidden
-    layers.append(torch.nn.Linear(width, config.n_classes))
-    model = torch.nn.Sequential(*layers)
+    if config.connect or config.residual:
+        model = skip_net()
+    else:
+        activation = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[config.activation]
+        layers: list[torch.nn.Module] = []
+        width = 2
+        for hidden in config.hidden:
+            layers += [torch.nn.Linear(width, hidden), activation()]
+            width = hidden
+        layers.append(torch.nn.Linear(width, config.n_classes))
+        model = torch.nn.Sequential(*layers)
     optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     loss_fn = torch.nn.CrossEntropyLoss()
     n = len(y)
@@ -120,6 +172,8 @@ def torch_runner(config: Config):
 
 # --------------------------------------------------------------------------------------- scikit-learn
 def sklearn_runner(config: Config):
+    if config.connect or config.residual:
+        return None  # MLPClassifier is a chain only
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
@@ -163,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and steps (a smoke test)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds (best counts)")
+    parser.add_argument("--only", default="abcde", help="letters of the configurations to run, e.g. 'ae'")
     args = parser.parse_args(argv)
     rounds = 1 if args.quick else args.rounds
     scale = 0.1 if args.quick else 1.0
@@ -202,15 +257,22 @@ def main(argv: list[str] | None = None) -> int:
     header += "".join(f"{'vs ' + name:>12s}" for name in frameworks if name != "engine")
     print(header)
     print("-" * len(header))
-    for config in CONFIGS:
+    for config in (c for c in CONFIGS if c.label[1] in args.only):
         steps = max(20, int(config.steps * scale))
         runners = {name: make(config) for name, make in frameworks.items()}
         rates = dict.fromkeys(runners, 0.0)
         for _ in range(rounds):
             for name, run in runners.items():
-                rates[name] = max(rates[name], best_rate(run, steps))
-        line = f"{config.label:48s}" + "".join(f"{rates[name]:17,.0f}" for name in runners)
-        line += "".join(f"{rates['engine'] / rates[name]:11.2f}×" for name in runners if name != "engine")
+                if run is not None:
+                    rates[name] = max(rates[name], best_rate(run, steps))
+        line = f"{config.label:48s}" + "".join(
+            f"{rates[name]:17,.0f}" if rates[name] else f"{'—':>17s}" for name in runners
+        )
+        line += "".join(
+            f"{rates['engine'] / rates[name]:11.2f}×" if rates[name] else f"{'—':>12s}"
+            for name in runners
+            if name != "engine"
+        )
         print(line, flush=True)
     return 0
 

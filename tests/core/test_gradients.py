@@ -311,3 +311,24 @@ def test_random_graph_gradient_and_fused_path(seed: int) -> None:
 def softmax_of(logits: np.ndarray) -> np.ndarray:
     e = np.exp(logits - logits.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
+
+
+def test_a_graph_trained_with_the_euclidean_loss_has_exact_gradients_on_both_paths() -> None:
+    spec = random_graph(2)
+    network = Network(spec, seed=1, dtype=np.float64, loss="euclidean")
+    rng = np.random.default_rng(1)
+    points = rng.uniform(-3, 3, size=(7, 2))
+    labels = rng.integers(0, spec.n_classes, size=7)
+    x = network.features(points)
+
+    def loss() -> float:
+        return network.loss_and_gradients(x, labels)
+
+    value = network.loss_and_gradients(x, labels)
+    analytic = network.flat_grads.copy()
+    np.testing.assert_allclose(analytic, numeric_gradient(loss, network.flat_params), rtol=1e-5, atol=1e-7)
+    workspace = network.workspace(7)
+    workspace.batch[...] = network.training_table(points, labels)
+    network.compute_gradients(workspace)
+    np.testing.assert_allclose(network.flat_grads, analytic, rtol=1e-10, atol=1e-12)
+    assert network.loss.last_loss() == pytest.approx(value, rel=1e-10)

@@ -7,7 +7,7 @@ import pytest
 
 from workbench.core.data.dataset import CLASS_COLORS
 from workbench.core.model.engine.network import Network
-from workbench.core.model.spec import LayerSpec, NetworkSpec
+from workbench.core.model.spec import LayerSpec, Link, NetworkSpec
 from workbench.core.present.network_layout import feature_maps, palette_for
 from workbench.core.present.neuron_overlay import (
     MAX_OVERLAY_SIZE,
@@ -25,6 +25,16 @@ from workbench.core.present.views import neuron_maps
 
 SPEC = NetworkSpec(("x", "y", "xy"), (LayerSpec(5, "tanh"), LayerSpec(3, "relu")), 3)
 BOUNDS = (-3.0, 5.0, -2.0, 2.0)
+
+
+@pytest.mark.parametrize("layer", [1, 2, 3, 4])
+def test_neuron_values_of_a_graph_include_its_links(layer):
+    spec = NetworkSpec(("x", "y"), (LayerSpec(3, "tanh"), LayerSpec(4, "relu"), LayerSpec(3, "tanh")), 2)
+    network = Network(spec.with_links([Link(0, 3), Link(1, 4)], [Link(1, 3)]).validate(), seed=1)
+    points = np.random.default_rng(0).normal(size=(20, 2))
+    expected = network.layer_outputs(points)[layer]
+    assert neuron_values(network, layer, 1, points) == pytest.approx(expected[:, 1], abs=1e-6)
+    assert overlay_size(network.spec, layer, budget=10**6) <= overlay_size(spec, layer, budget=10**6)
 
 
 @pytest.mark.parametrize("layer", [1, 2, 3])

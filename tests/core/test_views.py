@@ -7,7 +7,7 @@ import pytest
 
 from workbench.core.data.dataset import CLASS_COLORS
 from workbench.core.model.engine import Network
-from workbench.core.model.spec import LayerSpec, NetworkSpec
+from workbench.core.model.spec import LayerSpec, Link, NetworkSpec
 from workbench.core.present import views
 
 BOUNDS = (-2.0, 2.0, -1.0, 3.0)
@@ -92,6 +92,48 @@ def test_hidden_space_of_a_two_wide_layer_is_the_layers_own_activations() -> Non
     )
     np.testing.assert_allclose(first.points, network.layer_outputs(points)[1][:, [3, 0]], rtol=1e-6)
     assert first.output_rgba is None  # not the layer before the output
+
+
+def test_every_layer_of_a_graph_has_a_hidden_space_and_thumbnails() -> None:
+    spec = NetworkSpec(hidden=(LayerSpec(2, "tanh"), LayerSpec(3, "relu"), LayerSpec(2, "tanh")), n_classes=2)
+    spec = spec.with_links([Link(0, 3), Link(1, 3)], [Link(1, 3)]).validate()
+    network = Network(spec, 1)
+    points = np.random.default_rng(4).uniform(-2, 2, size=(30, 2))
+    outputs = network.layer_outputs(points)
+    for layer in (1, 2, 3):
+        view = views.hidden_space(network, points, BOUNDS, views.HiddenSpaceRequest(layer=layer))
+        if layer != 2:  # two wide: exactly the layer's outputs, residual adds included
+            np.testing.assert_allclose(view.points, outputs[layer], rtol=1e-6)
+    assert view.output_rgba is not None  # the output reads only layer 3: its borders are straight lines
+    maps = views.neuron_maps(network, BOUNDS, 8)
+    assert [m.shape for m in maps] == [(2, 8, 8), (3, 8, 8), (2, 8, 8), (2, 8, 8)]
+
+
+@pytest.mark.parametrize(
+    ("connections", "residuals", "reads"), [([Link(1, 3)], [], "layer 1"), ([], [Link(0, 3)], "the inputs")]
+)
+def test_output_regions_are_not_drawn_when_the_output_reads_more_than_the_plane(
+    connections, residuals, reads
+) -> None:
+    spec = NetworkSpec(hidden=(LayerSpec(2, "tanh"), LayerSpec(2, "tanh")), n_classes=2)
+    network = Network(spec.with_links(connections, residuals).validate(), 1)
+    points = np.random.default_rng(5).uniform(-2, 2, size=(20, 2))
+    view = views.hidden_space(network, points, BOUNDS, views.HiddenSpaceRequest(layer=2))
+    assert view.mode == "exact" and view.output_rgba is None
+    assert f"The output also reads {reads}" in view.caption
+
+
+def test_output_regions_include_a_residual_from_the_last_layer() -> None:
+    spec = NetworkSpec(hidden=(LayerSpec(2, "tanh"),), n_classes=2).with_links((), [Link(1, 2)]).validate()
+    network = Network(spec, 3)
+    view = views.hidden_space(network, np.zeros((3, 2)), BOUNDS, views.HiddenSpaceRequest(layer=1))
+    resolution = view.output_rgba.shape[0]
+    grid = views.grid_points(view.bounds, resolution)
+    weight, bias = network.get_weights()[-1]
+    expected = views.probabilities_to_rgba(
+        views._softmax(grid @ weight + bias + grid), resolution, resolution
+    )
+    np.testing.assert_allclose(view.output_rgba.astype(int), expected.astype(int), atol=1)
 
 
 def test_warped_grid_of_an_identity_network_is_the_input_grid() -> None:

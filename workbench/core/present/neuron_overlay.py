@@ -42,7 +42,7 @@ def overlay_size(spec: NetworkSpec, layer: int, budget: int = OVERLAY_BUDGET) ->
     """Side of the grid for a computed overlay of a neuron in `layer`; 0 when even the smallest grid would
     cost more than `budget` (then enlarge the thumbnail instead)."""
     sizes = spec.layer_sizes
-    cost = sum((sizes[i] + 1) * sizes[i + 1] for i in range(min(layer, len(sizes) - 1)))
+    cost = sum((spec.fan_in(node) + 1) * sizes[node] for node in range(1, min(layer, spec.output_node) + 1))
     side = int(math.sqrt(budget / max(cost, 1)))
     if side < MIN_OVERLAY_SIZE:
         return 0
@@ -61,19 +61,11 @@ def grid(bounds: Bounds, size: int) -> np.ndarray:
 def neuron_values(network: Any, layer: int, neuron: int, points: np.ndarray) -> np.ndarray:
     """One neuron's output at each point, (N,): a hidden neuron after its activation, an output neuron's
     class probability. Evaluates only the layers up to `layer` (numbering of `Network.layer_outputs`)."""
-    spec = network.spec
-    n_hidden = len(spec.hidden)
+    n_hidden = len(network.spec.hidden)
     if not 1 <= layer <= n_hidden + 1:
         raise ValueError(f"layer {layer} is not a hidden or output layer (1 to {n_hidden + 1})")
-    h = network.features(points)
-    for index in range(min(layer, n_hidden)):
-        h = network.activations[index].forward(network.layers[index].forward(h))
-    if layer <= n_hidden:
-        return np.asarray(h[:, neuron], dtype=np.float64)
-    logits = np.asarray(network.layers[-1].forward(h), dtype=np.float64)
-    logits -= logits.max(axis=1, keepdims=True)
-    exp = np.exp(logits)
-    return exp[:, neuron] / exp.sum(axis=1)
+    values = network.node_outputs(points, [layer])[0]  # the network's one forward path, up to `layer`
+    return np.asarray(values[:, neuron], dtype=np.float64)
 
 
 def to_bytes(values: np.ndarray, spec: NetworkSpec, layer: int) -> np.ndarray:

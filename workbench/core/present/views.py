@@ -98,9 +98,9 @@ def probabilities_to_rgba(
 
 
 def class_probabilities(network: Any, points: np.ndarray, chunk: int = 4096) -> np.ndarray:
-    """`network.predict_proba(points)` in cache-sized chunks with preallocated buffers (float32): (N, C)."""
+    """`network.predict_proba(points)` in cache-sized chunks, no intermediate (N, width) arrays: (N, C)."""
     points = np.asarray(points)
-    out = np.empty((len(points), network.layers[-1].out_features), dtype=np.float32)
+    out = np.empty((len(points), network.spec.n_classes), dtype=np.float32)
     for start, probs_t, _ in _forward_chunks(network, points, chunk):
         out[start : start + probs_t.shape[1]] = probs_t.T
     return out
@@ -109,32 +109,16 @@ def class_probabilities(network: Any, points: np.ndarray, chunk: int = 4096) -> 
 def _forward_chunks(network: Any, points: np.ndarray, chunk: int = 4096):
     """Yield ``(start, probabilities (C, rows), 1 / row sums (rows,))`` chunk by chunk, feature-major.
 
-    Why this shape: each layer is one matmul ``[W; b].T @ [h; 1]`` into a buffer whose last row stays 1 (the
-    bias rides along, no separate add), activations write contiguous rows, and every chunk's intermediates
-    stay in the CPU cache. ~1.6x faster than row-major forward + bias add for the 65k-pixel decision image.
-    The yielded arrays are reused buffers: use them before the next chunk.
+    The forward pass is the network's one inference path (`Network.iter_forward`: feature-major, bias
+    folded into each matmul, every chunk's intermediates in the CPU cache); only the softmax is done here,
+    in place, keeping the row sums that give the largest probability for free. The yielded arrays are
+    reused buffers: use them before the next chunk.
     """
-    n = len(points)
-    layers, activations = network.layers, network.activations
-    dtype = np.float32
-    chunk = max(1, min(int(chunk), n))
-    n_features = layers[0].in_features
-    # inputs[i]: (in_features_i + 1, chunk) with a constant row of ones at the bottom for the bias.
-    inputs = [np.empty((layer.in_features + 1, chunk), dtype=dtype) for layer in layers]
-    for buffer in inputs:
-        buffer[-1] = 1.0
-    pre = [np.empty((layer.out_features, chunk), dtype=dtype) for layer in layers]
-    weights_t = [np.ascontiguousarray(layer.wb.T, dtype=dtype) for layer in layers]
-    n_classes = layers[-1].out_features
-    row_sum = np.empty(chunk, dtype=dtype)
-    for start in range(0, n, chunk):
-        rows = min(chunk, n - start)
-        features = network.features(points[start : start + rows])
-        inputs[0][:n_features, :rows] = features.T
-        for index, activation in enumerate(activations):
-            z = np.matmul(weights_t[index], inputs[index][:, :rows], out=pre[index][:, :rows])
-            activation.forward(z, out=inputs[index + 1][:-1, :rows])
-        logits = np.matmul(weights_t[-1], inputs[-1][:, :rows], out=pre[-1][:, :rows])
+    n_classes = network.spec.n_classes
+    output = network.spec.output_node
+    row_sum = np.empty(max(1, min(int(chunk), len(points))), dtype=network.dtype)
+    for start, rows, workspace in network.iter_forward(points, chunk=chunk):
+        logits = workspace.value(output)[:, :rows]
         top = _rows_max(logits)
         logits -= top
         np.exp(logits, out=logits)
@@ -183,7 +167,7 @@ def decision_image(
     """
     resolution = int(resolution)
     points = grid_points(bounds, resolution)
-    n_classes = network.layers[-1].out_features
+    n_classes = network.spec.n_classes
     out = np.empty((resolution, resolution, 4), dtype=np.uint8)
     flat = out.reshape(-1, 4)
     colors = class_colors_rgb(n_classes) * 255.0
@@ -309,7 +293,7 @@ class HiddenSpaceView:
     `grid_lines` is (L, M, 2): L polylines of M points each, the images of a regular grid of lines over the
     input plane. `basis`/`center` describe the PCA projection (so the next frame can keep its orientation).
     `output_rgba`/`output_rect` are the output layer's decision regions in this plane when that is exact (the
-    chosen layer is 2 wide and feeds the output layer), else None.
+    chosen layer is 2 wide, is the last hidden layer and the output reads nothing else), else None.
     """
 
     layer: int
@@ -421,7 +405,7 @@ def hidden_space(
     lines = grid_line_points(input_bounds, request.grid_lines, request.samples_per_line)
     n_lines, samples = lines.shape[:2]
     inputs = np.concatenate([points, lines.reshape(-1, 2)], axis=0)
-    hidden = np.asarray(network.layer_outputs(inputs)[request.layer], dtype=np.float64)
+    hidden = np.asarray(network.node_outputs(inputs, [request.layer])[0], dtype=np.float64)
     data_h, line_h = hidden[: len(points)], hidden[len(points) :]
     name = f"hidden layer {request.layer}"
     basis = center = explained = None
@@ -472,15 +456,15 @@ def hidden_space(
     view_bounds = _padded_bounds(np.concatenate([data_2d, line_2d.reshape(-1, 2)]))
     output_rgba = output_rect = None
     if mode == "exact" and request.layer == len(spec.hidden):
-        weight, bias = network.get_weights()[-1]
-        grid = grid_points(view_bounds, output_resolution)
-        logits = grid @ np.asarray(weight, dtype=np.float64) + np.asarray(bias, dtype=np.float64)
-        output_rgba = probabilities_to_rgba(_softmax(logits), output_resolution, output_resolution)
-        output_rect = bounds_rect(view_bounds)
-        caption += (
-            " This layer feeds the output, so the output's class borders are straight lines here: "
-            "the layers before it have made the classes linearly separable (or not yet)."
-        )
+        caption += _output_regions_caption(spec)
+        if _output_reads_only_last_layer(spec):
+            weight, bias = network.get_weights()[-1]
+            grid = grid_points(view_bounds, output_resolution)
+            logits = grid @ np.asarray(weight, dtype=np.float64) + np.asarray(bias, dtype=np.float64)
+            if spec.residual_sources(spec.output_node):  # the last layer is also added to the logits
+                logits += grid
+            output_rgba = probabilities_to_rgba(_softmax(logits), output_resolution, output_resolution)
+            output_rect = bounds_rect(view_bounds)
     return HiddenSpaceView(
         layer=request.layer,
         width=width,
@@ -503,6 +487,30 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
     return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _output_reads_only_last_layer(spec: NetworkSpec) -> bool:
+    """True when the output is a function of the last hidden layer alone (its Linear and any residual
+    read nothing else): only then are its class borders straight lines in that layer's plane, and drawing
+    them is honest. An output that also reads earlier layers or the inputs has borders that depend on
+    values this plane does not show, so nothing is drawn and the caption says why."""
+    last = len(spec.hidden)
+    return set(spec.sources(spec.output_node)) | set(spec.residual_sources(spec.output_node)) == {last}
+
+
+def _output_regions_caption(spec: NetworkSpec) -> str:
+    if _output_reads_only_last_layer(spec):
+        return (
+            " This layer feeds the output, so the output's class borders are straight lines here: "
+            "the layers before it have made the classes linearly separable (or not yet)."
+        )
+    out = spec.output_node
+    others = sorted((set(spec.sources(out)) | set(spec.residual_sources(out))) - {len(spec.hidden)})
+    names = ", ".join("the inputs" if node == 0 else f"layer {node}" for node in others)
+    return (
+        f" The output also reads {names}, so its class borders depend on more than this plane shows and "
+        "are not drawn here."
+    )
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -45,6 +45,12 @@ def stuck_at_chance(steps: Sequence[int], accuracies: Sequence[float], chance: f
     return all(math.isfinite(a) and a <= chance + CHANCE_MARGIN for a in recent)
 
 
+def bypassed(spec: NetworkSpec, layer: int) -> bool:
+    """True when a connection or residual link jumps over hidden `layer` (from before it to after it): then
+    information and gradients have another way around it, so that layer alone cannot block training."""
+    return any(link.source < layer < link.target for link in (*spec.connections, *spec.residuals))
+
+
 def explain_stuck(
     spec: NetworkSpec,
     weights: Sequence[tuple[np.ndarray, np.ndarray]],
@@ -54,7 +60,8 @@ def explain_stuck(
 ) -> str:
     """The most likely reason a network stays at chance, in one line (checked in order: a dead or
     saturated layer, a step activation, a one-neuron bottleneck, a tiny learning rate, a deep narrow
-    stack, else general advice)."""
+    stack, else general advice). In a graph, a layer that a link jumps over (`bypassed`) is not blamed
+    for blocking: the gradient has another way around it."""
     hidden = spec.hidden
     points = np.asarray(points, dtype=np.float64)[:SAMPLE_POINTS]
     if len(points) and hidden:
@@ -62,8 +69,8 @@ def explain_stuck(
         network.set_weights(list(weights))
         outputs = network.layer_outputs(points)
         for number, (layer, values) in enumerate(zip(hidden, outputs[1:-1], strict=True), start=1):
-            if layer.activation == "step":
-                continue  # explained below: constant pieces are what a step layer is
+            if layer.activation == "step" or bypassed(spec, number):
+                continue  # a step layer is explained below (constant pieces are what it is)
             if np.all(np.ptp(values, axis=0) < 1e-6):
                 if layer.activation == "relu" and np.all(values <= 0):
                     return (
@@ -75,13 +82,13 @@ def explain_stuck(
                     "no gradient passes. Reset Weights or lower the learning rate."
                 )
     for number, layer in enumerate(hidden, start=1):
-        if layer.activation == "step":
+        if layer.activation == "step" and not bypassed(spec, number):
             return (
                 f"Layer {number} uses the step activation: its gradient is zero, so the layers before it "
                 "cannot learn. Use sigmoid, tanh or ReLU."
             )
     for number, layer in enumerate(hidden, start=1):
-        if layer.width == 1:
+        if layer.width == 1 and not bypassed(spec, number):
             return (
                 f"Layer {number} has a single neuron: everything has to pass through one number. "
                 "Give it more neurons (+)."
@@ -92,9 +99,10 @@ def explain_stuck(
             "raise it."
         )
     if len(hidden) >= 4 and min(layer.width for layer in hidden) <= 4:
+        advice = "fewer, wider layers" if spec.residuals else "fewer, wider layers, or residual links"
         return (
             "Deep, narrow networks often start stuck like this: Reset Weights for another start, or use "
-            "fewer, wider layers."
+            f"{advice}."
         )
     return (
         f"Training is stuck at chance ({100 * accuracy:.0f} %, always the largest class): Reset Weights, or "
@@ -122,4 +130,4 @@ def diagnose(
     return explain_stuck(spec, weights, points, settings, accuracies[-1])
 
 
-__all__ = ["chance_accuracy", "diagnose", "explain_stuck", "stuck_at_chance"]
+__all__ = ["bypassed", "chance_accuracy", "diagnose", "explain_stuck", "stuck_at_chance"]

@@ -256,7 +256,8 @@ class Trainer:
         self._save_checkpoint()
 
     def set_spec(self, spec: NetworkSpec) -> None:
-        """A new architecture: a fresh start (step 0, no history), keeping layers whose shapes still fit."""
+        """A new architecture: a fresh start (step 0, no history), keeping every weight block that still fits
+        (`Network.copy_fitting_layers`: a new connection starts at zero, so the function does not jump)."""
         old = self._network
         self._network = Network(replace(spec, n_classes=self._dataset.n_classes), self.seed, self._dtype)
         self._network.copy_fitting_layers(old)
@@ -453,12 +454,15 @@ class Trainer:
         if len(indices) == 0:
             return math.nan, math.nan
         n_features = len(self.spec.features)
+        network, output = self._network, self.spec.output_node
         labels = self._dataset.labels
         total_loss = 0.0
         correct = 0
         for start in range(0, len(indices), _EVAL_CHUNK):
             chunk = indices[start : start + _EVAL_CHUNK]
-            logits = self._network.forward(self._table[:n_features, chunk].T).astype(np.float64)
+            features_t = self._table[:n_features, chunk]
+            logits = network.node_outputs(features_t=features_t, nodes=[output], logits=True)[0]
+            logits = logits.astype(np.float64)
             truth = labels[chunk]
             shift = logits.max(axis=1)
             log_sum_exp = shift + np.log(np.exp(logits - shift[:, None]).sum(axis=1))

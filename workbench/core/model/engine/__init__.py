@@ -25,7 +25,14 @@ from workbench.core.model.engine.modules import (
     make_loss,
     one_hot,
 )
-from workbench.core.model.engine.network import Network, Weights, Workspace, softmax, source_slices
+from workbench.core.model.engine.network import (
+    Network,
+    Weights,
+    Workspace,
+    kept_layers,
+    softmax,
+    source_slices,
+)
 from workbench.core.model.engine.optimizers import OPTIMIZERS, SGD, Adam, Momentum, Optimizer, make_optimizer
 
 __all__ = [
@@ -53,6 +60,7 @@ __all__ = [
     "Tanh",
     "Weights",
     "Workspace",
+    "kept_layers",
     "make_activation",
     "make_loss",
     "make_optimizer",

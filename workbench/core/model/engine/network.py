@@ -47,8 +47,8 @@ from workbench.core.model.engine.modules import (
     Concat,
     Linear,
     ResidualAdd,
-    SoftmaxCrossEntropy,
     make_activation,
+    make_loss,
     one_hot,
 )
 from workbench.core.model.features import compute_features
@@ -70,10 +70,32 @@ def source_slices(spec: NetworkSpec, node: int) -> dict[int, slice]:
     return slices
 
 
+def kept_layers(old: NetworkSpec, new: NetworkSpec) -> list[int]:
+    """0-based indices of the Linear layers of ``new`` that `Network.copy_fitting_layers` fills entirely from
+    a network of ``old`` (no fresh random values): same node width, and every source either read by the
+    old node with the same width, or new (its block starts at zero). Lets an editor say in advance which
+    layers a change re-initialises, without building networks."""
+    old_sizes, new_sizes = old.layer_sizes, new.layer_sizes
+    kept = []
+    for node in range(1, min(old.output_node, new.output_node) + 1):
+        if old_sizes[node] != new_sizes[node]:
+            continue
+        old_sources = set(old.sources(node))
+        if all(s not in old_sources or old_sizes[s] == new_sizes[s] for s in new.sources(node)):
+            kept.append(node - 1)
+    return kept
+
+
 class Network:
     """The model: a Linear per node, hidden activations, merges, residual adds, softmax + cross-entropy."""
 
-    def __init__(self, spec: NetworkSpec, seed: int = 0, dtype: np.dtype | type = np.float32) -> None:
+    def __init__(
+        self,
+        spec: NetworkSpec,
+        seed: int = 0,
+        dtype: np.dtype | type = np.float32,
+        loss: str = "cross_entropy",
+    ) -> None:
         self.spec = spec.validate()
         self.dtype = np.dtype(dtype)
         self.seed = int(seed)
@@ -103,7 +125,9 @@ class Network:
         self.activations: list[Activation] = [make_activation(layer.activation) for layer in spec.hidden]
         self.merges = [Concat() for _ in nodes]
         self.adds = [ResidualAdd() for _ in nodes]
-        self.loss = SoftmaxCrossEntropy()
+        #: Softmax + cross-entropy by default; ``loss="euclidean"`` trains the logits towards the one-hot
+        #: targets with the lecture's Euclidean loss (both have the fused `forward_backward` of the hot path).
+        self.loss = make_loss(loss)
         self._workspaces: dict[int, Workspace] = {}
         self._inference: Workspace | None = None
         for index in range(len(self.layers)):
@@ -174,28 +198,23 @@ class Network:
         jumping when a link is added mid-training. (Adding a residual link cannot be made smooth: it has no
         weights.) A source whose width changed keeps its fresh random block.
 
-        Returns the 0-based indices of the layers that start from no fresh random values at all.
+        Returns the 0-based indices of the layers that start from no fresh random values at all
+        (`kept_layers`).
         """
-        kept = []
         mine_sizes, their_sizes = self.spec.layer_sizes, other.spec.layer_sizes
         for node in range(1, min(self.output_node, other.output_node) + 1):
             layer, theirs = self.layers[node - 1], other.layers[node - 1]
             if layer.out_features != theirs.out_features:
                 continue
             their_rows = source_slices(other.spec, node)
-            complete = True
             for source, rows in source_slices(self.spec, node).items():
                 old = their_rows.get(source)
                 if old is None:
                     layer.W[rows] = 0
                 elif mine_sizes[source] == their_sizes[source]:
                     layer.W[rows] = theirs.W[old]
-                else:
-                    complete = False
             layer.b[...] = theirs.b
-            if complete:
-                kept.append(node - 1)
-        return kept
+        return kept_layers(other.spec, self.spec)
 
     @classmethod
     def from_weights(
@@ -254,7 +273,7 @@ class Network:
                 add(source, part)
 
     def loss_and_gradients(self, features: np.ndarray, labels: np.ndarray, l2: float = 0.0) -> float:
-        """Mean cross-entropy + (λ/2)·Σ‖W‖² for a batch; fills `flat_grads` (= `grads`) with its gradient."""
+        """Mean data loss + (λ/2)·Σ‖W‖² for a batch; fills `flat_grads` (= `grads`) with its gradient."""
         loss = self.loss.forward(self.forward(features), np.asarray(labels))
         self.backward(self.loss.backward())
         if l2:
@@ -277,7 +296,8 @@ class Network:
         Give raw (N, 2) ``points`` or a feature-major (F, N) ``features_t``. Yields ``(start, rows,
         workspace)``; ``workspace.value(node)[:, :rows]`` is node's output (width, rows) for points
         start..start+rows (logits for the output node). The buffers are reused: use them before the next
-        chunk. Runs the same modules and buffers layout as training (`Workspace.forward`).
+        chunk, and give each thread its own network. Runs the same modules and buffer layout as training
+        (`Workspace.forward`).
         """
         last = self.output_node if last is None else int(last)
         n = len(points) if points is not None else features_t.shape[1]  # type: ignore[union-attr]
@@ -425,19 +445,11 @@ class Workspace:
 
         # ------------------------------------------------------------------------------------ forward
         self.node_plans: list[list[Op]] = [[] for _ in range(out + 1)]
+        # consumers[s]: (node, rows of node's input) for every extra connection that reads s.
         consumers = [
-            [
-                (node, rows)
-                for node in range(source + 2, out + 1)
-                for s, rows in slices[node].items()
-                if s == source
-            ]
+            [(node, slices[node][source]) for node in range(source + 2, out + 1) if source in slices[node]]
             for source in range(out + 1)
         ]
-        for source in range(out + 1):
-            consumers[source] = [
-                (node, slices[node][source]) for node in range(source + 2, out + 1) if source in slices[node]
-            ]
         self.node_plans[0] = [
             (np.copyto, (inputs[node][rows], self.values[0])) for node, rows in consumers[0]
         ]
