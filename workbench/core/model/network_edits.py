@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from workbench.core.model.engine.network import kept_layers
 from workbench.core.model.spec import (
     ACTIVATIONS,
     FEATURES,
@@ -309,23 +310,13 @@ def weight_shapes(spec: NetworkSpec) -> list[tuple[int, int]]:
 
 
 def changed_weight_layers(old: NetworkSpec, new: NetworkSpec) -> list[int]:
-    """Indices of Linear layers (0 = input → first layer) that start again from fresh random weights.
+    """Indices of Linear layers (0 = input → first layer) that start again from (some) fresh random weights.
 
-    Mirrors `Trainer.set_spec` (`Network.copy_fitting_layers`): node j (by number) keeps its weights when
-    it had the same width, block by block: a source it read before with the same width keeps its block, a
-    source it did not read (a connection just added) starts at zero, so neither counts as changed; a
-    source whose width changed starts from random values.
+    The complement of the engine's `kept_layers` (what `Trainer.set_spec` carries over block by block: a
+    connection just added starts at zero, so it re-initialises nothing).
     """
-    old_sizes, new_sizes = old.layer_sizes, new.layer_sizes
-    changed = []
-    for node in range(1, new.output_node + 1):
-        if node > old.output_node or new_sizes[node] != old_sizes[node]:
-            changed.append(node - 1)
-            continue
-        before = set(old.sources(node))
-        if any(source in before and new_sizes[source] != old_sizes[source] for source in new.sources(node)):
-            changed.append(node - 1)
-    return changed
+    kept = set(kept_layers(old, new))
+    return [i for i in range(new.output_node) if i not in kept]
 
 
 def grows_past_large(old: NetworkSpec, new: NetworkSpec) -> bool:
