@@ -519,7 +519,7 @@ class NetworkCanvas(QWidget):
                 width, alpha = arc_style(self._spec, arc.link, self._link_norms.get(arc.link, float("nan")))
                 known = np.isfinite(self._link_norms.get(arc.link, float("nan")))
                 color = QColor(POSITIVE_COLOR if known else UNKNOWN_EDGE_COLOR)
-                pen = QPen(_faded(color, alpha, background), width)
+                pen = QPen(_faded(color, alpha if known else 0.9, background), width)
             pen.setCapStyle(Qt.PenCapStyle.FlatCap)
             pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
             pens[(arc.link, arc.kind)] = pen
@@ -1047,7 +1047,10 @@ class NetworkCanvas(QWidget):
             )
             return f"Output: probability of {name}"
         activation = self._spec.hidden[hit.layer - 1].activation
-        return f"Layer {hit.layer}, neuron {hit.neuron + 1} ({ACTIVATION_LABELS[activation]})"
+        return (
+            f"Layer {hit.layer}, neuron {hit.neuron + 1} ({ACTIVATION_LABELS[activation]})\n"
+            "Drag to a later column to add a link from this layer"
+        )
 
     def _tooltip_event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:

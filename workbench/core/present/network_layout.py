@@ -483,7 +483,7 @@ def _port_xs(column: Column, count: int, metrics: Metrics) -> list[float]:
         return []
     node = column.nodes[0].rect if column.nodes else Rect(column.x, 0, column.width, 0)
     centre = node.x + node.w / 2
-    spacing = min(max(6.0, metrics.lane * 0.8), (column.width - 8) / max(count - 1, 1))
+    spacing = min(metrics.lane, (column.width - 8) / max(count - 1, 1))
     span = spacing * (count - 1)
     first = min(max(centre - span / 2, column.x + 4), column.x + column.width - 4 - span)
     return [first + i * spacing for i in range(count)]
