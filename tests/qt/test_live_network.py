@@ -219,3 +219,31 @@ def test_a_graph_network_shows_every_layer_live_and_its_links_follow_training(ap
         qtbot.waitUntil(lambda layer=layer: node_colour(panel, layer, 0) != PLACEHOLDER, timeout=WAIT_MS)
         hover(qtbot, panel, layer, 0)
         assert window.canvas.overlay_image.isVisible(), layer
+
+
+def test_delete_over_a_link_removes_the_link_not_the_selected_points(app_window, qtbot) -> None:
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    window = app_window
+    panel = panel_of(window)
+    spec = window.document.spec.with_links([Link(0, 2)], [])
+    window.document.set_spec(spec, "graph")
+    window.canvas.select_all()
+    points = len(window.document.dataset.points)
+    arc = panel.canvas.layout_geometry.arc(Link(0, 2))
+    at = QPointF(float(arc.points[:, 0].mean()), float(arc.points[:, 1].max()))
+    move = QMouseEvent(
+        QEvent.Type.MouseMove,
+        at,
+        QPointF(panel.canvas.mapToGlobal(at)),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(panel.canvas, move)
+    assert panel.canvas.hovered_link() == (Link(0, 2), "connection")
+    qtbot.keyClick(panel.canvas, Qt.Key.Key_Delete)
+    assert window.document.spec.is_chain
+    assert len(window.document.dataset.points) == points
