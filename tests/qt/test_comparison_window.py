@@ -55,10 +55,10 @@ def test_three_runs_fill_the_tiles_the_curves_and_the_table(qtbot, comparison_wi
     table = window.table
     assert table.rowCount() == 3
     for row in range(3):
-        assert table.item(row, 5).text().endswith("%")  # test accuracy
-        assert table.item(row, 7).text() == "done"
-    table.sortItems(5)  # sortable by a metric: ascending test accuracy
-    values = [table.item(row, 5).value for row in range(3)]
+        assert table.item(row, 4).text().endswith("%")  # test accuracy
+        assert table.item(row, 5).text() == "done"
+    table.sortItems(4)  # sortable by a metric: ascending test accuracy
+    values = [table.item(row, 4).value for row in range(3)]
     assert values == sorted(values)
     assert window.progress.value() == window.progress.maximum()
     assert window.start_button.isEnabled() and not window.cancel_button.isEnabled()
@@ -94,7 +94,7 @@ def test_cancel_stops_every_run(qtbot, comparison_window) -> None:
     with qtbot.waitSignal(window.comparisonFinished, timeout=WAIT_MS):
         window.cancel_button.click()
     assert window.results == {}
-    assert [window.table.item(row, 7).text() for row in range(3)] == ["cancelled"] * 3
+    assert [window.table.item(row, 5).text() for row in range(3)] == ["cancelled"] * 3
     assert all(t.caption.text() == "cancelled" for t in window._tiles)
 
 
@@ -141,3 +141,20 @@ def test_reset_adds_the_run_so_far_to_the_past_runs(qtbot, make_window) -> None:
     comparison.use_past_button.click()  # back to the weights of that run, undoably
     np.testing.assert_array_equal(window.document.weights[0][0], trained.weights[0][0])
     assert window.document.undo_stack.undoText() == "Use run (past run 1)"
+
+
+def test_the_slider_scrubs_every_run_back_to_a_recorded_step(qtbot, comparison_window) -> None:
+    window = comparison_window
+    choose(window, "seed", "0, 1", 300)
+    with qtbot.waitSignal(window.comparisonFinished, timeout=WAIT_MS):
+        window.start()
+    slider = window.step_slider
+    assert slider.isEnabled() and slider.value() == slider.maximum()
+    before = [t.image.pixmap().toImage() for t in window._tiles]
+    step = int(window._scrub_steps[3])
+    with qtbot.waitSignal(window.tilesScrubbed, timeout=WAIT_MS) as scrubbed:
+        slider.setValue(3)  # drawn off the GUI thread
+    assert scrubbed.args == [step]
+    assert window.step_label.text() == f"Step {step:,} of 300"
+    assert all(t.caption.text().startswith(f"step {step:,}: test ") for t in window._tiles)
+    assert all(t.image.pixmap().toImage() != old for t, old in zip(window._tiles, before, strict=True))

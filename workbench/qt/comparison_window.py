@@ -18,6 +18,7 @@ weights through the Document's undoable calls. The main window gets the window t
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSlider,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -73,8 +75,9 @@ from workbench.qt.theme import theme_color
 
 #: One colour per run, in run order.
 RUN_COLORS = tuple(palette().views[f"run_{i}"] for i in range(1, int(limits.RUNS.maximum) + 1))
-#: Side of a decision-region tile in pixels.
+#: Side of a decision-region tile in pixels: up to 4 runs (2 x 2), and more (3 x 3 fit the window).
 TILE_SIZE = 190
+SMALL_TILE_SIZE = 140
 DEFAULT_STEPS = 10_000
 PROGRESS_RANGE = 1000
 #: Past runs kept in the list; older ones drop out.
@@ -88,7 +91,7 @@ CURVES = {
     "train accuracy": ("train_accuracy", False),
     "test accuracy": ("test_accuracy", False),
 }
-TABLE_COLUMNS = ("Run", "Steps", "Train loss", "Train acc.", "Test loss", "Test acc.", "Time", "Result")
+TABLE_COLUMNS = ("Run", "Train loss", "Train acc.", "Test loss", "Test acc.", "Result")
 PAST_COLUMNS = (
     "#",
     "Ended",
@@ -196,23 +199,68 @@ class ComparisonRunner(QObject):
 
     def tile(self, result: RunResult) -> np.ndarray:
         """The run's final decision regions with the dataset's points."""
-        dataset = self.comparison.dataset
         record = result.recording.latest
         assert record is not None
-        frames = render_frames(
-            result.setup.spec,
-            [record],
-            size=(self.tile_size, self.tile_size),
-            points=dataset.points,
-            labels=dataset.labels,
-            bounds=dataset.bounds(),
-            style=FrameStyle(caption=False, point_radius=max(1.5, self.tile_size / 110)),
-        )
-        return next(iter(frames))
+        return render_tile(self.comparison.dataset, result, record, self.tile_size)
 
     def cancel(self) -> None:
         """Any thread: stop every run soon."""
         self.comparison.cancel()
+
+
+def render_tile(dataset: Any, result: RunResult, record: Any, size: int) -> np.ndarray:
+    """A run's decision regions at a recorded step, with the dataset's points: (size, size, 4) uint8 RGBA."""
+    frames = render_frames(
+        result.setup.spec,
+        [record],
+        size=(size, size),
+        points=dataset.points,
+        labels=dataset.labels,
+        bounds=dataset.bounds(),
+        style=FrameStyle(caption=False, point_radius=max(1.5, size / 110)),
+    )
+    return next(iter(frames))
+
+
+class TileRenderer(QObject):
+    """On its own QThread: the tiles of every run at a scrubbed step. Only the latest request is drawn, and a
+    newer request stops the older one between tiles, so dragging the slider stays fluid."""
+
+    tilesReady = Signal(int, object)  # step, {run index: RGBA picture}
+    _wake = Signal()
+
+    def __init__(self, dataset: Any) -> None:
+        super().__init__()
+        self.dataset = dataset
+        self._lock = threading.Lock()
+        self._pending: tuple[int, dict[int, RunResult], int] | None = None
+        self._wake.connect(self._work)  # queued: the renderer lives on its own thread
+
+    def request(self, step: int, results: dict[int, RunResult], size: int) -> None:
+        """Any thread: draw every run at `step` (the latest record at or before it)."""
+        with self._lock:
+            self._pending = (int(step), dict(results), int(size))
+        self._wake.emit()
+
+    def _has_newer(self) -> bool:
+        with self._lock:
+            return self._pending is not None
+
+    @Slot()
+    def _work(self) -> None:
+        with self._lock:
+            job, self._pending = self._pending, None
+        if job is None:
+            return
+        step, results, size = job
+        tiles = {}
+        for index, result in results.items():
+            if self._has_newer():
+                return  # the slider moved on: draw that instead
+            record = result.recording.at_or_before(step) or result.recording.first
+            if record is not None:
+                tiles[index] = (render_tile(self.dataset, result, record, size), record)
+        self.tilesReady.emit(step, tiles)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -280,7 +328,9 @@ class RunTile(QFrame):
 
     useRequested = Signal(int)
 
-    def __init__(self, index: int, label: str, color: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, index: int, label: str, color: str, size: int = TILE_SIZE, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.index = index
         self.setObjectName(f"runTile{index + 1}")
@@ -289,11 +339,15 @@ class RunTile(QFrame):
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.image = QLabel()
         self.image.setObjectName("runTileImage")
-        self.image.setFixedSize(TILE_SIZE, TILE_SIZE)
+        self.image.setFixedSize(size + 4, size + 4)
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image.setStyleSheet(f"border: 2px solid {color}; background: palette(base);")
         self.image.setText("waiting…")
         self.caption = QLabel(" ")
+        self.caption.setTextFormat(Qt.TextFormat.RichText)
+        # As wide as its longest text from the start, so the tiles never grow (and get cut) later.
+        widest = self.caption.fontMetrics().horizontalAdvance("test 100.0 % diverged")
+        self.caption.setMinimumWidth(widest + 4)
         self.caption.setObjectName("runTileCaption")
         self.use_button = QPushButton("Use this run")
         self.use_button.setObjectName("useRunButton")
@@ -326,8 +380,9 @@ class RunTile(QFrame):
         text = f"test {_percent(result.metrics.test_accuracy)}"
         if not math.isfinite(result.metrics.test_accuracy):
             text = f"train {_percent(result.metrics.train_accuracy)}"
-        if result.divergence:
-            text += " · diverged"
+        if result.divergence:  # in the error colour; the tooltip says what to change
+            error = palette().views["error_text"]
+            text += f" <span style='color:{error}'>diverged</span>"
             self.caption.setToolTip(result.divergence)
         self.caption.setText(text)
         self.use_button.setEnabled(True)
@@ -346,6 +401,8 @@ class ComparisonWindow(QWidget):
     comparisonFinished = Signal()
     runFinished = Signal(int)
     tileShown = Signal(int)
+    #: The tiles show the recorded moment nearest before this step (the slider was moved).
+    tilesScrubbed = Signal(int)
 
     def __init__(
         self,
@@ -368,6 +425,11 @@ class ComparisonWindow(QWidget):
         self._live: list[list[tuple[float, float, float, float, float]]] = []
         self._steps = 0
         self._labels: list[str] = []
+        self._tile_size = TILE_SIZE
+        self._progress: list[int] = []
+        self._scrub_steps = np.zeros(0, np.int64)
+        self._renderer: TileRenderer | None = None
+        self._renderer_thread: QThread | None = None
         self._dataset_used: Any = None
 
         # --- what to compare --------------------------------------------------------------------------
@@ -430,11 +492,31 @@ class ComparisonWindow(QWidget):
         self.tiles_layout.setContentsMargins(4, 4, 4, 4)
         self.tiles_layout.setSpacing(8)
         self.tiles_layout.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        scroll = QScrollArea()
+        scroll = self.tiles_scroll = QScrollArea()
         scroll.setObjectName("runTiles")
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.tiles_area)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.step_slider = QSlider(Qt.Orientation.Horizontal)
+        self.step_slider.setObjectName("comparisonStepSlider")
+        self.step_slider.setToolTip(
+            "Scrub back through every run at once: the tiles show the recorded moment"
+        )
+        self.step_slider.setEnabled(False)
+        self.step_slider.valueChanged.connect(self._on_scrub)
+        self.step_label = QLabel("Step –")
+        self.step_label.setObjectName("comparisonStepLabel")
+        self.step_label.setMinimumWidth(150)
+        slider_row = QHBoxLayout()
+        slider_row.addWidget(QLabel("Scrub:"))
+        slider_row.addWidget(self.step_slider, 1)
+        slider_row.addWidget(self.step_label)
+        tiles_box = QWidget()
+        tiles_layout = QVBoxLayout(tiles_box)
+        tiles_layout.setContentsMargins(0, 0, 0, 0)
+        tiles_layout.addWidget(scroll, 1)
+        tiles_layout.addLayout(slider_row)
 
         self.curve_combo = QComboBox()
         self.curve_combo.setObjectName("curveCombo")
@@ -447,7 +529,7 @@ class ComparisonWindow(QWidget):
         self.plot.setLabel("bottom", "step")
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.getAxis("left").setWidth(48)
-        self.legend = self.plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        self.cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen("#78787878"))
         curve_top = QHBoxLayout()
         curve_top.addWidget(QLabel("Curves:"))
         curve_top.addWidget(self.curve_combo)
@@ -462,6 +544,7 @@ class ComparisonWindow(QWidget):
         self.table.setObjectName("comparisonTable")
         self.table.setHorizontalHeaderLabels(list(TABLE_COLUMNS))
         self._setup_table(self.table)
+        self.table.itemSelectionChanged.connect(self._highlight_selected)
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(curves_box)
@@ -469,7 +552,7 @@ class ComparisonWindow(QWidget):
         right.setSizes([330, 200])
         side = self.side = QSplitter(Qt.Orientation.Horizontal)
         side.setObjectName("sideBySide")
-        side.addWidget(scroll)
+        side.addWidget(tiles_box)
         side.addWidget(right)
         side.setStretchFactor(0, 0)
         side.setStretchFactor(1, 1)
@@ -509,7 +592,7 @@ class ComparisonWindow(QWidget):
         layout.addLayout(controls)
         layout.addLayout(status_row)
         layout.addWidget(self.tabs, 1)
-        self.resize(1180, 760)
+        self.resize(1280, 820)
 
         self.parameter_combo.currentIndexChanged.connect(self._fill_default_values)
         self.count_spin.valueChanged.connect(self._fill_default_values)
@@ -528,6 +611,7 @@ class ComparisonWindow(QWidget):
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setSortingEnabled(True)
         table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
         table.setAlternatingRowColors(True)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -573,13 +657,14 @@ class ComparisonWindow(QWidget):
         if self.controller is not None and getattr(self.controller, "is_running", False):
             self.controller.pause()  # the runs get every core
             paused = " Live training is paused meanwhile."
+        self._stop_renderer()  # it draws the previous comparison's data
         self._reset_views(comparison)
         self._dataset_used = document.dataset
         self._say(
             f"Training {len(values)} runs of {comparison.steps:,} steps "
             f"in {comparison.workers} processes.{paused}"
         )
-        self._runner = ComparisonRunner(comparison)
+        self._runner = ComparisonRunner(comparison, self._tile_size)
         self._thread = QThread()
         self._thread.setObjectName("comparisonThread")
         self._runner.moveToThread(self._thread)
@@ -609,13 +694,15 @@ class ComparisonWindow(QWidget):
         self._tiles = []
         n = len(comparison.setups)
         columns = 2 if n <= 4 else 3
+        self._tile_size = TILE_SIZE if n <= 4 else SMALL_TILE_SIZE
         for setup in comparison.setups:
-            tile = RunTile(setup.index, setup.label, RUN_COLORS[setup.index], self.tiles_area)
+            tile = RunTile(
+                setup.index, setup.label, RUN_COLORS[setup.index], self._tile_size, self.tiles_area
+            )
             tile.useRequested.connect(self.use_result)
             self.tiles_layout.addWidget(tile, setup.index // columns, setup.index % columns)
             self._tiles.append(tile)
         self.plot.clear()
-        self.legend.clear()
         self._curves = []
         self._live = [[] for _ in range(n)]
         for setup in comparison.setups:
@@ -625,18 +712,29 @@ class ComparisonWindow(QWidget):
         self.table.setRowCount(0)
         self.table.setRowCount(n)
         for setup in comparison.setups:
-            name = _NumberItem(setup.label, float(setup.index))  # sorts in run order
+            name = _NumberItem(value_text(setup.parameter, setup.value), float(setup.index))  # run order
             name.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             name.setData(Qt.ItemDataRole.UserRole, setup.index)
-            name.setForeground(pg.mkColor(RUN_COLORS[setup.index]))
+            name.setData(Qt.ItemDataRole.DecorationRole, pg.mkColor(RUN_COLORS[setup.index]))
+            name.setToolTip(setup.label)
             self.table.setItem(setup.index, 0, name)
+        header = PARAMETERS[comparison.parameter]
+        self.table.setHorizontalHeaderItem(0, QTableWidgetItem(header[0].upper() + header[1:]))
         for setup in comparison.setups:
             self._set_row(setup.index, None, "waiting")
         self.table.setSortingEnabled(True)
         self.table.sortItems(0, Qt.SortOrder.AscendingOrder)
         # The tiles' columns get the room they need; the curves and the table the rest.
-        tiles_width = columns * (TILE_SIZE + 34) + 24
+        tile_width = max(tile.sizeHint().width() for tile in self._tiles)  # not shown yet: no layout
+        spacing = self.tiles_layout.spacing()
+        margins = self.tiles_layout.contentsMargins()
+        bar = self.tiles_scroll.verticalScrollBar().sizeHint().width()
+        tiles_width = columns * tile_width + (columns - 1) * spacing + margins.left() + margins.right() + bar
+        self.tiles_scroll.setMinimumWidth(tiles_width)
         self.side.setSizes([tiles_width, max(300, self.side.width() - tiles_width)])
+        self._scrub_steps = np.zeros(0, np.int64)
+        self.step_slider.setEnabled(False)
+        self.step_label.setText("Step –")
         self.progress.setRange(0, PROGRESS_RANGE)  # steps may pass a 32-bit progress bar's range
         self.progress.setValue(0)
         self._progress = [0] * n
@@ -702,6 +800,7 @@ class ComparisonWindow(QWidget):
         self.start_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         done = len(self.results)
+        self._enable_scrubbing()
         if done == len(self._tiles) and done:
             best = max(self.results.values(), key=lambda r: _sort_key(r.metrics))
             self._say(
@@ -712,6 +811,65 @@ class ComparisonWindow(QWidget):
         elif not self.status.property("error"):
             self._say(f"{done} of {len(self._tiles)} runs finished.")
         self.comparisonFinished.emit()
+
+    # --- scrubbing ----------------------------------------------------------------------------------------
+    def _enable_scrubbing(self) -> None:
+        """The slider walks the recorded steps of every finished run (equal lengths record equal steps)."""
+        if not self.results:
+            return
+        steps = np.unique(np.concatenate([r.recording.steps for r in self.results.values()]))
+        self._scrub_steps = steps
+        slider = self.step_slider
+        slider.blockSignals(True)  # the tiles show the end already
+        slider.setRange(0, len(steps) - 1)
+        slider.setValue(len(steps) - 1)
+        slider.blockSignals(False)
+        slider.setEnabled(len(steps) > 1)
+        self._show_step_label(int(steps[-1]))
+
+    def _show_step_label(self, step: int) -> None:
+        self.step_label.setText(f"Step {step:,} of {self._steps:,}")
+        if self.cursor.scene() is None:
+            self.plot.addItem(self.cursor, ignoreBounds=True)
+        self.cursor.setPos(step)
+
+    @Slot(int)
+    def _on_scrub(self, value: int) -> None:
+        if not len(self._scrub_steps):
+            return
+        step = int(self._scrub_steps[min(max(0, value), len(self._scrub_steps) - 1)])
+        self._show_step_label(step)
+        if self._renderer is None:
+            self._renderer = TileRenderer(self._dataset_used)
+            self._renderer_thread = QThread()
+            self._renderer_thread.setObjectName("comparisonTileThread")
+            self._renderer.moveToThread(self._renderer_thread)
+            self._renderer.tilesReady.connect(self._on_scrubbed_tiles)
+            self._renderer_thread.start()
+        self._renderer.request(step, self.results, self._tile_size)
+
+    @Slot(int, object)
+    def _on_scrubbed_tiles(self, step: int, tiles: dict) -> None:
+        for index, (rgba, record) in tiles.items():
+            if index < len(self._tiles):
+                tile = self._tiles[index]
+                tile.set_picture(rgba)
+                accuracy = record.test_accuracy
+                if not math.isfinite(accuracy):
+                    tile.caption.setText(f"step {record.step:,}: train {_percent(record.train_accuracy)}")
+                else:
+                    tile.caption.setText(f"step {record.step:,}: test {_percent(accuracy)}")
+        self.tilesScrubbed.emit(step)
+
+    def _stop_renderer(self) -> None:
+        thread, renderer = self._renderer_thread, self._renderer
+        self._renderer_thread = self._renderer = None
+        if thread is not None:
+            thread.quit()
+            thread.wait()
+            thread.deleteLater()
+        if renderer is not None:
+            renderer.deleteLater()
 
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
@@ -729,20 +887,40 @@ class ComparisonWindow(QWidget):
         nan = math.nan
         metrics = result.metrics if result is not None else None
         values = [
-            (f"{result.steps:,}" if result else "", float(result.steps) if result else nan),
             (_loss(metrics.train_loss) if metrics else "", metrics.train_loss if metrics else nan),
             (_percent(metrics.train_accuracy) if metrics else "", metrics.train_accuracy if metrics else nan),
             (_loss(metrics.test_loss) if metrics else "", metrics.test_loss if metrics else nan),
             (_percent(metrics.test_accuracy) if metrics else "", metrics.test_accuracy if metrics else nan),
-            (f"{result.seconds:.1f} s" if result else "", result.seconds if result else nan),
         ]
         for column, (text, value) in enumerate(values, start=1):
-            table.setItem(row, column, _NumberItem(text, value))
-        status = QTableWidgetItem(state)
-        if result is not None and result.divergence:
-            status.setToolTip(result.divergence)
+            item = _NumberItem(text, value)
+            if result is not None:
+                item.setToolTip(f"{result.label}: {result.steps:,} steps in {result.seconds:.1f} s")
+            table.setItem(row, column, item)
+        status = _NumberItem(state, float(result.steps) if result else nan)
+        status.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if result is not None:
+            status.setToolTip(result.divergence or f"{result.steps:,} steps in {result.seconds:.1f} s")
         table.setItem(row, len(TABLE_COLUMNS) - 1, status)
         table.setSortingEnabled(True)
+
+    def _selected_run(self) -> int | None:
+        rows = {index.row() for index in self.table.selectionModel().selectedRows()}
+        if not rows:
+            return None
+        item = self.table.item(rows.pop(), 0)
+        return None if item is None else int(item.data(Qt.ItemDataRole.UserRole))
+
+    @Slot()
+    def _highlight_selected(self) -> None:
+        """The selected run's curve drawn bold, the others faint; no selection: all alike."""
+        selected = self._selected_run()
+        for index, curve in enumerate(self._curves):
+            color = pg.mkColor(RUN_COLORS[index])
+            if selected is not None and index != selected:
+                color.setAlpha(70)
+            curve.setPen(pg.mkPen(color, width=3 if index == selected else 2))
+            curve.setZValue(1 if index == selected else 0)
 
     def _curve_data(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         column, _ = CURVES[self.curve_combo.currentText()]
@@ -844,6 +1022,7 @@ class ComparisonWindow(QWidget):
     # --- closing ----------------------------------------------------------------------------------------
     def shutdown(self) -> None:
         """Cancel the runs and wait for their thread (it ends the worker processes). Idempotent."""
+        self._stop_renderer()
         thread, runner = self._thread, self._runner
         if runner is not None:
             runner.cancel()
