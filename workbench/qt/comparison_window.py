@@ -1058,6 +1058,8 @@ def install_comparison(window: Any) -> QAction:
     def open_window(tab: int = 0) -> ComparisonWindow:
         if window.comparison_window is None:
             window.comparison_window = ComparisonWindow(window.document, controller, run_log, window)
+            if hasattr(window, "_theme_plots") and hasattr(window, "theme"):  # its plot follows the theme
+                window._theme_plots(window.theme.is_dark)
         comparison = window.comparison_window
         comparison.tabs.setCurrentIndex(tab)
         comparison.show()
