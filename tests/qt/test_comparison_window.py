@@ -136,11 +136,19 @@ def test_reset_adds_the_run_so_far_to_the_past_runs(qtbot, make_window) -> None:
     assert comparison.tabs.currentIndex() == 1
     table = comparison.past_table
     assert table.rowCount() == 1 and table.item(0, 2).text() == f"{trained.step:,}"
+    assert table.item(0, 7).text() == "opening the window"  # started by
+    controller.step_once()  # the run Reset started is named so once it ends
+    qtbot.waitUntil(lambda: controller.last_frame.snapshot.step > 0, timeout=WAIT_MS)
+    controller.reset_weights()
+    qtbot.waitUntil(lambda: table.rowCount() == 2, timeout=WAIT_MS)
+    assert table.item(0, 7).text() == "Reset weights"  # the latest on top
+    table.sortItems(0)
     table.selectRow(0)
     assert comparison.use_past_button.isEnabled()
     comparison.use_past_button.click()  # back to the weights of that run, undoably
     np.testing.assert_array_equal(window.document.weights[0][0], trained.weights[0][0])
     assert window.document.undo_stack.undoText() == "Use run (past run 1)"
+    assert "seed 0" in table.item(0, 9).text()  # the settings, with the seed
 
 
 def test_the_slider_scrubs_every_run_back_to_a_recorded_step(qtbot, comparison_window) -> None:

@@ -100,7 +100,7 @@ PAST_COLUMNS = (
     "Train acc.",
     "Test loss",
     "Test acc.",
-    "Seed",
+    "Started by",
     "Network",
     "Settings",
 )
@@ -128,7 +128,7 @@ def settings_text(settings: TrainingSettings) -> str:
         text += f", μ {settings.momentum:g}"
     if settings.l2:
         text += f", L2 {settings.l2:g}"
-    return text
+    return f"{text}, seed {settings.seed}"
 
 
 def use_run(
@@ -278,6 +278,7 @@ class PastRun:
     spec: NetworkSpec
     settings: TrainingSettings
     weights: tuple | None  # None when too large to keep
+    started_by: str = ""  # the edit that started it ("Reset weights", "Use run (seed 3)", "Open or New", ...)
 
 
 class RunLog(QObject):
@@ -285,21 +286,46 @@ class RunLog(QObject):
 
     changed = Signal()
 
-    def __init__(self, controller: Any, parent: QObject | None = None) -> None:
+    def __init__(
+        self, controller: Any, document: Document | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.runs: deque[PastRun] = deque(maxlen=MAX_PAST_RUNS)
         self._last_frame: Any = None
         self._count = 0
+        self._last_edit = "opening the window"  # what replaced the network last, as the undo stack says
+        self._current_start = "opening the window"
+        self._stack = document.undo_stack if document is not None else None
+        self._index = self._stack.index() if self._stack is not None else 0
+        if self._stack is not None:
+            self._stack.indexChanged.connect(self._on_undo_index)
         controller.frameArrived.connect(self.note_frame)
+
+    @Slot(int)
+    def _on_undo_index(self, index: int) -> None:
+        stack = self._stack
+        assert stack is not None
+        try:
+            if stack.count() == 0:
+                self._last_edit = "Open or New"
+            elif index > self._index:
+                self._last_edit = stack.text(index - 1)
+            elif index < self._index:
+                self._last_edit = f"Undo {stack.text(index)}"
+        except RuntimeError:  # the stack is being destroyed with its window: nothing to name any more
+            return
+        self._index = index
 
     @Slot(object)
     def note_frame(self, frame: Any) -> None:
         last = self._last_frame
-        if last is not None and frame.generation != last.generation and last.snapshot.step > 0:
-            self.add(last.snapshot)
+        if last is not None and frame.generation != last.generation:
+            if last.snapshot.step > 0:
+                self.add(last.snapshot, self._current_start)
+            self._current_start = self._last_edit
         self._last_frame = frame
 
-    def add(self, snapshot: Any) -> None:
+    def add(self, snapshot: Any, started_by: str = "") -> None:
         """Keep `snapshot` (a `TrainerSnapshot`) as a past run."""
         self._count += 1
         weights = tuple(snapshot.weights)
@@ -315,6 +341,7 @@ class RunLog(QObject):
                 spec=snapshot.spec,
                 settings=snapshot.settings,
                 weights=weights,
+                started_by=started_by,
             )
         )
         self.changed.emit()
@@ -485,6 +512,10 @@ class ComparisonWindow(QWidget):
         status_row.addWidget(self.status, 1)
         status_row.addWidget(self.progress)
         self.progress.setFixedWidth(220)
+        policy = self.progress.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.progress.setSizePolicy(policy)
+        self.progress.hide()  # until runs train
 
         # --- side by side -------------------------------------------------------------------------------
         self.tiles_area = QWidget()
@@ -569,9 +600,10 @@ class ComparisonWindow(QWidget):
         self.use_past_button.setEnabled(False)
         self.use_past_button.clicked.connect(self._use_past_run)
         past_note = QLabel(
-            "Each time the network is replaced (Reset Weights, New, Open, a new architecture) the run so far "
-            "is kept here, as its curves stay in the loss plot as a faint ghost. The latest "
-            f"{MAX_PAST_RUNS} are kept. Metrics are the trainer's last measurement."
+            "Each time the network is replaced (Reset Weights, New, Open, a new architecture, Use this run) "
+            "the run so far is kept here, as its curves stay in the loss plot as a faint ghost; the latest "
+            f"{MAX_PAST_RUNS} are kept. Metrics are the trainer's last measurement. A run started by Reset "
+            "Weights began from fresh random weights; the seed is the settings' (it orders the batches)."
         )
         past_note.setWordWrap(True)
         past = QWidget()
@@ -735,6 +767,7 @@ class ComparisonWindow(QWidget):
         self._scrub_steps = np.zeros(0, np.int64)
         self.step_slider.setEnabled(False)
         self.step_label.setText("Step –")
+        self.progress.show()
         self.progress.setRange(0, PROGRESS_RANGE)  # steps may pass a 32-bit progress bar's range
         self.progress.setValue(0)
         self._progress = [0] * n
@@ -986,7 +1019,7 @@ class ComparisonWindow(QWidget):
                 _NumberItem(_percent(m.train_accuracy), m.train_accuracy),
                 _NumberItem(_loss(m.test_loss), m.test_loss),
                 _NumberItem(_percent(m.test_accuracy), m.test_accuracy),
-                _NumberItem(str(run.settings.seed), float(run.settings.seed)),
+                QTableWidgetItem(run.started_by),
                 QTableWidgetItem(network_text(run.spec)),
                 QTableWidgetItem(settings_text(run.settings)),
             ]
@@ -1051,7 +1084,7 @@ def install_comparison(window: Any) -> QAction:
     pause live training while runs train), `closing` signal and Train menu.
     """
     controller = getattr(window, "training", None)
-    run_log = RunLog(controller, window) if controller is not None else None
+    run_log = RunLog(controller, window.document, window) if controller is not None else None
     window.run_log = run_log
     window.comparison_window = None
 
