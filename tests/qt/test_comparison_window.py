@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from workbench.core.data.generators import generate
 from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
@@ -166,3 +167,16 @@ def test_the_slider_scrubs_every_run_back_to_a_recorded_step(qtbot, comparison_w
     assert window.step_label.text() == f"Step {step:,} of 300"
     assert all(t.caption.text().startswith(f"step {step:,}: test ") for t in window._tiles)
     assert all(t.image.pixmap().toImage() != old for t, old in zip(window._tiles, before, strict=True))
+
+
+def test_typed_values_set_the_run_count_and_a_clicked_tile_picks_its_row(qtbot, comparison_window) -> None:
+    window = comparison_window
+    window.values_edit.clear()
+    qtbot.keyClicks(window.values_edit, "3, 4, 5, 6, 7")
+    assert window.count_spin.value() == 5
+    choose(window, "seed", "3, 4", 50)
+    with qtbot.waitSignal(window.comparisonFinished, timeout=WAIT_MS):
+        window.start()
+    qtbot.mouseClick(window._tiles[1], Qt.MouseButton.LeftButton)
+    assert window._selected_run() == 1
+    assert window._curves[1].opts["pen"].width() > window._curves[0].opts["pen"].width()

@@ -354,6 +354,8 @@ class RunTile(QFrame):
     """One run: a colour bar, its name, its decision regions, its final test accuracy, "Use this run"."""
 
     useRequested = Signal(int)
+    #: The tile was clicked: its row in the table and its curve are picked out.
+    picked = Signal(int)
 
     def __init__(
         self, index: int, label: str, color: str, size: int = TILE_SIZE, parent: QWidget | None = None
@@ -391,6 +393,10 @@ class RunTile(QFrame):
         layout.addWidget(self.image, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addLayout(bottom)
         self.has_picture = False
+
+    def mousePressEvent(self, event: Any) -> None:
+        self.picked.emit(self.index)
+        super().mousePressEvent(event)
 
     def set_progress(self, steps: int, total: int) -> None:
         if not self.has_picture:
@@ -627,6 +633,7 @@ class ComparisonWindow(QWidget):
         self.resize(1280, 820)
 
         self.parameter_combo.currentIndexChanged.connect(self._fill_default_values)
+        self.values_edit.textEdited.connect(self._count_typed_values)
         self.count_spin.valueChanged.connect(self._fill_default_values)
         self.start_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)
@@ -660,6 +667,18 @@ class ComparisonWindow(QWidget):
             self.parameter, self.document.spec, self.document.settings, self.count_spin.value()
         )
         self.values_edit.setText(", ".join(value_text(self.parameter, v) for v in values))
+
+    @Slot(str)
+    def _count_typed_values(self, text: str) -> None:
+        """Typed values decide how many runs there are: the Runs box follows them."""
+        try:
+            count = len(parse_values(self.parameter, text))
+        except ComparisonError:
+            return
+        if self.count_spin.minimum() <= count <= self.count_spin.maximum():
+            self.count_spin.blockSignals(True)
+            self.count_spin.setValue(count)
+            self.count_spin.blockSignals(False)
 
     # --- running ----------------------------------------------------------------------------------------
     @property
@@ -732,6 +751,7 @@ class ComparisonWindow(QWidget):
                 setup.index, setup.label, RUN_COLORS[setup.index], self._tile_size, self.tiles_area
             )
             tile.useRequested.connect(self.use_result)
+            tile.picked.connect(self.select_run)
             self.tiles_layout.addWidget(tile, setup.index // columns, setup.index % columns)
             self._tiles.append(tile)
         self.plot.clear()
@@ -936,6 +956,15 @@ class ComparisonWindow(QWidget):
             status.setToolTip(result.divergence or f"{result.steps:,} steps in {result.seconds:.1f} s")
         table.setItem(row, len(TABLE_COLUMNS) - 1, status)
         table.setSortingEnabled(True)
+
+    @Slot(int)
+    def select_run(self, index: int) -> None:
+        """Select a run's row (its curve is drawn bold)."""
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == index:
+                self.table.selectRow(row)
+                return
 
     def _selected_run(self) -> int | None:
         rows = {index.row() for index in self.table.selectionModel().selectedRows()}
