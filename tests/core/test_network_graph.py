@@ -128,3 +128,20 @@ def test_impossible_weights_for_a_graph_name_the_layer() -> None:
         network.set_weights(weights)
     with pytest.raises(SpecError):
         graph("4,4", "2>1")
+
+
+def test_deep_relu_residual_nets_start_near_unit_scale_and_train() -> None:
+    """Residual blocks are initialised at 1/sqrt(R): ten ReLU layers with links 1>2 ... 9>10 would otherwise
+    start with outputs in the hundreds and stay at chance."""
+    from workbench.core.data.generators import STARTING_DATASET
+    from workbench.core.training.trainer import Trainer
+
+    residuals = ",".join(f"{i}>{i + 1}" for i in range(1, 10))
+    spec = NetworkSpec(hidden=parse_layers("8,8,8,8,8,8,8,8,8,8", "relu"))
+    spec = spec.with_links((), parse_links(residuals, 10)).validate()
+    dataset = generate(STARTING_DATASET, seed=0)
+    deepest = Network(spec, seed=1).layer_outputs(dataset.points)[10]
+    assert float(np.abs(deepest).mean()) < 30  # unscaled: ~250; the inputs themselves average ~2
+    trainer = Trainer(dataset, spec, TrainingSettings(seed=1), seed=1)
+    trainer.step(4000)
+    assert trainer.evaluate().train_accuracy >= 0.9

@@ -9,19 +9,38 @@ from hypothesis import strategies as st
 from layout_checks import all_boxes, overlaps
 
 from workbench.core.model.engine.network import Network
-from workbench.core.model.spec import ACTIVATIONS, FEATURES, LayerSpec, NetworkSpec
+from workbench.core.model.network_edits import add_link, link_options
+from workbench.core.model.spec import (
+    ACTIVATIONS,
+    FEATURES,
+    LayerSpec,
+    Link,
+    NetworkSpec,
+    parse_layers,
+    parse_links,
+)
 from workbench.core.present.network_layout import (
     ACTIVATION_FORMULAS,
     Metrics,
+    arc_style,
+    band_height,
     diverging_palette,
+    drag_hint,
+    drag_source_at,
+    drop_target_at,
+    drop_targets,
     edge_levels,
     edge_values,
     feature_maps,
+    fit_metrics,
+    format_link,
     format_weight,
     header_tooltip,
     hit_test,
     layout_network,
     level_style,
+    link_lanes,
+    link_norms,
     metrics_for_height,
     palette_for,
     sequential_palette,
@@ -190,3 +209,134 @@ def test_short_panels_shrink_nodes_and_tall_ones_show_more_neurons():
     short, tall = metrics_for_height(300), metrics_for_height(900)
     assert short.node < tall.node == Metrics().node
     assert slots_for_height(900, tall) > slots_for_height(500, tall) >= Metrics().min_slots
+
+
+# --- links ----------------------------------------------------------------------------------------------
+def graph(layers: str, connect: str = "", residual: str = "", n_classes: int = 2) -> NetworkSpec:
+    hidden = parse_layers(layers)
+    spec = NetworkSpec(("x", "y"), hidden, n_classes)
+    return spec.with_links(parse_links(connect, len(hidden)), parse_links(residual, len(hidden))).validate()
+
+
+graphs = st.builds(
+    lambda layers, picks: _random_graph(layers, picks),
+    st.lists(st.sampled_from([1, 2, 3, 8, 20]), min_size=1, max_size=7),
+    st.lists(st.tuples(st.integers(0, 8), st.integers(1, 8), st.booleans()), max_size=8),
+)
+
+
+def _random_graph(widths, picks) -> NetworkSpec:
+    spec = NetworkSpec(("x", "y"), tuple(LayerSpec(w) for w in widths), 2)
+    for source, span, residual in picks:
+        target = min(source + span, spec.output_node)
+        if source >= spec.output_node:
+            continue
+        kinds = link_options(spec, source, target).kinds
+        kind = (
+            "residual"
+            if residual and "residual" in kinds
+            else ("connection" if "connection" in kinds else None)
+        )
+        if kind is not None:
+            spec = add_link(spec, source, target, kind)
+    return spec
+
+
+@settings(max_examples=60, deadline=None)
+@given(spec=graphs, height=st.integers(300, 1000))
+def test_link_arcs_stay_under_the_columns_clear_of_every_box(spec, height):
+    metrics = metrics_for_height(height)
+    layout = layout_network(spec, slots_for_height(height, metrics, spec), metrics)
+    assert len(layout.arcs) == len(spec.connections) + len(spec.residuals)
+    boxes = all_boxes(layout)
+    for arc in layout.arcs:
+        p = arc.points
+        assert (p[:, 0] >= 0).all() and (p[:, 0] <= layout.width).all()
+        assert (p[:, 1] <= layout.height - layout.metrics.margin + 1).all()
+        # Sample the path densely: no point of it lies inside a node, label, header control or "+" button.
+        t = np.linspace(0, 1, 12)[:, None]
+        dense = np.concatenate([a + t * (b - a) for a, b in itertools.pairwise(p)])
+        for box in boxes:
+            inside = (
+                (dense[:, 0] > box.x)
+                & (dense[:, 0] < box.x + box.w)
+                & (dense[:, 1] > box.y)
+                & (dense[:, 1] < box.y + box.h)
+            )
+            assert not inside.any(), (spec.link_text(arc.link), box)
+        # It starts under its source column and ends under its target column.
+        source, target = layout.columns[arc.link.source], layout.columns[arc.link.target]
+        assert source.x <= arc.start[0] <= source.x + source.width
+        assert target.x <= arc.end[0] <= target.x + target.width
+
+
+def test_longer_links_take_deeper_lanes_and_nested_arcs_do_not_cross():
+    spec = graph("4,4,4,4", "in>out,1>3", "1>2,2>4")
+    lanes = link_lanes(spec)
+    assert lanes[(Link(1, 2), "residual")] == 0
+    assert lanes[(Link(0, 5), "connection")] > max(
+        lanes[(Link(1, 3), "connection")], lanes[(Link(2, 4), "residual")]
+    )
+    assert lanes[(Link(1, 3), "connection")] != lanes[(Link(2, 4), "residual")]  # overlapping spans
+    layout = layout_network(spec)
+    outer, inner = layout.arc(Link(0, 5)), layout.arc(Link(1, 3))
+    assert outer.points[:, 1].max() > inner.points[:, 1].max()
+    # A chain has no band; links add one, and fit_metrics leaves room for it.
+    chain = layout_network(spec.with_links())
+    assert layout.height - chain.height == pytest.approx(band_height(spec, layout.metrics))
+    metrics, slots = fit_metrics(spec, 900, 500)
+    assert layout_network(spec, slots, metrics).height <= 500
+
+
+def test_hit_test_finds_a_link_arc_and_its_kind():
+    spec = graph("4,4,4", "in>3", "1>3")
+    layout = layout_network(spec)
+    for link, kind in ((Link(0, 3), "connection"), (Link(1, 3), "residual")):
+        arc = layout.arc(link)
+        x = float(arc.points[:, 0].mean())
+        y = float(arc.points[:, 1].max())  # on its lane, under the columns
+        hit = hit_test(layout, x, y + 1)
+        assert (hit.kind, hit.link, hit.link_kind, hit.layer) == ("link", link, kind, 3)
+    assert hit_test(layout, 2, layout.height - 2) is None
+
+
+def test_link_norms_read_the_connection_block_of_the_target_weights():
+    spec = graph("3,4,2", "in>3,1>out", "")
+    weights = Network(spec, seed=5).get_weights()
+    norms = link_norms(spec, weights)
+    w3 = weights[2][0]  # node 3 reads [2, 0]: rows 0..3 from layer 2, rows 4..5 from the inputs
+    assert norms[Link(0, 3)] == pytest.approx(np.linalg.norm(w3[4:6]))
+    wout = weights[3][0]  # output reads [3, 1]: rows 0..1 layer 3, rows 2..4 layer 1
+    assert norms[Link(1, 4)] == pytest.approx(np.linalg.norm(wout[2:5]))
+    assert all(np.isnan(v) for v in link_norms(spec, None).values())
+    thin, _ = arc_style(spec, Link(0, 3), 0.1)
+    thick, _ = arc_style(spec, Link(0, 3), 10.0)
+    assert thin < thick
+
+
+def test_link_hover_text_names_the_link_and_its_norm():
+    spec = graph("4,4,4", "1>out", "1>3")
+    assert format_link(spec, Link(1, 4), "connection", 2.3149).startswith(
+        "1 > out: weighted connection, ‖W‖ = 2.31"
+    )
+    assert "4×2 weights" in format_link(spec, Link(1, 4), "connection", 2.0)
+    assert "not trained yet" in format_link(spec, Link(1, 4), "connection")
+    text = format_link(spec, Link(1, 3), "residual")
+    assert text.startswith("1 > 3: residual link") and "Delete" in text
+
+
+def test_drop_targets_are_the_later_columns_with_what_fits_there():
+    spec = graph("2,4,2")
+    layout = layout_network(spec)
+    assert drag_source_at(layout, *layout.node(1, 0).rect.center) == 1
+    assert drag_source_at(layout, *layout.node(4, 0).rect.center) is None  # nothing after the output
+    targets = drop_targets(layout, 1)
+    assert [t.layer for t in targets] == [2, 3, 4]
+    assert [t.options.kinds for t in targets] == [(), ("connection", "residual"), ("connection", "residual")]
+    node = layout.node(3, 0).rect
+    target = drop_target_at(layout, 1, *node.center)
+    assert target.layer == 3
+    assert "choose" in drag_hint(spec, 1, target)
+    refused = drop_target_at(layout, 1, *layout.node(2, 0).rect.center)
+    assert "Cannot link layer 1 to layer 2" in drag_hint(spec, 1, refused)
+    assert "Drop on a later column" in drag_hint(spec, 1, None)

@@ -2,9 +2,12 @@
 
 import pytest
 
+from workbench.core.data.generators import STARTING_DATASET, generate
 from workbench.core.model.engine.network import Network
 from workbench.core.model.presets import PRESETS, get_preset
-from workbench.core.model.spec import MAX_CLASSES, LayerSpec, NetworkSpec, SpecError
+from workbench.core.model.spec import MAX_CLASSES, LayerSpec, Link, NetworkSpec, SpecError, TrainingSettings
+from workbench.core.training.diagnosis import CHANCE_MARGIN, chance_accuracy
+from workbench.core.training.trainer import Trainer
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.name)
@@ -16,7 +19,7 @@ def test_every_preset_builds_an_engine_network_with_its_layer_sizes(preset, n_cl
     assert spec.features == preset.features
     weights = Network(spec, seed=0).get_weights()
     assert [w.shape for w, _ in weights] == [
-        (a, b) for a, b in zip(spec.layer_sizes[:-1], spec.layer_sizes[1:], strict=True)
+        (spec.fan_in(node), spec.layer_sizes[node]) for node in range(1, spec.output_node + 1)
     ]
 
 
@@ -37,3 +40,35 @@ def test_preset_names_and_labels_are_unique():
 def test_unknown_preset_names_the_valid_ones():
     with pytest.raises(SpecError, match="perceptron"):
         get_preset("resnet")
+
+
+def test_graph_presets_carry_their_links():
+    deep = get_preset("deep_skips").apply(NetworkSpec())
+    assert len(deep.hidden) == 10 and {layer.width for layer in deep.hidden} == {8}
+    assert deep.residuals == tuple(Link(i, i + 1) for i in range(1, 10)) and deep.connections == ()
+    inputs = get_preset("inputs_everywhere").apply(NetworkSpec(n_classes=3))
+    assert inputs.connections == tuple(Link(0, node) for node in range(2, inputs.output_node + 1))
+    assert inputs.sources(inputs.output_node) == [4, 0]
+    # A chain preset applied to a graph spec leaves no links behind.
+    assert get_preset("one_hidden").apply(deep).is_chain
+
+
+def accuracy_after(spec: NetworkSpec, steps: int) -> tuple[float, float]:
+    dataset = generate(STARTING_DATASET, seed=0)
+    trainer = Trainer(dataset, spec, TrainingSettings(seed=0), seed=0)
+    trainer.step(steps)
+    return trainer.evaluate().train_accuracy, chance_accuracy(dataset.labels[~dataset.is_test])
+
+
+def test_deep_narrow_stalls_at_chance_as_a_chain_and_trains_with_its_residual_links():
+    """The preset's promise, on the starting dataset with the default settings."""
+    spec = get_preset("deep_skips").apply(NetworkSpec())
+    chain_accuracy, chance = accuracy_after(spec.with_links(), 4000)
+    assert chain_accuracy <= chance + CHANCE_MARGIN
+    skip_accuracy, _ = accuracy_after(spec, 4000)
+    assert skip_accuracy >= 0.9
+
+
+def test_inputs_to_every_layer_learns_the_spiral_quickly():
+    accuracy, _ = accuracy_after(get_preset("inputs_everywhere").apply(NetworkSpec()), 1000)
+    assert accuracy >= 0.95

@@ -264,3 +264,15 @@ def test_the_default_settings_learn_the_default_spiral_and_stay_there():
     for _ in range(20):
         trainer.step(1000)
         assert trainer.evaluate().train_accuracy >= 0.97, trainer.step_count
+
+
+def test_a_dataset_with_more_classes_keeps_training_a_graph_whose_residual_reached_the_output() -> None:
+    from workbench.core.model.spec import Link
+
+    two = Dataset(np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]]), [0, 1, 1])
+    spec = NetworkSpec(hidden=(LayerSpec(2), LayerSpec(2))).with_links((), [Link(1, 3)]).validate()
+    trainer = Trainer(two, spec, TrainingSettings())
+    three = two.replace(labels=np.array([0, 1, 2]), class_names=("a", "b", "c"))
+    trainer.set_dataset(three)
+    assert trainer.spec.n_classes == 3 and trainer.spec.connections == (Link(1, 3),)
+    assert trainer.step(3).steps == 3

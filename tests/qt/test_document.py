@@ -85,3 +85,15 @@ def test_signal_listeners_see_the_new_state(qtbot) -> None:
     doc.apply_edit(edits.DeletePoints([0]))
     doc.undo_stack.undo()
     assert seen == [1, 2]
+
+
+def test_adding_a_class_turns_a_residual_link_into_the_output_into_a_connection(qtbot) -> None:
+    from workbench.core.model.spec import Link
+
+    doc = make_document()
+    doc.set_spec(NetworkSpec(hidden=(LayerSpec(2),)).with_links((), [Link(1, 2)]), "Residual into output")
+    doc.apply_edit(edits.AddClass("class 3"))
+    assert doc.spec.n_classes == 3
+    assert doc.spec.residuals == () and doc.spec.connections == ()  # 1>out is the chain edge: dropped
+    doc.undo_stack.undo()
+    assert doc.spec.residuals == (Link(1, 2),)

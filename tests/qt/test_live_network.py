@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QWidget
 
 from workbench.core.data.dataset import CLASS_COLORS
 from workbench.core.model.engine import Network
-from workbench.core.model.spec import LayerSpec
+from workbench.core.model.spec import LayerSpec, Link, NetworkSpec
 from workbench.core.present.network_layout import edge_values
 from workbench.core.present.neuron_overlay import neuron_overlay
 from workbench.qt.app import install_panels
@@ -193,3 +193,57 @@ def test_opening_a_trained_project_shows_it_without_marking_it_modified(app_wind
     controller.step_once()  # the first trained step is the user's new work
     qtbot.waitUntil(lambda: document.step == 31, timeout=WAIT_MS)
     assert document.is_modified
+
+
+def test_a_graph_network_shows_every_layer_live_and_its_links_follow_training(app_window, qtbot) -> None:
+    """Connections and residual links in the running app: thumbnails and the hovered neuron's picture for
+    every layer, and the arcs take the trained weights' norm."""
+    window = app_window
+    panel = panel_of(window)
+    spec = NetworkSpec(("x", "y"), (LayerSpec(4), LayerSpec(4), LayerSpec(4)), 2).with_links(
+        [Link(0, 3), Link(1, 4)], [Link(1, 3)]
+    )
+    window.document.set_spec(spec, "graph")
+    window.training.step_epoch()
+    qtbot.waitUntil(
+        lambda: (
+            window.training.last_frame.snapshot.spec == window.document.spec
+            and window.training.last_frame.snapshot.step > 0
+        ),
+        timeout=WAIT_MS,
+    )
+    qtbot.waitUntil(lambda: np.isfinite(list(panel.canvas.link_norms.values())).all(), timeout=WAIT_MS)
+    weights = window.training.last_frame.snapshot.weights
+    assert panel.canvas.link_norms[Link(0, 3)] == pytest.approx(float(np.linalg.norm(weights[2][0][4:6])))
+    for layer in range(1, spec.output_node + 1):
+        qtbot.waitUntil(lambda layer=layer: node_colour(panel, layer, 0) != PLACEHOLDER, timeout=WAIT_MS)
+        hover(qtbot, panel, layer, 0)
+        assert window.canvas.overlay_image.isVisible(), layer
+
+
+def test_delete_over_a_link_removes_the_link_not_the_selected_points(app_window, qtbot) -> None:
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    window = app_window
+    panel = panel_of(window)
+    spec = window.document.spec.with_links([Link(0, 2)], [])
+    window.document.set_spec(spec, "graph")
+    window.canvas.select_all()
+    points = len(window.document.dataset.points)
+    arc = panel.canvas.layout_geometry.arc(Link(0, 2))
+    at = QPointF(float(arc.points[:, 0].mean()), float(arc.points[:, 1].max()))
+    move = QMouseEvent(
+        QEvent.Type.MouseMove,
+        at,
+        QPointF(panel.canvas.mapToGlobal(at)),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(panel.canvas, move)
+    assert panel.canvas.hovered_link() == (Link(0, 2), "connection")
+    qtbot.keyClick(panel.canvas, Qt.Key.Key_Delete)
+    assert window.document.spec.is_chain
+    assert len(window.document.dataset.points) == points

@@ -5,14 +5,14 @@ import itertools
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QColor, QHelpEvent, QImage
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QSpinBox, QToolButton, QToolTip, QWidget
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QHelpEvent, QImage, QMouseEvent
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QMenu, QSpinBox, QToolButton, QToolTip, QWidget
 
 from workbench.core.data.dataset import CLASS_COLORS, Dataset
 from workbench.core.model.engine.network import Network
 from workbench.core.model.presets import get_preset
-from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.model.spec import LayerSpec, Link, NetworkSpec, TrainingSettings
 from workbench.core.present.network_layout import COMPACT_METRICS, palette_for
 from workbench.core.present.views import neuron_maps
 from workbench.qt.document import Document
@@ -135,7 +135,18 @@ def test_clicking_input_nodes_toggles_features_but_never_the_last_one(qtbot):
     assert document.spec.features == ("y", "sinx")
 
 
-@pytest.mark.parametrize("name", ["perceptron", "one_hidden", "deep_narrow", "playground", "bottleneck"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "perceptron",
+        "one_hidden",
+        "deep_narrow",
+        "playground",
+        "bottleneck",
+        "deep_skips",
+        "inputs_everywhere",
+    ],
+)
 def test_presets_replace_the_architecture_in_one_undo_step(qtbot, name):
     document, panel = make_panel(qtbot, n_classes=3)
     combo = panel.preset_combo
@@ -145,8 +156,10 @@ def test_presets_replace_the_architecture_in_one_undo_step(qtbot, name):
     assert combo.currentIndex() == 0  # back to "Presets…", ready for the next pick
     assert engine_sizes(document.spec) == expected.layer_sizes
     assert len(panel.canvas.layer_controls) == len(expected.hidden)
+    assert len(panel.canvas.layout_geometry.arcs) == len(expected.connections) + len(expected.residuals)
     document.undo_stack.undo()
     assert document.spec.hidden == SPEC.hidden
+    assert panel.canvas.layout_geometry.arcs == ()
 
 
 def test_growing_past_the_large_network_threshold_asks_first(qtbot):
@@ -440,3 +453,156 @@ def test_opening_a_project_clears_the_message_about_the_previous_network(qtbot):
     # Open / New / crash restore all replace the whole document.
     document.load(document.dataset, NetworkSpec(hidden=(LayerSpec(5),)), TrainingSettings())
     assert status.text() == ""
+
+
+# --- links: drag to add, click or Delete to remove -------------------------------------------------------
+def send_mouse(canvas, kind, point, buttons=Qt.MouseButton.LeftButton):
+    position = QPointF(point)
+    event = QMouseEvent(
+        kind,
+        position,
+        QPointF(canvas.mapToGlobal(position)),
+        Qt.MouseButton.LeftButton if kind != QEvent.Type.MouseMove else Qt.MouseButton.NoButton,
+        buttons,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(canvas, event)
+
+
+def drag(canvas, start, end, release=True):
+    """Press at `start`, move in steps to `end` (the hint follows), release there."""
+    send_mouse(canvas, QEvent.Type.MouseButtonPress, start)
+    for t in (0.1, 0.5, 1.0):
+        point = QPoint(
+            round(start.x() + t * (end.x() - start.x())), round(start.y() + t * (end.y() - start.y()))
+        )
+        send_mouse(canvas, QEvent.Type.MouseMove, point)
+    if release:
+        send_mouse(canvas, QEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton)
+
+
+def node_center(canvas, layer, neuron=0):
+    return center(canvas.layout_geometry.node(layer, neuron).rect)
+
+
+def arc_point(canvas, link) -> QPoint:
+    """A point on the arc's lane, under the columns."""
+    arc = canvas.layout_geometry.arc(link)
+    return QPoint(round(float(arc.points[:, 0].mean())), round(float(arc.points[:, 1].max())))
+
+
+def test_dragging_from_a_column_to_a_later_one_adds_a_connection_undoably(qtbot):
+    document, panel = make_panel(qtbot)
+    canvas = panel.canvas
+    drag(canvas, node_center(canvas, 1, 1), node_center(canvas, 3, 0), release=False)
+    assert "weighted connection" in panel.status_label.text()  # the hint while dragging
+    send_mouse(canvas, QEvent.Type.MouseButtonRelease, node_center(canvas, 3, 0), Qt.MouseButton.NoButton)
+    assert document.spec.connections == (Link(1, 3),)  # widths 4 and 2 differ: no residual choice
+    assert document.undo_stack.undoText() == "Add weighted connection 1>out"
+    assert "Added a weighted connection 1>out" in panel.status_label.text()
+    assert "All weights are kept" in panel.status_label.text()  # the new block starts at zero
+    assert [arc.link for arc in canvas.layout_geometry.arcs] == [Link(1, 3)]
+    assert Network(document.spec).get_weights()[2][0].shape == (3 + 4, 2)
+    document.undo_stack.undo()
+    assert document.spec.is_chain and canvas.layout_geometry.arcs == ()
+    document.undo_stack.redo()
+    assert document.spec.connections == (Link(1, 3),)
+
+
+def test_a_drop_where_both_kinds_fit_asks_with_a_small_menu(qtbot):
+    spec = NetworkSpec(("x", "y"), (LayerSpec(4), LayerSpec(3), LayerSpec(4)), 2)
+    document, panel = make_panel(qtbot, spec)
+    canvas = panel.canvas
+    drag(canvas, node_center(canvas, 1), node_center(canvas, 3), release=False)
+    assert "choose" in panel.status_label.text()
+    send_mouse(canvas, QEvent.Type.MouseButtonRelease, node_center(canvas, 3), Qt.MouseButton.NoButton)
+    menu = canvas.findChild(QMenu, "linkKindMenu")
+    assert menu is not None and menu.isVisible()
+    assert document.spec.is_chain  # nothing yet: the user picks
+    residual = next(a for a in menu.actions() if a.objectName() == "linkKindResidual")
+    assert "no weights" in residual.text()
+    residual.trigger()
+    assert document.spec.residuals == (Link(1, 3),)
+    assert "residual link 1>3" in panel.status_label.text()
+    menu.close()
+    # The same pair again: refused with the reason, nothing pushed.
+    count = document.undo_stack.count()
+    drag(canvas, node_center(canvas, 1), node_center(canvas, 3))
+    assert document.undo_stack.count() == count
+    assert "already have a residual link" in panel.status_label.text()
+    # The weighted choice.
+    drag(canvas, node_center(canvas, 0, 0) - QPoint(0, 0), node_center(canvas, 2))
+    assert document.spec.connections == (Link(0, 2),)
+
+
+def test_a_drag_to_the_next_layer_of_another_width_or_backwards_adds_nothing(qtbot):
+    document, panel = make_panel(qtbot)
+    canvas = panel.canvas
+    drag(canvas, node_center(canvas, 1), node_center(canvas, 2))
+    assert document.spec.is_chain and document.undo_stack.count() == 0
+    assert "already reads layer 1" in panel.status_label.text()
+    drag(canvas, node_center(canvas, 2), node_center(canvas, 1))
+    assert document.spec.is_chain
+    assert "No link added" in panel.status_label.text()
+    # Escape cancels a drag in progress.
+    drag(canvas, node_center(canvas, 1), node_center(canvas, 3), release=False)
+    qtbot.keyClick(canvas, Qt.Key.Key_Escape)
+    send_mouse(canvas, QEvent.Type.MouseButtonRelease, node_center(canvas, 3), Qt.MouseButton.NoButton)
+    assert document.spec.is_chain
+
+
+def test_clicking_an_arc_or_delete_while_hovering_removes_the_link_undoably(qtbot):
+    spec = NetworkSpec(("x", "y"), (LayerSpec(4), LayerSpec(3), LayerSpec(4)), 2).with_links(
+        [Link(0, 2)], [Link(1, 3)]
+    )
+    document, panel = make_panel(qtbot, spec)
+    canvas = panel.canvas
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=arc_point(canvas, Link(0, 2)))
+    assert document.spec.connections == () and document.spec.residuals == (Link(1, 3),)
+    assert "Removed connection in>2" in panel.status_label.text()
+    document.undo_stack.undo()
+    assert document.spec.connections == (Link(0, 2),)
+
+    send_mouse(canvas, QEvent.Type.MouseMove, arc_point(canvas, Link(1, 3)), Qt.MouseButton.NoButton)
+    assert canvas.hovered_link() == (Link(1, 3), "residual")
+    qtbot.keyClick(canvas, Qt.Key.Key_Delete)
+    assert document.spec.residuals == ()
+    assert document.undo_stack.undoText() == "Remove link 1>3"
+    document.undo_stack.undo()
+    assert document.spec == spec.with_links(*([Link(0, 2)], [Link(1, 3)])).validate()
+
+
+def test_hovering_an_arc_shows_the_link_and_its_weights_norm(qtbot):
+    spec = NetworkSpec(("x", "y"), (LayerSpec(4), LayerSpec(3)), 2).with_links([Link(1, 3)], [])
+    _, panel = make_panel(qtbot, spec)
+    weights = Network(spec, seed=3).get_weights()
+    weights[2][0][3:] = 0.5  # the connection's block: rows after layer 2's three
+    panel.set_weights(weights)
+    text = panel.canvas.tooltip_at(*(lambda p: (p.x(), p.y()))(arc_point(panel.canvas, Link(1, 3))))
+    assert text.startswith(f"1 > out: weighted connection, ‖W‖ = {np.linalg.norm(weights[2][0][3:]):.2f}")
+    assert panel.canvas.link_norms[Link(1, 3)] == pytest.approx(np.sqrt(8 * 0.25))
+    stronger = [(w.copy(), b) for w, b in weights]
+    stronger[2][0][3:] = 3.0
+    before = panel.canvas._arc_pens[(Link(1, 3), "connection")].widthF()
+    panel.set_weights(stronger)  # live frames thicken the arc
+    assert panel.canvas._arc_pens[(Link(1, 3), "connection")].widthF() > before
+
+
+def test_inserting_and_removing_layers_keeps_the_links_on_their_layers(qtbot):
+    spec = NetworkSpec(("x", "y"), (LayerSpec(4), LayerSpec(3), LayerSpec(4)), 2).with_links(
+        [Link(0, 3)], [Link(1, 3)]
+    )
+    document, panel = make_panel(qtbot, spec)
+    canvas = panel.canvas
+    click(qtbot, canvas.insert_buttons[1])  # a new layer 2: the old 2 and 3 become 3 and 4
+    assert document.spec.connections == (Link(0, 4),) and document.spec.residuals == (Link(1, 4),)
+    assert "keep joining the same layers" in panel.status_label.text()
+    click(qtbot, canvas.layer_controls[3].remove)  # layer 4 goes, and both links with it
+    assert document.spec.is_chain
+    assert "Removed with it: connection in>4, residual link 1>4" in panel.status_label.text()
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    assert document.spec == spec
+    click(qtbot, canvas.layer_controls[0].plus)  # layer 1: 5 neurons no longer match layer 3's 4
+    assert document.spec.connections == (Link(0, 3), Link(1, 3)) and document.spec.residuals == ()
+    assert "became a weighted connection" in panel.status_label.text()

@@ -69,6 +69,9 @@ POINTS = Limit("number of points", 0, 1_000_000, whole=True)
 TEST_FRACTION = Limit("test fraction", 0.0, 0.9)
 STEPS = Limit("number of steps", 0, 10**12, whole=True)
 EPOCHS = Limit("number of epochs", 0, 10**9, whole=True)
+#: "Compare runs": how many runs side by side (a 3 x 3 grid of pictures at most) and how long each one is.
+RUNS = Limit("number of runs to compare", 2, 9, whole=True)
+COMPARISON_STEPS = Limit("number of steps of each run", 1, 10**9, whole=True)
 #: Class names (and CSV labels) longer than this are refused: they would not fit anywhere on screen.
 CLASS_NAME_LENGTH = Limit("class name length", 1, 200, whole=True)
 
@@ -87,5 +90,7 @@ TABLE: dict[str, Limit] = {
     "test_fraction": TEST_FRACTION,
     "steps": STEPS,
     "epochs": EPOCHS,
+    "runs": RUNS,
+    "comparison_steps": COMPARISON_STEPS,
     "class_name_length": CLASS_NAME_LENGTH,
 }

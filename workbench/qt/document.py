@@ -26,6 +26,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from workbench.core.data.dataset import Dataset
 from workbench.core.data.edits import Edit
+from workbench.core.model.network_edits import with_class_count
 from workbench.core.model.spec import NetworkSpec, TrainingSettings
 from workbench.core.training.history import TrainingHistory
 from workbench.core.training.recording import Recording, RecordingError
@@ -195,7 +196,7 @@ class Document(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(500)
         self._dataset = dataset
-        self._spec = replace(spec, n_classes=dataset.n_classes)
+        self._spec = with_class_count(spec, dataset.n_classes)
         self._settings = settings
         self._weights: Weights | None = None
         self._history = TrainingHistory().frozen()
@@ -291,7 +292,7 @@ class Document(QObject):
         self.undo_stack.push(_DatasetEditCommand(self, edit))
 
     def set_spec(self, spec: NetworkSpec, text: str = "Change network") -> None:
-        spec = replace(spec, n_classes=self._dataset.n_classes).validate()
+        spec = with_class_count(spec, self._dataset.n_classes).validate()
         if spec != self._spec:
             self.undo_stack.push(_SpecCommand(self, spec, text))
 
@@ -412,7 +413,7 @@ class Document(QObject):
         self.undo_stack.clear()
         self._continue_commands = []
         self._dataset = dataset
-        self._spec = replace(spec, n_classes=dataset.n_classes)
+        self._spec = with_class_count(spec, dataset.n_classes)
         self._settings = settings
         self._weights = _copy_weights(weights)
         # Always a new object: the training controller tells a loaded history from its own by identity.
@@ -450,7 +451,7 @@ class Document(QObject):
     # --- internals used by the commands ----------------------------------------------------------------
     def _set_dataset(self, dataset: Dataset, spec: NetworkSpec | None = None) -> None:
         self._dataset = dataset
-        new_spec = spec if spec is not None else replace(self._spec, n_classes=dataset.n_classes)
+        new_spec = spec if spec is not None else with_class_count(self._spec, dataset.n_classes)
         self.datasetChanged.emit()
         if new_spec != self._spec:
             self._spec = new_spec

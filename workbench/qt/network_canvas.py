@@ -3,7 +3,12 @@
 Geometry comes from `core.present.network_layout`; this widget paints it and turns mouse gestures into
 requests (signals) that the `NetworkPanel` turns into spec edits. The layout, the header widgets and the
 per-edge line objects are rebuilt only when the spec (or the available height) changes; during training only
-the edge batches and the thumbnail images are replaced, ~30 times a second.
+the edge batches, the link arcs' pens and the thumbnail images are replaced, ~30 times a second.
+
+Links besides the chain: dragging from a column to a later one asks for a link (`linkRequested`; when both
+a weighted connection and a residual link fit, a small menu at the drop point lets the user pick), the
+hint while dragging goes out through `linkDragHint`, and a click on an arc, or Delete while hovering it,
+asks to remove it (`removeLinkRequested`).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFocusEvent,
@@ -20,35 +25,59 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QPainterPath,
     QPaintEvent,
     QPen,
     QPixmap,
+    QPolygonF,
     QValidator,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QComboBox, QSpinBox, QToolButton, QToolTip, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QMenu,
+    QSpinBox,
+    QToolButton,
+    QToolTip,
+    QWidget,
+)
 
 from workbench.core import limits
 from workbench.core.data.dataset import CLASS_COLORS
-from workbench.core.model.spec import ACTIVATIONS, FEATURES, MAX_LAYER_WIDTH, NetworkSpec
+from workbench.core.model.network_edits import LinkKind, node_label
+from workbench.core.model.spec import ACTIVATIONS, FEATURES, MAX_LAYER_WIDTH, Link, NetworkSpec
 from workbench.core.present.network_layout import (
     ACTIVATION_FORMULAS,
     ACTIVATION_LABELS,
     NEGATIVE_COLOR,
     POSITIVE_COLOR,
+    RESIDUAL_WIDTH,
     UNKNOWN_EDGE_COLOR,
+    Arc,
+    DropTarget,
     Hit,
     Metrics,
     NetworkLayout,
     NodeBox,
     Rect,
+    arc_style,
+    column_bottom,
+    drag_hint,
+    drag_source_at,
+    drop_target_at,
+    drop_targets,
     edge_levels,
     edge_values,
+    format_link,
     format_weight,
     header_tooltip,
     hit_test,
     layout_network,
     level_style,
+    link_norms,
     palette_for,
 )
 from workbench.qt.theme import style_sheet, view_color
@@ -74,6 +103,12 @@ def _faded(color: QColor, alpha: float, background: QColor) -> QColor:
         color.greenF() * alpha + background.greenF() * (1 - alpha),
         color.blueF() * alpha + background.blueF() * (1 - alpha),
     )
+
+
+def _polyline_path(points: np.ndarray) -> QPainterPath:
+    path = QPainterPath()
+    path.addPolygon(QPolygonF([QPointF(float(x), float(y)) for x, y in points]))
+    return path
 
 
 def _tiles(maps: np.ndarray, table: list[int]) -> list[tuple[QImage, QRect]]:
@@ -251,6 +286,12 @@ class NetworkCanvas(QWidget):
     #: A width typed outside the allowed range: (hidden layer index, the typed number).
     widthOutOfRange = Signal(int, int)
     activationChangeRequested = Signal(int, str)
+    #: A link dropped or picked: (source node, target node, "connection" or "residual").
+    linkRequested = Signal(int, int, str)
+    #: A click on an arc or Delete while hovering it: (source node, target node, kind).
+    removeLinkRequested = Signal(int, int, str)
+    #: What a link drag would do right now (text, True when it cannot), "" when the drag ends.
+    linkDragHint = Signal(str, bool)
 
     def __init__(self, spec: NetworkSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -275,6 +316,15 @@ class NetworkCanvas(QWidget):
         self._tiles: dict[tuple[int, int], tuple[QRectF, tuple[QImage, QRectF]]] | None = None
         self._edge_pens: dict[tuple[int, int], QPen] = {}
         self._live = False
+        self._arc_paths: list[tuple[Arc, QPainterPath]] = []
+        self._arc_pens: dict[tuple[Link, str], QPen] = {}
+        self._link_norms: dict[Link, float] = {}
+        self._hovered_link: tuple[Link, LinkKind] | None = None
+        self._press: tuple[QPointF, Hit | None, int | None] | None = None  # position, hit, drag source
+        self._drag_source: int | None = None
+        self._drag_position: QPointF | None = None
+        self._drop: DropTarget | None = None
+        self.link_menu: QMenu | None = None
         self._settle_timer = QTimer(self)
         self._settle_timer.setSingleShot(True)
         self._settle_timer.setInterval(SETTLE_MS)
@@ -364,6 +414,14 @@ class NetworkCanvas(QWidget):
     def hovered_neuron(self) -> tuple[int, int] | None:
         return self._hovered
 
+    def hovered_link(self) -> tuple[Link, LinkKind] | None:
+        return self._hovered_link
+
+    @property
+    def link_norms(self) -> dict[Link, float]:
+        """‖W‖ of every connection's weight block in the weights shown (NaN where unknown)."""
+        return dict(self._link_norms)
+
     # --- rebuilding (spec / size changes only) ------------------------------------------------------------
     def _rebuild(self) -> None:
         self._layout = layout_network(self._spec, self._max_slots, self._metrics, frozenset(self._expanded))
@@ -388,6 +446,9 @@ class NetworkCanvas(QWidget):
                 edges.x0.tolist(), edges.y0.tolist(), edges.x1.tolist(), edges.y1.tolist(), strict=True
             )
         ]
+        self._arc_paths = [(arc, _polyline_path(arc.points)) for arc in self._layout.arcs]
+        if self._hovered_link is not None and self._layout.arc(*self._hovered_link) is None:
+            self._hovered_link = None
         self._sync_controls()
         self._rebuild_edge_batches()
         self._rebuild_images()
@@ -444,6 +505,25 @@ class NetworkCanvas(QWidget):
             batches.append((self._edge_pen(key, background), [lines[i] for i in order_list[start:end]]))
         batches.sort(key=lambda batch: batch[0].widthF())  # unknown and thin first, thick edges on top
         self._edge_batches = batches
+        self._rebuild_arc_pens(background)
+
+    def _rebuild_arc_pens(self, background: QColor) -> None:
+        """Connections: the positive-weight colour, as wide and opaque as their weights' norm; residual
+        links (no weights): dashed in a neutral grey."""
+        self._link_norms = link_norms(self._spec, list(self._weights) if self._weights is not None else None)
+        pens = {}
+        for arc in self._layout.arcs:
+            if arc.kind == "residual":
+                pen = QPen(view_color("residual_link"), RESIDUAL_WIDTH, Qt.PenStyle.DashLine)
+            else:
+                width, alpha = arc_style(self._spec, arc.link, self._link_norms.get(arc.link, float("nan")))
+                known = np.isfinite(self._link_norms.get(arc.link, float("nan")))
+                color = QColor(POSITIVE_COLOR if known else UNKNOWN_EDGE_COLOR)
+                pen = QPen(_faded(color, alpha if known else 0.9, background), width)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            pens[(arc.link, arc.kind)] = pen
+        self._arc_pens = pens
 
     def _edge_pen(self, key: int, background: QColor) -> QPen:
         """The pen of an edge group: key -1 = unknown weight, else 2 x thickness level + (1 if positive)."""
@@ -502,10 +582,14 @@ class NetworkCanvas(QWidget):
         painter.fillRect(event.rect(), self.palette().base())
         if event.rect().top() < self._body_rect().top():
             self._paint_headers(painter)
+        if self._drag_source is not None:
+            self._paint_drop_targets(painter)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, not self._live)
         for pen, lines in self._edge_batches:
             painter.setPen(pen)
             painter.drawLines(lines)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._paint_arcs(painter)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # nodes are axis-aligned boxes
         if self._tiles is None:  # made when the thumbnails or the layout change, not on every paint
             self._tiles = self._node_tiles()
@@ -513,7 +597,77 @@ class NetworkCanvas(QWidget):
         for rect, (image, source) in tiles.values():
             painter.drawImage(rect, image, source)
         painter.drawPixmap(0, 0, self._overlay_for(frozenset(tiles)))
+        if self._drag_source is not None and self._drag_position is not None:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._paint_drag(painter)
         painter.end()
+
+    def _paint_arcs(self, painter: QPainter) -> None:
+        """Each link: its path, and at the target an arrowhead (connection) or a ⊕ (residual: adds)."""
+        background = self.palette().base().color()
+        for arc, path in self._arc_paths:
+            key = (arc.link, arc.kind)
+            pen = self._arc_pens.get(key)
+            if pen is None:
+                continue
+            if key == self._hovered_link:  # a dark halo under the hovered arc
+                halo = QPen(view_color("node_hovered"), pen.widthF() + 3.0)
+                halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+                painter.setPen(halo)
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawPath(path)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(path)
+            x, y = arc.end
+            if arc.kind == "residual":
+                centre = QPointF(x, y + 6.0)
+                painter.setPen(QPen(pen.color(), 1.4))
+                painter.setBrush(background)
+                painter.drawEllipse(centre, 5.0, 5.0)
+                painter.drawLine(QPointF(x - 3, y + 6), QPointF(x + 3, y + 6))
+                painter.drawLine(QPointF(x, y + 3), QPointF(x, y + 9))
+            else:
+                size = 3.0 + pen.widthF()
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(pen.color())
+                painter.drawPolygon(
+                    QPolygonF(
+                        [QPointF(x, y), QPointF(x - size / 2, y + size), QPointF(x + size / 2, y + size)]
+                    )
+                )
+
+    def _paint_drop_targets(self, painter: QPainter) -> None:
+        """While dragging a link: the columns it may end on tinted, the one under the mouse framed."""
+        assert self._drag_source is not None
+        for target in drop_targets(self._layout, self._drag_source):
+            if not target.options.kinds:
+                continue
+            rect = _qrect(target.rect).adjusted(2, 2, -2, -2)
+            painter.fillRect(rect, view_color("link_drop_target"))
+            if self._drop is not None and self._drop.layer == target.layer:
+                pen = QPen(view_color("link_drag"), 1.5, Qt.PenStyle.DashLine)
+                painter.setPen(pen)
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRoundedRect(rect, 6, 6)
+
+    def _paint_drag(self, painter: QPainter) -> None:
+        """The link being dragged: from the source column's bottom to the mouse."""
+        assert self._drag_source is not None and self._drag_position is not None
+        column = self._layout.columns[self._drag_source]
+        node = column.nodes[-1].rect if column.nodes else Rect(column.x, 0, column.width, 0)
+        start = QPointF(node.x + node.w / 2, column_bottom(column) + 3)
+        end = self._drag_position
+        path = QPainterPath(start)
+        depth = max(start.y(), end.y()) + 30
+        path.cubicTo(QPointF(start.x(), depth), QPointF(end.x(), depth), end)
+        refused = self._drop is not None and not self._drop.options.kinds
+        color = view_color("residual_link" if refused else "link_drag")
+        painter.setPen(QPen(color, 2.0, Qt.PenStyle.DashLine))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(path)
+        painter.setBrush(color)
+        painter.drawEllipse(end, 3.5, 3.5)
 
     def _node_tiles(self) -> dict[tuple[int, int], tuple[QRectF, tuple[QImage, QRectF]]]:
         """The thumbnail of every enabled node that has one: node key -> (target rect, (image, source))."""
@@ -678,41 +832,195 @@ class NetworkCanvas(QWidget):
         else:
             self.neuronHovered.emit(*key)
 
+    def _set_hovered_link(self, key: tuple[Link, LinkKind] | None) -> None:
+        if key == self._hovered_link:
+            return
+        self._hovered_link = key
+        if key is not None:
+            self._take_keyboard_focus()
+        self.update()
+
+    def _take_keyboard_focus(self) -> None:
+        """Hovering an arc takes the keyboard, so Delete removes it, unless the user is typing somewhere."""
+        focused = QApplication.focusWidget()
+        if isinstance(focused, (QAbstractSpinBox, QLineEdit)) or (
+            isinstance(focused, QComboBox) and focused.isEditable()
+        ):
+            return
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         position = event.position()
+        if self._press is not None and self._drag_source is None and self._press[2] is not None:
+            moved = (position - self._press[0]).manhattanLength()
+            if moved >= QApplication.startDragDistance():
+                self._start_link_drag(self._press[2])
+        if self._drag_source is not None:
+            self._drag_to(position)
+            super().mouseMoveEvent(event)
+            return
         hit = self.hit(position.x(), position.y())
         if hit is not None and hit.kind == "node" and hit.enabled:
             self._set_hovered((hit.layer, hit.neuron))
         else:
             self._set_hovered(None)
+        on_link = hit is not None and hit.kind == "link"
+        self._set_hovered_link((hit.link, hit.link_kind) if on_link else None)  # type: ignore[arg-type]
         on_feature = hit is not None and hit.kind == "node" and hit.feature is not None
-        clickable = on_feature or (hit is not None and hit.kind == "more")
+        clickable = on_feature or on_link or (hit is not None and hit.kind == "more")
         self.setCursor(Qt.CursorShape.PointingHandCursor if clickable else Qt.CursorShape.ArrowCursor)
         super().mouseMoveEvent(event)
 
     def leaveEvent(self, event: QEvent) -> None:
         self._set_hovered(None)
+        if self._drag_source is None:
+            self._set_hovered_link(None)
         super().leaveEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             position = event.position()
             hit = self.hit(position.x(), position.y())
-            if hit is not None and hit.kind == "node" and hit.feature is not None:
-                self.featureClicked.emit(hit.feature)
-                event.accept()
-                return
-            if hit is not None and hit.kind == "more":
-                self.toggle_expanded(hit.layer)
-                event.accept()
-                return
+            source = drag_source_at(self._layout, position.x(), position.y())
+            self._press = (position, hit, source if (hit is None or hit.kind != "link") else None)
+            event.accept()
+            return
+        if self._drag_source is not None:  # another button cancels a drag
+            self.cancel_link_drag()
         super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or self._press is None:
+            super().mouseReleaseEvent(event)
+            return
+        press, self._press = self._press, None
+        event.accept()
+        if self._drag_source is not None:
+            self._finish_link_drag(event.position())
+            return
+        hit = press[1]  # a click: what was under the mouse when it went down
+        if hit is None:
+            return
+        if hit.kind == "node" and hit.feature is not None:
+            self.featureClicked.emit(hit.feature)
+        elif hit.kind == "more":
+            self.toggle_expanded(hit.layer)
+        elif hit.kind == "link" and hit.link is not None and hit.link_kind is not None:
+            self.removeLinkRequested.emit(hit.link.source, hit.link.target, hit.link_kind)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self._drag_source is not None:
+            self.cancel_link_drag()
+            event.accept()
+            return
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self._hovered_link is not None:
+            link, kind = self._hovered_link
+            self.removeLinkRequested.emit(link.source, link.target, kind)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    # --- dragging a link --------------------------------------------------------------------------------
+    def _start_link_drag(self, source: int) -> None:
+        self._drag_source = source
+        self._set_hovered(None)
+        self._set_hovered_link(None)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self._take_keyboard_focus()  # Esc cancels
+
+    def _drag_to(self, position: QPointF) -> None:
+        assert self._drag_source is not None
+        self._drag_position = QPointF(position)
+        self._drop = drop_target_at(self._layout, self._drag_source, position.x(), position.y())
+        refused = self._drop is not None and not self._drop.options.kinds
+        self.linkDragHint.emit(drag_hint(self._spec, self._drag_source, self._drop), refused)
+        self.update()
+
+    def _end_link_drag(self) -> None:
+        self._drag_source = self._drag_position = self._drop = None
+        self.setCursor(Qt.CursorShape.ArrowCursor)
+        self.update()
+
+    def cancel_link_drag(self) -> None:
+        """Stop dragging without adding a link (Esc, another button, a release outside a target)."""
+        if self._drag_source is not None:
+            self._press = None
+            self._end_link_drag()
+            self.linkDragHint.emit("", False)
+
+    def _finish_link_drag(self, position: QPointF) -> None:
+        source = self._drag_source
+        assert source is not None
+        drop = drop_target_at(self._layout, source, position.x(), position.y())
+        self._end_link_drag()
+        if drop is None:
+            self.linkDragHint.emit(
+                "No link added: drop on a column to the right of the one you started from.", False
+            )
+            return
+        kinds = drop.options.kinds
+        if not kinds:
+            src, dst = node_label(self._spec, source), node_label(self._spec, drop.layer)
+            self.linkDragHint.emit(f"No link from {src} to {dst}: {drop.options.reason}.", True)
+            return
+        self.linkDragHint.emit("", False)
+        if len(kinds) == 1:
+            self.linkRequested.emit(source, drop.layer, kinds[0])
+            return
+        self._ask_link_kind(source, drop.layer, position.toPoint())
+
+    def _ask_link_kind(self, source: int, target: int, at: QPoint) -> None:
+        """Both kinds fit: a small menu at the drop point says what each does; picking one adds it."""
+        if self.link_menu is not None:
+            self.link_menu.close()
+            self.link_menu.deleteLater()
+        src, dst = node_label(self._spec, source), node_label(self._spec, target)
+        menu = QMenu(self)
+        menu.setObjectName("linkKindMenu")
+        menu.setToolTipsVisible(True)
+        title = menu.addAction(f"Link {src} → {dst}:")
+        title.setEnabled(False)
+        weighted = menu.addAction("Weighted connection (new weights)")
+        weighted.setObjectName("linkKindConnection")
+        weighted.setToolTip(
+            f"{dst[0].upper()}{dst[1:]} also reads {src} through weights of its own, trained."
+        )
+        residual = menu.addAction("Residual link (adds, no weights)")
+        residual.setObjectName("linkKindResidual")
+        residual.setToolTip(
+            f"The output of {src} is added to the output of {dst}: gradients flow straight back through it."
+        )
+        weighted.triggered.connect(lambda: self.linkRequested.emit(source, target, "connection"))
+        residual.triggered.connect(lambda: self.linkRequested.emit(source, target, "residual"))
+        self.link_menu = menu
+        menu.popup(self.mapToGlobal(at))
+
+    def event(self, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and self._hovered_link is not None
+            and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)  # type: ignore[attr-defined]
+        ):
+            event.accept()  # Delete here removes the hovered link, not the window's selected points
+            return True
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and self._drag_source is not None
+            and event.key() == Qt.Key.Key_Escape  # type: ignore[attr-defined]
+        ):
+            event.accept()
+            return True
+        return self._tooltip_event(event)
 
     def tooltip_at(self, x: float, y: float) -> str:
         """The hover text at a point: edge weight, activation formula, neuron or feature description."""
         hit = self.hit(x, y)
         if hit is None:
             return ""
+        if hit.kind == "link" and hit.link is not None and hit.link_kind is not None:
+            return format_link(
+                self._spec, hit.link, hit.link_kind, self._link_norms.get(hit.link, float("nan"))
+            )
         if hit.kind == "edge":
             return format_weight(
                 self._layout, hit.edge, float(self._edge_values[hit.edge]), self._class_names
@@ -739,9 +1047,12 @@ class NetworkCanvas(QWidget):
             )
             return f"Output: probability of {name}"
         activation = self._spec.hidden[hit.layer - 1].activation
-        return f"Layer {hit.layer}, neuron {hit.neuron + 1} ({ACTIVATION_LABELS[activation]})"
+        return (
+            f"Layer {hit.layer}, neuron {hit.neuron + 1} ({ACTIVATION_LABELS[activation]})\n"
+            "Drag to a later column to add a link from this layer"
+        )
 
-    def event(self, event: QEvent) -> bool:
+    def _tooltip_event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
             position = QPointF(event.pos())  # type: ignore[attr-defined]
             text = self.tooltip_at(position.x(), position.y())

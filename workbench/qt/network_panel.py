@@ -1,9 +1,11 @@
 """The point-and-click network builder: see the network, change it with the mouse.
 
 The panel shows a `NetworkCanvas` in a scroll area with a preset menu, the parameter count and one status
-line. Every click becomes a pure spec edit (`workbench.core.model.network_edits`) handed to
+line. Every click or drag becomes a pure spec edit (`workbench.core.model.network_edits`) handed to
 ``document.set_spec(spec, text)``, so it lands on the same undo stack as the data; the drawing follows
-``document.specChanged`` (also after undo/redo). Live training data arrives through `set_weights` and
+``document.specChanged`` (also after undo/redo). Links besides the chain: drag from a column to a later
+one to add a weighted connection or a residual link; click an arc (or hover it and press Delete) to remove
+it. Live training data arrives through `set_weights` and
 `set_neuron_maps`; hovering a neuron emits `neuronHovered(layer, neuron)` with the layer numbering of
 ``Network.layer_outputs`` (0 = inputs, 1..L = hidden, L + 1 = output).
 """
@@ -22,22 +24,28 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from workbench.core.model.network_edits import (
     LARGE_NETWORK_PARAMETERS,
+    add_link,
     changed_weight_layers,
     grows_past_large,
     insert_layer,
+    links_lost_by_removal,
+    node_label,
     remove_layer,
+    remove_link,
+    residual_changes,
     set_layer_activation,
     set_layer_width,
     toggle_feature,
 )
 from workbench.core.model.presets import PRESETS
-from workbench.core.model.spec import FEATURES, MAX_LAYER_WIDTH, NetworkSpec, SpecError
+from workbench.core.model.spec import FEATURES, MAX_LAYER_WIDTH, Link, NetworkSpec, SpecError
 from workbench.core.present.network_layout import ACTIVATION_LABELS, feature_maps, fit_metrics, layout_width
 from workbench.qt.document import Document
 from workbench.qt.network_canvas import NetworkCanvas
@@ -46,9 +54,33 @@ from workbench.qt.theme import style_sheet
 #: Edge length of the neuron thumbnails worth computing (ViewRequest.neuron_map_size).
 THUMBNAIL_SIZE = 32
 
+#: The dim line beside the presets: how to add and remove links (nothing else on screen says it).
+LINK_HINT = "Drag between columns to link them"
+
 
 def _linear_layer_name(index: int, spec: NetworkSpec) -> str:
     return "output" if index == len(spec.hidden) else f"layer {index + 1}"
+
+
+def _link_name(spec: NetworkSpec, link: Link) -> str:
+    kind = "connection" if link in spec.connections else "residual link"
+    return f"{kind} {spec.link_text(link)}"
+
+
+def _residual_note(old: NetworkSpec, new: NetworkSpec) -> str:
+    """A width change that broke residual links ("equal widths"): what became of them."""
+    converted, dropped = residual_changes(old, new)
+    parts = []
+    if converted:
+        names = ", ".join(old.link_text(link) for link in converted)
+        parts.append(f"residual link {names} became a weighted connection (the widths differ now)")
+    if dropped:
+        names = ", ".join(old.link_text(link) for link in dropped)
+        parts.append(f"residual link {names} was removed (the widths differ now)")
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return f"{text[0].upper()}{text[1:]}. "
 
 
 class NetworkPanel(QWidget):
@@ -65,6 +97,7 @@ class NetworkPanel(QWidget):
         self._document = document
         self._spec = document.spec
         self._pending: tuple[NetworkSpec, str] | None = None
+        self._note = ""  # said with the next spec change: what an edit did to the links
 
         self.preset_combo = QComboBox(self)
         self.preset_combo.setObjectName("presetCombo")
@@ -76,6 +109,18 @@ class NetworkPanel(QWidget):
             )
         self.preset_combo.setToolTip("Replace the architecture with a ready-made one (undoable)")
         self.preset_combo.activated.connect(self._apply_preset)
+
+        self.link_hint = QLabel(LINK_HINT, self)
+        self.link_hint.setObjectName("linkHint")
+        self.link_hint.setEnabled(False)  # drawn dim: a hint, not a control
+        self.link_hint.setMinimumWidth(0)
+        self.link_hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.link_hint.setToolTip(
+            "Press on a column (the inputs or a hidden layer) and drag to a column further right: a weighted "
+            "connection gives the later layer its own weights to read the earlier one; a residual link adds "
+            "the earlier output to the later one (equal widths). Click a link, or hover it and press Delete, "
+            "to remove it. Ctrl+Z undoes either."
+        )
 
         self.parameter_label = QLabel(self)
         self.parameter_label.setObjectName("parameterCount")
@@ -119,7 +164,8 @@ class NetworkPanel(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(6, 4, 6, 0)
         top.addWidget(self.preset_combo)
-        top.addStretch(1)
+        top.addSpacing(8)
+        top.addWidget(self.link_hint, 1)
         top.addWidget(self.parameter_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -138,6 +184,9 @@ class NetworkPanel(QWidget):
         self.canvas.widthChangeRequested.connect(self._set_width)
         self.canvas.widthOutOfRange.connect(self._width_out_of_range)
         self.canvas.activationChangeRequested.connect(self._set_activation)
+        self.canvas.linkRequested.connect(self._add_link)
+        self.canvas.removeLinkRequested.connect(self._remove_link)
+        self.canvas.linkDragHint.connect(self._show_drag_hint)
         self.canvas.neuronHovered.connect(self.neuronHovered)
         self.canvas.neuronUnhovered.connect(self.neuronUnhovered)
         document.specChanged.connect(self._on_spec_changed)
@@ -167,8 +216,14 @@ class NetworkPanel(QWidget):
         self.canvas.set_feature_maps(feature_maps((x0, x1, y0, y1), THUMBNAIL_SIZE))
 
     # --- edits ----------------------------------------------------------------------------------------
-    def _propose(self, edit: Callable[[NetworkSpec], NetworkSpec], text: str) -> None:
-        """Apply one edit through the document, explaining refusals and asking before huge networks."""
+    def _propose(
+        self,
+        edit: Callable[[NetworkSpec], NetworkSpec],
+        text: str,
+        note: Callable[[NetworkSpec, NetworkSpec], str] | None = None,
+    ) -> None:
+        """Apply one edit through the document, explaining refusals and asking before huge networks;
+        `note(old, new)` says what the edit did besides the obvious (links it moved or removed)."""
         old = self._document.spec
         try:
             new = edit(old)
@@ -178,6 +233,7 @@ class NetworkPanel(QWidget):
             return
         if new == old:
             return
+        self._note = note(old, new) if note is not None else ""
         if grows_past_large(old, new):
             self._pending = (new, text)
             self.warning_label.setText(
@@ -199,25 +255,83 @@ class NetworkPanel(QWidget):
     @Slot()
     def _cancel_pending(self) -> None:
         self._pending = None
+        self._note = ""
         self.warning.hide()
         self._show_status("Kept the smaller network.")
 
     @Slot(str)
     def _toggle_feature(self, feature: str) -> None:
         verb = "Remove" if feature in self._document.spec.features else "Add"
-        self._propose(lambda spec: toggle_feature(spec, feature), f"{verb} input feature {FEATURES[feature]}")
+        self._propose(
+            lambda spec: toggle_feature(spec, feature),
+            f"{verb} input feature {FEATURES[feature]}",
+            _residual_note,
+        )
 
     @Slot(int)
     def _insert_layer(self, index: int) -> None:
-        self._propose(lambda spec: insert_layer(spec, index), f"Insert hidden layer {index + 1}")
+        def note(old: NetworkSpec, new: NetworkSpec) -> str:
+            return (
+                "The links keep joining the same layers (renumbered). "
+                if old.connections or old.residuals
+                else ""
+            )
+
+        self._propose(lambda spec: insert_layer(spec, index), f"Insert hidden layer {index + 1}", note)
 
     @Slot(int)
     def _remove_layer(self, index: int) -> None:
-        self._propose(lambda spec: remove_layer(spec, index), f"Remove hidden layer {index + 1}")
+        def note(old: NetworkSpec, new: NetworkSpec) -> str:
+            lost = links_lost_by_removal(old, index)
+            if not lost:
+                return ""
+            names = ", ".join(_link_name(old, link) for link in lost)
+            return f"Removed with it: {names}. "
+
+        self._propose(lambda spec: remove_layer(spec, index), f"Remove hidden layer {index + 1}", note)
 
     @Slot(int, int)
     def _set_width(self, index: int, width: int) -> None:
-        self._propose(lambda spec: set_layer_width(spec, index, width), f"Layer {index + 1}: {width} neurons")
+        self._propose(
+            lambda spec: set_layer_width(spec, index, width),
+            f"Layer {index + 1}: {width} neurons",
+            _residual_note,
+        )
+
+    @Slot(int, int, str)
+    def _add_link(self, source: int, target: int, kind: str) -> None:
+        spec = self._document.spec
+        link = Link(source, target)
+        name = "weighted connection" if kind == "connection" else "residual link"
+
+        def note(old: NetworkSpec, new: NetworkSpec) -> str:
+            src, dst = node_label(old, source), node_label(old, target)
+            if kind == "connection":
+                return f"Added a weighted connection {old.link_text(link)}: {dst} also reads {src}. "
+            return f"Added a residual link {old.link_text(link)}: {src}'s output is added to {dst}'s. "
+
+        self._propose(
+            lambda spec: add_link(spec, source, target, kind),  # type: ignore[arg-type]
+            f"Add {name} {spec.link_text(link)}",
+            note,
+        )
+
+    @Slot(int, int, str)
+    def _remove_link(self, source: int, target: int, kind: str) -> None:
+        spec = self._document.spec
+        link = Link(source, target)
+
+        def note(old: NetworkSpec, new: NetworkSpec) -> str:
+            return f"Removed {_link_name(old, link)} (Ctrl+Z brings it back). "
+
+        self._propose(
+            lambda spec: remove_link(spec, source, target), f"Remove link {spec.link_text(link)}", note
+        )
+
+    @Slot(str, bool)
+    def _show_drag_hint(self, text: str, refused: bool) -> None:
+        """While a link is dragged: where to drop it and what a drop would add ("" when the drag ends)."""
+        self._show_status(text, error=refused)
 
     @Slot(int, int)
     def _width_out_of_range(self, index: int, typed: int) -> None:
@@ -255,16 +369,19 @@ class NetworkPanel(QWidget):
         self.canvas.set_spec(new)
         self._fit_to_size()
         self._update_parameter_label()
+        note, self._note = self._note, ""
         if old == new:
             return
         changed = changed_weight_layers(old, new)
         if changed:
             names = ", ".join(_linear_layer_name(i, new) for i in changed)
             self._show_status(
-                f"Weights re-initialised for changed layers (into {names}); the others are kept."
+                f"{note}Weights re-initialised for changed layers (into {names}); the others are kept."
             )
+        elif old.hidden != new.hidden:
+            self._show_status(f"{note}Activation changed; all weights are kept.")
         else:
-            self._show_status("Activation changed; all weights are kept.")
+            self._show_status(f"{note}All weights are kept.")
         self.weightsInvalidated.emit(changed)
 
     @Slot()

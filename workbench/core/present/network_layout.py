@@ -6,6 +6,11 @@ is tested here without a window. Coordinates are pixels, origin top-left, y down
 
 Layer numbering follows `Network.layer_outputs`: 0 = input features, 1..L = hidden layers, L + 1 = output.
 For the input column, `neuron` is the column of the feature in ``spec.features`` (-1 for a disabled feature).
+
+Links besides the chain (connections and residual links, see `spec.Link`) are drawn as arcs in a band under
+the columns: each leaves its source column at the bottom, runs along a lane of the band and rises into its
+target column, so it never crosses a node, a label or a header. Longer links take deeper lanes, and the
+ports along a column's bottom are ordered so that nested links do not cross each other.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import numpy as np
 
 from workbench.core.model.activations import ACTIVATION_INFO
 from workbench.core.model.features import compute_features
-from workbench.core.model.spec import FEATURES, NetworkSpec
+from workbench.core.model.network_edits import LinkKind, LinkOptions, link_options, node_label
+from workbench.core.model.spec import FEATURES, Link, NetworkSpec
 from workbench.core.palette import palette
 
 # ------------------------------------------------------------------------------------------------------
@@ -82,6 +88,9 @@ class Metrics:
     #: Narrow hidden columns stack their header controls in four rows (title, width, −/+, activation) and
     #: the "+" insert buttons move to the strip under the headers (`header_gap`).
     stacked: bool = False
+    #: Vertical distance between the lanes of the link arcs under the columns, and the gap above them.
+    lane: float = 10.0
+    lane_gap: float = 10.0
 
     @property
     def pitch(self) -> float:
@@ -144,6 +153,25 @@ class Edges:
 
 
 @dataclass(frozen=True, eq=False)
+class Arc:
+    """One link drawn as a path under the columns: down from the source column, along its lane, up into
+    the target column (`points`, a polyline with rounded corners, ends at the target's bottom)."""
+
+    link: Link
+    kind: LinkKind
+    lane: int
+    points: np.ndarray  # (n, 2) x, y
+
+    @property
+    def end(self) -> tuple[float, float]:
+        return (float(self.points[-1, 0]), float(self.points[-1, 1]))
+
+    @property
+    def start(self) -> tuple[float, float]:
+        return (float(self.points[0, 0]), float(self.points[0, 1]))
+
+
+@dataclass(frozen=True, eq=False)
 class NetworkLayout:
     spec: NetworkSpec
     metrics: Metrics
@@ -154,15 +182,60 @@ class NetworkLayout:
     width: float
     height: float
     node_index: dict[tuple[int, int], NodeBox] = field(default_factory=dict)
+    arcs: tuple[Arc, ...] = ()
+    #: Top of the band of link lanes under the columns (the body's bottom when there are no links).
+    band_top: float = 0.0
 
     def node(self, layer: int, neuron: int) -> NodeBox | None:
         return self.node_index.get((layer, neuron))
 
+    def arc(self, link: Link, kind: LinkKind | None = None) -> Arc | None:
+        return next((a for a in self.arcs if a.link == link and (kind is None or a.kind == kind)), None)
 
-def slots_for_height(height: float, metrics: Metrics = Metrics()) -> int:
-    """How many node slots fit under the headers in `height` pixels (never fewer than metrics.min_slots)."""
-    body = height - 2 * metrics.margin - metrics.header - metrics.header_gap + metrics.node_gap
+
+def slots_for_height(height: float, metrics: Metrics = Metrics(), spec: NetworkSpec | None = None) -> int:
+    """How many node slots fit under the headers in `height` pixels (never fewer than metrics.min_slots),
+    leaving room for the link lanes of `spec`."""
+    band = band_height(spec, metrics) if spec is not None else 0.0
+    body = height - 2 * metrics.margin - metrics.header - metrics.header_gap + metrics.node_gap - band
     return max(metrics.min_slots, int(body // metrics.pitch))
+
+
+def _links(spec: NetworkSpec) -> list[tuple[Link, LinkKind]]:
+    return [(link, "connection") for link in spec.connections] + [
+        (link, "residual") for link in spec.residuals
+    ]
+
+
+def link_lanes(spec: NetworkSpec) -> dict[tuple[Link, LinkKind], int]:
+    """The lane of every link, 0 = nearest the columns: short links first, each on the first lane that no
+    overlapping link uses, below every link it encloses (so nested arcs never cross)."""
+    links = sorted(_links(spec), key=lambda item: (item[0].target - item[0].source, item[0], item[1]))
+    lanes: dict[tuple[Link, LinkKind], int] = {}
+    for item in links:
+        link = item[0]
+        overlapping = [
+            (other[0], lane)
+            for other, lane in lanes.items()
+            if other[0].source < link.target and link.source < other[0].target
+        ]
+        enclosed = [
+            lane for other, lane in overlapping if link.source <= other.source and other.target <= link.target
+        ]
+        lane = max(enclosed, default=-1) + 1
+        taken = {lane_ for _, lane_ in overlapping}
+        while lane in taken:
+            lane += 1
+        lanes[item] = lane
+    return lanes
+
+
+def band_height(spec: NetworkSpec, metrics: Metrics = Metrics()) -> float:
+    """Height of the band of link lanes under the columns (0 without links)."""
+    lanes = link_lanes(spec)
+    if not lanes:
+        return 0.0
+    return metrics.lane_gap + (max(lanes.values()) + 1) * metrics.lane
 
 
 def metrics_for_height(height: float, base: Metrics = Metrics(), smallest_node: float = 22.0) -> Metrics:
@@ -243,7 +316,7 @@ def fit_metrics(
         return float(math.floor(a + (b - a) * t))
 
     m = replace(start, node=base.node, node_gap=base.node_gap, **{name: between(name) for name in names})
-    body = height - 2 * m.margin - m.header - m.header_gap
+    body = height - 2 * m.margin - m.header - m.header_gap - band_height(spec, m)
     widest = max(spec.layer_sizes[1:])
     wanted = max(len(FEATURES), min(widest, FULL_LAYER_LIMIT))
     ratio = base.node_gap / base.node
@@ -258,7 +331,7 @@ def fit_metrics(
         node -= 1.0
     node = max(node, smallest_node)
     m = replace(m, node=node, node_gap=max(4.0, float(round(node * ratio))))
-    return m, slots_for_height(height, m)
+    return m, slots_for_height(height, m, spec)
 
 
 def visible_count(width: int, max_slots: int) -> int:
@@ -342,9 +415,13 @@ def layout_network(
             insert_slots.append(Rect(x + (m.gap - m.button) / 2, slot_y, m.button, m.button))
             x += m.gap
     width = x + m.margin
-    height = body_top + body_height + m.margin
+    band_top = body_top + body_height
+    height = band_top + band_height(spec, m) + m.margin
     edges = _edges(columns)
-    return NetworkLayout(spec, m, tuple(columns), edges, tuple(insert_slots), width, height, node_index)
+    arcs = _arcs(spec, columns, band_top, m)
+    return NetworkLayout(
+        spec, m, tuple(columns), edges, tuple(insert_slots), width, height, node_index, arcs, band_top
+    )
 
 
 def _header_controls(header: Rect, m: Metrics) -> HeaderControls:
@@ -392,22 +469,135 @@ def _edges(columns: list[Column]) -> Edges:
     return Edges(ints[0], ints[1], ints[2], data[3], data[4], data[5], data[6])
 
 
+def column_bottom(column: Column) -> float:
+    """The lowest drawn thing of a column (its last node or its "+N more" marker)."""
+    bottoms = [node.rect.y + node.rect.h for node in column.nodes]
+    if column.more is not None:
+        bottoms.append(column.more.y + column.more.h)
+    return max(bottoms, default=column.header.y + column.header.h)
+
+
+def _port_xs(column: Column, count: int, metrics: Metrics) -> list[float]:
+    """`count` x positions along a column's bottom, centred under its nodes, at most the column wide."""
+    if count == 0:
+        return []
+    node = column.nodes[0].rect if column.nodes else Rect(column.x, 0, column.width, 0)
+    centre = node.x + node.w / 2
+    spacing = min(metrics.lane, (column.width - 8) / max(count - 1, 1))
+    span = spacing * (count - 1)
+    first = min(max(centre - span / 2, column.x + 4), column.x + column.width - 4 - span)
+    return [first + i * spacing for i in range(count)]
+
+
+def _arcs(spec: NetworkSpec, columns: list[Column], band_top: float, m: Metrics) -> tuple[Arc, ...]:
+    lanes = link_lanes(spec)
+    if not lanes:
+        return ()
+    # Ports along each column's bottom, left to right: incoming links from the nearest source to the
+    # farthest, then outgoing ones from the farthest target to the nearest; with deeper lanes for longer
+    # links, nested arcs then never cross.
+    ports: dict[tuple[tuple[Link, LinkKind], str], float] = {}
+    for column in columns:
+        incoming = sorted(
+            (item for item in lanes if item[0].target == column.layer), key=lambda i: (-i[0].source, i[1])
+        )
+        outgoing = sorted(
+            (item for item in lanes if item[0].source == column.layer), key=lambda i: (-i[0].target, i[1])
+        )
+        keys = [(item, "in") for item in incoming] + [(item, "out") for item in outgoing]
+        for key, x in zip(keys, _port_xs(column, len(keys), m), strict=True):
+            ports[key] = x
+    arcs = []
+    for item, lane in sorted(lanes.items(), key=lambda entry: (entry[1], entry[0][0])):
+        link, kind = item
+        x0, x1 = ports[(item, "out")], ports[(item, "in")]
+        y0 = column_bottom(columns[link.source]) + 3
+        y1 = column_bottom(columns[link.target]) + 3
+        y = band_top + m.lane_gap + (lane + 0.5) * m.lane
+        arcs.append(Arc(link, kind, lane, _bracket(x0, y0, x1, y1, y, min(6.0, (x1 - x0) / 2))))
+    return tuple(arcs)
+
+
+def _bracket(x0: float, y0: float, x1: float, y1: float, y: float, radius: float) -> np.ndarray:
+    """Down from (x0, y0) to the lane at height y, along it, up to (x1, y1), with rounded corners."""
+    radius = max(0.0, min(radius, y - y0, y - y1))
+    turn = np.linspace(0.0, np.pi / 2, 6)
+    first = np.column_stack([x0 + radius - radius * np.cos(turn), y - radius + radius * np.sin(turn)])
+    second = np.column_stack([x1 - radius + radius * np.sin(turn), y - radius + radius * np.cos(turn)])
+    return np.vstack([[x0, y0], first, second, [x1, y1]])
+
+
+@dataclass(frozen=True)
+class DropTarget:
+    """A column a drag from `options.source` may end on, and what dropping there would add."""
+
+    layer: int
+    rect: Rect
+    options: LinkOptions
+
+
+def drag_source_at(layout: NetworkLayout, x: float, y: float) -> int | None:
+    """The column a link drag starts from at (x, y): any column but the output's, under its header."""
+    body_top = layout.metrics.margin + layout.metrics.header
+    for column in layout.columns[:-1]:
+        if column.x <= x <= column.x + column.width and body_top <= y <= column_bottom(column) + 2:
+            return column.layer
+    return None
+
+
+def drop_targets(layout: NetworkLayout, source: int) -> list[DropTarget]:
+    """Every column after `source`, as tall as the drawing and as wide as the column plus half the gaps
+    beside it, with the links a drop there may add (none, and why, where nothing fits)."""
+    targets = []
+    half_gap = layout.metrics.gap / 2
+    for column in layout.columns[source + 1 :]:
+        rect = Rect(column.x - half_gap, 0.0, column.width + 2 * half_gap, layout.height)
+        targets.append(DropTarget(column.layer, rect, link_options(layout.spec, source, column.layer)))
+    return targets
+
+
+def drop_target_at(layout: NetworkLayout, source: int, x: float, y: float) -> DropTarget | None:
+    return next((t for t in drop_targets(layout, source) if t.rect.contains(x, y)), None)
+
+
+def drag_hint(spec: NetworkSpec, source: int, target: DropTarget | None) -> str:
+    """What the panel says while the user drags a link: where to drop, and what a drop here would add."""
+    src = node_label(spec, source)
+    if target is None:
+        return f"Drop on a later column to connect {src} to it (Esc cancels)."
+    dst = node_label(spec, target.layer)
+    kinds = target.options.kinds
+    if not kinds:
+        return f"Cannot link {src} to {dst}: {target.options.reason}."
+    if kinds == ("connection", "residual"):
+        return f"Release to link {src} to {dst}, then choose: weighted connection or residual link."
+    if kinds == ("residual",):
+        return f"Release to add a residual link {src} → {dst} (adds, no weights; {target.options.reason})."
+    return f"Release to add a weighted connection {src} → {dst} ({target.options.reason})."
+
+
 # ------------------------------------------------------------------------------------------------------
 # Hit testing
 # ------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Hit:
-    kind: Literal["node", "more", "header", "edge"]
+    kind: Literal["node", "more", "header", "edge", "link"]
     layer: int
     neuron: int = -1
     feature: str | None = None
     edge: int = -1  # index into layout.edges
     enabled: bool = True
+    link: Link | None = None  # kind "link": the link and whether it is a connection or residual
+    link_kind: LinkKind | None = None
+
+
+#: How close (pixels) the mouse must come to an arc to hover it; arcs are thin, so more than for edges.
+ARC_TOLERANCE = 5.0
 
 
 def hit_test(layout: NetworkLayout, x: float, y: float, tolerance: float = 3.0) -> Hit | None:
-    """What is under (x, y): a node (inputs: with their label), a "+N more" marker, a column header, or the
-    nearest edge within `tolerance` pixels."""
+    """What is under (x, y): a node (inputs: with their label), a "+N more" marker, a column header, the
+    nearest link arc within `ARC_TOLERANCE` pixels, or the nearest edge within `tolerance` pixels."""
     for column in layout.columns:
         if not column.x - 1 <= x <= column.x + column.width + 1:
             continue
@@ -419,6 +609,9 @@ def hit_test(layout: NetworkLayout, x: float, y: float, tolerance: float = 3.0) 
             return Hit("more", column.layer)
         if column.header.contains(x, y):
             return Hit("header", column.layer)
+    arc = arc_at(layout, x, y)
+    if arc is not None:
+        return Hit("link", arc.link.target, link=arc.link, link_kind=arc.kind)
     edges = layout.edges
     if len(edges):
         distance = _segment_distance(x, y, edges.x0, edges.y0, edges.x1, edges.y1)
@@ -426,6 +619,17 @@ def hit_test(layout: NetworkLayout, x: float, y: float, tolerance: float = 3.0) 
         if distance[best] <= tolerance:
             return Hit("edge", int(edges.layer[best]) + 1, int(edges.dst[best]), edge=best)
     return None
+
+
+def arc_at(layout: NetworkLayout, x: float, y: float, tolerance: float = ARC_TOLERANCE) -> Arc | None:
+    """The link arc nearest (x, y) within `tolerance` pixels."""
+    best, best_distance = None, tolerance
+    for arc in layout.arcs:
+        p = arc.points
+        distance = float(_segment_distance(x, y, p[:-1, 0], p[:-1, 1], p[1:, 0], p[1:, 1]).min())
+        if distance <= best_distance:
+            best, best_distance = arc, distance
+    return best
 
 
 def _segment_distance(px: float, py: float, x0, y0, x1, y1) -> np.ndarray:
@@ -439,16 +643,72 @@ def _segment_distance(px: float, py: float, x0, y0, x1, y1) -> np.ndarray:
 # Edge styles from weights
 # ------------------------------------------------------------------------------------------------------
 def weights_match(spec: NetworkSpec, weights: list | None) -> list[bool]:
-    """Per Linear layer: do `weights` have the shapes this spec needs? (False where missing.)"""
+    """Per Linear layer: do `weights` have the shapes this spec needs? (False where missing.) A node's W
+    has one row per input of all its sources (`spec.fan_in`)."""
     sizes = spec.layer_sizes
     out = []
     for i in range(len(sizes) - 1):
         ok = weights is not None and i < len(weights)
         if ok:
             w, b = weights[i]
-            ok = np.shape(w) == (sizes[i], sizes[i + 1]) and np.shape(b) == (sizes[i + 1],)
+            node = i + 1
+            ok = np.shape(w) == (spec.fan_in(node), sizes[node]) and np.shape(b) == (sizes[node],)
         out.append(bool(ok))
     return out
+
+
+def connection_block(spec: NetworkSpec, weights: list, link: Link) -> np.ndarray:
+    """The rows of the target's W that read `link.source` (weights contract: the blocks of
+    `spec.sources(target)` stacked in that order)."""
+    sizes = spec.layer_sizes
+    start = 0
+    for source in spec.sources(link.target):
+        if source == link.source:
+            return np.asarray(weights[link.target - 1][0])[start : start + sizes[source]]
+        start += sizes[source]
+    raise ValueError(f"{spec.link_text(link)} is not a connection of this network")
+
+
+def link_norms(spec: NetworkSpec, weights: list | None) -> dict[Link, float]:
+    """‖W‖ (Frobenius) of every connection's weight block; NaN where the weights do not fit the spec."""
+    fits = weights_match(spec, weights)
+    norms = {}
+    for link in spec.connections:
+        ok = weights is not None and fits[link.target - 1]
+        norms[link] = float(np.linalg.norm(connection_block(spec, weights, link))) if ok else math.nan  # type: ignore[arg-type]
+    return norms
+
+
+#: Pen width (px) of the thinnest and the thickest connection arc, and of every residual link.
+ARC_WIDTHS = (1.5, 6.0)
+RESIDUAL_WIDTH = 2.0
+
+
+def arc_style(spec: NetworkSpec, link: Link, norm: float, scale: float = 3.0) -> tuple[float, float]:
+    """(pen width in px, opacity 0..1) of a connection arc from its weights' norm per target neuron
+    (‖W‖ / √width(target): how strongly one neuron of the target reads the source), saturating like the
+    edges' thickness; an unknown norm draws thin and faint."""
+    if not math.isfinite(norm):
+        return ARC_WIDTHS[0], 0.5
+    per_neuron = norm / math.sqrt(spec.layer_sizes[link.target])
+    t = math.tanh(per_neuron / scale)
+    low, high = ARC_WIDTHS
+    return low + (high - low) * t, 0.35 + 0.65 * t
+
+
+def format_link(spec: NetworkSpec, link: Link, kind: LinkKind, norm: float = math.nan) -> str:
+    """The hover text of a link arc, e.g. "1 > 3: weighted connection, ‖W‖ = 2.31" and what it does."""
+    head = f"{spec.node_name(link.source)} > {spec.node_name(link.target)}"
+    src, dst = node_label(spec, link.source), node_label(spec, link.target)
+    if kind == "residual":
+        first = f"{head}: residual link (no weights)"
+        what = f"{dst[0].upper()}{dst[1:]} adds the output of {src} to its own."
+    else:
+        value = "not trained yet" if not math.isfinite(norm) else f"{norm:.2f}"
+        first = f"{head}: weighted connection, ‖W‖ = {value}"
+        rows, cols = spec.layer_sizes[link.source], spec.layer_sizes[link.target]
+        what = f"{dst[0].upper()}{dst[1:]} also reads {src} through its own {rows}×{cols} weights."
+    return f"{first}\n{what}\nClick it (or press Delete) to remove it."
 
 
 def edge_values(layout: NetworkLayout, weights: list | None) -> np.ndarray:

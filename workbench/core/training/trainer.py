@@ -31,6 +31,7 @@ import numpy as np
 from workbench.core.data.dataset import Dataset
 from workbench.core.model.engine.network import Network, Weights
 from workbench.core.model.engine.optimizers import Optimizer, apply_settings, make_optimizer
+from workbench.core.model.network_edits import with_class_count
 from workbench.core.model.spec import NetworkSpec, TrainingSettings
 from workbench.core.training.history import MAX_ENTRIES, TrainingHistory
 
@@ -138,7 +139,7 @@ class Trainer:
         self.max_history = int(max_history)
         self._dtype = np.dtype(dtype)
         self._dataset = dataset
-        self._network = Network(replace(spec, n_classes=dataset.n_classes), self.seed, self._dtype)
+        self._network = Network(with_class_count(spec, dataset.n_classes), self.seed, self._dtype)
         if weights is not None:
             self._network.set_weights(weights)
         self._start_fresh()
@@ -251,7 +252,7 @@ class Trainer:
         self._dataset = dataset
         if dataset.n_classes != self.spec.n_classes:
             old = self._network
-            self._network = Network(replace(old.spec, n_classes=dataset.n_classes), self.seed, self._dtype)
+            self._network = Network(with_class_count(old.spec, dataset.n_classes), self.seed, self._dtype)
             self._network.copy_fitting_layers(old)
             self._make_optimizer()
         self._prepare_data()
@@ -262,7 +263,7 @@ class Trainer:
         """A new architecture: a fresh start (step 0, no history), keeping every weight block that still fits
         (`Network.copy_fitting_layers`: a new connection starts at zero, so the function does not jump)."""
         old = self._network
-        self._network = Network(replace(spec, n_classes=self._dataset.n_classes), self.seed, self._dtype)
+        self._network = Network(with_class_count(spec, self._dataset.n_classes), self.seed, self._dtype)
         self._network.copy_fitting_layers(old)
         self._start_fresh()
 
