@@ -177,3 +177,28 @@ def test_only_the_latest_continue_steps_keep_their_recordings_so_undo_memory_sta
     while doc.undo_stack.canUndo():
         doc.undo_stack.undo()
     assert doc.step == 300 and doc.recording is None  # the oldest undo step let its recording go
+
+
+def test_an_opened_project_keeps_its_recording_and_training_extends_it(qtbot, tmp_path) -> None:
+    from workbench.core.files.project import Project, load_project, save_project
+    from workbench.qt.project_io import load_project_into
+
+    source = easy_document()
+    trainer, recording = trained_state(source, 200)
+    path = tmp_path / "run.wbproj"
+    save_project(Project.from_trainer(trainer, recording), path)
+    doc = easy_document()
+    load_project_into(doc, load_project(path), path)
+    controller = TrainingController(doc)
+    try:
+        controller.step_once()
+        qtbot.waitUntil(lambda: doc.step == 201 and doc.recording.latest.step == 201, timeout=WAIT_MS)
+    finally:
+        controller.shutdown()
+    steps = doc.recording.steps.tolist()
+    # Step 200 (where the saved run stopped, off the grid) was kept only while it was the latest.
+    assert steps[:-1] == recording.steps.tolist()[:-1] and steps[-1] == 201
+    trainer.step(1)  # the saved run continues bit for bit (optimizer state and batch order were saved)
+    for (w, b), (tw, tb) in zip(doc.recording.latest.weights_list(), trainer.get_weights(), strict=True):
+        np.testing.assert_array_equal(w, tw)
+        np.testing.assert_array_equal(b, tb)
