@@ -109,7 +109,7 @@ class LiveNetwork(QObject):
     @Slot(object)
     def show_frame(self, frame: ViewFrame) -> None:
         """Draw one training frame in the panel (and refresh the hovered neuron's pictures)."""
-        self._panel.set_weights(frame.snapshot.weights)
+        self._panel.set_weights(frame.shown_weights)  # a recorded moment while the timeline looks back
         if frame.neuron_maps is not self._shown_maps:  # the same tuple: thumbnails did not change
             self._shown_maps = frame.neuron_maps
             self._panel.set_neuron_maps(frame.neuron_maps)
