@@ -20,7 +20,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QRect, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QObject,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
@@ -268,8 +280,10 @@ def widget_picture(widget: QWidget, suffix: str) -> bytes:
         generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
         generator.setTitle(widget.accessibleName() or "Workbench view")
         painter = QPainter(generator)
-        widget.render(painter)
-        painter.end()
+        try:
+            widget.render(painter, QPoint(0, 0))
+        finally:
+            painter.end()
     data = QByteArray(buffer.data())
     buffer.close()
     return bytes(data.data())
