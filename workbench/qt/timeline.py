@@ -311,25 +311,28 @@ class TimelineBar(QWidget):
         self.action_continue.setEnabled(not live and callable(getattr(self._document, "continue_from", None)))
         self.setProperty("lookingBack", not live)
         self.setStyleSheet(self._style(not live))
-        self.live_end.setText("<b>live</b>" if live else "live")
+        live_text = f"live · {self._live_step:,}" if recording is not None else "live"
+        self.live_end.setText(f"<b>{live_text}</b>" if live else live_text)
         if recording is None:
             self.state.setText("<b>Live</b> · nothing recorded yet: train to record the run")
             self.title.setText("Timeline")
             return
         self.title.setText(f"step {int(recording.first.step):,}")
         if live:
-            self.state.setText(
-                f"<b>Live</b> · step {self._live_step:,} · {len(recording)} recorded moments to look back at"
-            )
+            self.state.setToolTip("The views follow training")
+            self.state.setText(f"<b>Live</b> · drag left to look back ({len(recording)} records)")
             return
         record = self._record
-        text = (
+        self.state.setText(
             f"<span style='color:{CURSOR_COLOR}'><b>Viewing step {int(record.step):,}</b></span>"
-            f" · loss {_number(record.train_loss)} · accuracy {_percent(record.train_accuracy)}"
+            f" · accuracy {_percent(record.train_accuracy)}"
         )
-        if self._live_step > record.step:
-            text += f" <span style='color:gray'>· training is at {self._live_step:,}</span>"
-        self.state.setText(text)
+        self.state.setToolTip(
+            f"The views show the network as it was at step {int(record.step):,}"
+            f" (epoch {int(record.epoch):,}):"
+            f" train loss {_number(record.train_loss)}, train accuracy {_percent(record.train_accuracy)}.\n"
+            f"Training itself is at step {self._live_step:,}. Back to Live follows it again."
+        )
 
     def _style(self, looking_back: bool) -> str:
         if not looking_back:
