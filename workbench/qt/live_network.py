@@ -182,8 +182,14 @@ class LiveNetwork(QObject):
             return
         colors = tuple(CLASS_COLORS)
         bounds = self._canvas.visible_range()
+        if frame is None and self._controller is not None:
+            frame = self._controller.last_frame
         if layer == 0 or overlay_size(spec, layer):
-            network = self._network_with(self.current_weights())
+            # The timeline shows a recorded moment: the hovered neuron as it was then.
+            looking_back = (
+                frame is not None and frame.recorded is not None and weights_fit(spec, frame.shown_weights)
+            )
+            network = self._network_with(frame.shown_weights if looking_back else self.current_weights())
             rgba, rect = neuron_overlay(network, layer, neuron, bounds, colors)
         else:  # too big to evaluate on the GUI thread: enlarge the worker's thumbnail
             frame = frame or (self._controller.last_frame if self._controller is not None else None)

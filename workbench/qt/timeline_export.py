@@ -323,6 +323,7 @@ class AnimationDialog(QDialog):
         self.count.setObjectName("animationFrames")
         self.count.setRange(1, max(1, n_records))
         self.count.setValue(min(DEFAULT_FRAMES, max(1, n_records)))
+        self.count.setSuffix(f" of {n_records} recorded")
         self.count.setToolTip(
             f"Frames evenly over the {n_records} recorded moments (dense early, where training changes most)"
         )
@@ -332,6 +333,9 @@ class AnimationDialog(QDialog):
         form.addRow("Frames:", self.count)
         form.addRow("Speed:", self.fps)
         form.addRow("Size:", size_row)
+        note = QLabel("GIF or MP4: the file name you choose next decides.")
+        note.setEnabled(False)
+        form.addRow(note)
         ok_cancel = QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         buttons = QDialogButtonBox(ok_cancel)
         buttons.accepted.connect(self.accept)
