@@ -6,12 +6,17 @@ and never edit the core objects themselves. Trained weights are not undoable (tr
 make the document modified, so closing after training still asks before losing them; recording them pushes
 nothing onto the undo stack, and the history is a bounded `TrainingHistory`, so a long run keeps the
 document's size constant.
+
+The weight recording of the run (`recording`, a frozen `Recording`: bounded too) mirrors the training
+process's, which sends it with its snapshots; `continue_from(step)` ("Continue from here") is an edit:
+undoable, it puts back the weights recorded at that step, cuts the history there and starts a new branch
+of the recording.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +28,7 @@ from workbench.core.data.dataset import Dataset
 from workbench.core.data.edits import Edit
 from workbench.core.model.spec import NetworkSpec, TrainingSettings
 from workbench.core.training.history import TrainingHistory
+from workbench.core.training.recording import Recording, RecordingError
 
 Weights = list[tuple[np.ndarray, np.ndarray]]
 
@@ -110,6 +116,36 @@ class _WeightsCommand(QUndoCommand):
         self._document._set_weights(self._old)
 
 
+@dataclass(frozen=True, eq=False)
+class _RunState:
+    """Everything "Continue from here" replaces, so undo can put it back."""
+
+    weights: Weights | None
+    history: TrainingHistory
+    step: int
+    epoch: int
+    optimizer_state: dict | None
+    optimizer_state_step: int | None
+    shuffle_state: dict | None
+    recording: Recording | None
+
+
+class _ContinueCommand(QUndoCommand):
+    """Continue from a recorded step: its weights, the history up to it, a new branch of the recording."""
+
+    def __init__(self, document: Document, new: _RunState, text: str) -> None:
+        super().__init__(text)
+        self._document = document
+        self._new = new
+        self._old = document._run_state()
+
+    def redo(self) -> None:
+        self._document._set_run_state(self._new)
+
+    def undo(self) -> None:
+        self._document._set_run_state(self._old)
+
+
 def _copy_weights(weights: Sequence[tuple[np.ndarray, np.ndarray]] | None) -> Weights | None:
     if weights is None:
         return None
@@ -132,7 +168,10 @@ class Document(QObject):
     specChanged = Signal()
     settingsChanged = Signal()
     #: Weights were replaced by an edit (reset, import, open): the trainer must load `document.weights`.
+    #: `weights_change` says how the trainer takes them.
     weightsReplaced = Signal()
+    #: The weight recording has new records, or was replaced (new run, open, continue from a step).
+    recordingChanged = Signal()
     pathChanged = Signal()
     modifiedChanged = Signal(bool)
 
@@ -156,6 +195,8 @@ class Document(QObject):
         self._optimizer_state: dict | None = None
         self._optimizer_state_step: int | None = None
         self._shuffle_state: dict | None = None
+        self._recording: Recording | None = None
+        self._weights_change = "edit"
         self._path: Path | None = None
         self._trained_since_save = False
         self._was_modified = False
@@ -209,6 +250,20 @@ class Document(QObject):
         return self._optimizer_state_step
 
     @property
+    def recording(self) -> Recording | None:
+        """The run's weight recording (frozen: it never changes; a new one comes with `recordingChanged`),
+        or None before the training process has sent one (a project without a recording, a new run)."""
+        return self._recording
+
+    @property
+    def weights_change(self) -> str:
+        """How the last `weightsReplaced` wants the trainer to take the weights: "load" (Open, New,
+        Restore: continue the saved run, paused), "continue" (Continue from here and its undo: continue the
+        run at `step` with `history` and `recording`, running or not) or "edit" (reset, import, undo of
+        those: a fresh run from these weights)."""
+        return self._weights_change
+
+    @property
     def path(self) -> Path | None:
         return self._path
 
@@ -241,6 +296,31 @@ class Document(QObject):
     def replace_weights(self, weights: Weights | None, text: str = "Reset weights") -> None:
         self.undo_stack.push(_WeightsCommand(self, weights, text))
 
+    def continue_from(self, step: int, text: str | None = None) -> None:
+        """Continue from here: the weights recorded at `step` become the document's (undoable), the
+        history is cut at `step` and the recording continues as a new branch starting there; training goes
+        on from that step with a fresh optimizer and batch order.
+
+        Raises `StepNotRecorded` (its message names the nearest recorded steps) for a step without a
+        record, `RecordingError` when nothing is recorded."""
+        recording = self._recording
+        if recording is None or not len(recording):
+            raise RecordingError("nothing is recorded yet: train first")
+        record = recording.at(step)
+        history = self._history.copy()
+        history.cut_after(record.step)
+        new = _RunState(
+            weights=record.weights_list(),
+            history=history.frozen(),
+            step=record.step,
+            epoch=record.epoch,
+            optimizer_state=None,
+            optimizer_state_step=None,
+            shuffle_state=None,
+            recording=recording.branch(record.step).frozen(),
+        )
+        self.undo_stack.push(_ContinueCommand(self, new, text or f"Continue from step {record.step:,}"))
+
     def begin_gesture(self, text: str) -> None:
         """Start one undo step that collects every edit of a mouse gesture."""
         self.undo_stack.beginMacro(text)
@@ -257,20 +337,31 @@ class Document(QObject):
         epoch: int,
         optimizer_state: dict | None = None,
         shuffle_state: dict | None = None,
+        recording: Recording | None = None,
     ) -> None:
         """Store the trainer's latest state so Save writes it; marks the document modified. Not undoable.
 
         Called for every live frame, so nothing is copied: snapshot arrays are already read-only copies and
-        the history a frozen view. Without `optimizer_state` the previous one is kept (with its own step).
+        the history a frozen view. Without `optimizer_state` (or `recording`) the previous one is kept.
         """
         self._weights = [(_frozen(w), _frozen(b)) for w, b in weights]
         self._history = TrainingHistory.coerce(history).frozen()
         self._step, self._epoch = int(step), int(epoch)
         if optimizer_state is not None:
             self.record_optimizer_state(optimizer_state, step, shuffle_state)
+        if recording is not None:
+            self.record_recording(recording)
         if not self._trained_since_save:
             self._trained_since_save = True
             self._emit_modified()
+
+    def record_recording(self, recording: Recording) -> None:
+        """Take the training process's recording (frozen; the same object again is nothing new). Not
+        undoable, like all training results; emits `recordingChanged` when it is another one."""
+        if recording is self._recording:
+            return
+        self._recording = recording.frozen()
+        self.recordingChanged.emit()
 
     def record_optimizer_state(
         self, optimizer_state: dict, step: int, shuffle_state: dict | None = None
@@ -294,9 +385,12 @@ class Document(QObject):
         epoch: int = 0,
         optimizer_state: dict | None = None,
         shuffle_state: dict | None = None,
+        recording: Recording | None = None,
         path: Path | None = None,
     ) -> None:
-        """Replace everything (New, Open, Restore); clears undo history and the modified flag."""
+        """Replace everything (New, Open, Restore); clears undo history and the modified flag.
+
+        A `recording` of another network than `spec` is dropped (the run then records anew)."""
         self.undo_stack.clear()
         self._dataset = dataset
         self._spec = replace(spec, n_classes=dataset.n_classes)
@@ -308,6 +402,9 @@ class Document(QObject):
         self._optimizer_state = optimizer_state
         self._optimizer_state_step = int(step) if optimizer_state is not None else None
         self._shuffle_state = shuffle_state
+        fits = recording is not None and recording.spec.to_dict() == self._spec.to_dict()
+        self._recording = recording.frozen() if fits and weights is not None else None
+        self._weights_change = "load"
         self._trained_since_save = False
         self._path = Path(path) if path else None
         self.undo_stack.setClean()
@@ -315,6 +412,7 @@ class Document(QObject):
         self.specChanged.emit()
         self.settingsChanged.emit()
         self.weightsReplaced.emit()
+        self.recordingChanged.emit()
         self.pathChanged.emit()
         self._emit_modified()
 
@@ -338,10 +436,18 @@ class Document(QObject):
         if new_spec != self._spec:
             self._spec = new_spec
             self.specChanged.emit()
+            self._drop_recording()  # another class count: the trainer starts a new run
 
     def _set_spec(self, spec: NetworkSpec) -> None:
         self._spec = spec
         self.specChanged.emit()
+        self._drop_recording()  # a new architecture starts a new run (and recording) in the trainer
+
+    def _drop_recording(self) -> None:
+        """The recording belongs to weights the document no longer has; the trainer's new one follows."""
+        if self._recording is not None:
+            self._recording = None
+            self.recordingChanged.emit()
 
     def _set_settings(self, settings: TrainingSettings) -> None:
         self._settings = settings
@@ -351,7 +457,34 @@ class Document(QObject):
         self._weights = _copy_weights(weights)
         # New weights train with a fresh optimizer and batch order.
         self._optimizer_state = self._optimizer_state_step = self._shuffle_state = None
+        self._weights_change = "edit"
         self.weightsReplaced.emit()
+        self._drop_recording()  # a fresh run: the trainer records it anew
+
+    def _run_state(self) -> _RunState:
+        return _RunState(
+            self._weights,
+            self._history,
+            self._step,
+            self._epoch,
+            self._optimizer_state,
+            self._optimizer_state_step,
+            self._shuffle_state,
+            self._recording,
+        )
+
+    def _set_run_state(self, state: _RunState) -> None:
+        """Continue from a recorded step (or undo that): weights, progress and recording together."""
+        self._weights = _copy_weights(state.weights)
+        self._history = state.history
+        self._step, self._epoch = state.step, state.epoch
+        self._optimizer_state = state.optimizer_state
+        self._optimizer_state_step = state.optimizer_state_step
+        self._shuffle_state = state.shuffle_state
+        self._recording = state.recording
+        self._weights_change = "continue"
+        self.weightsReplaced.emit()
+        self.recordingChanged.emit()
 
     def _emit_modified(self, *_: object) -> None:
         modified = self.is_modified

@@ -306,11 +306,15 @@ class TrainingController(QObject):
                 snapshot.epoch,
                 state,
                 snapshot.shuffle_state,
+                snapshot.recording,
             )
             self._recorded_history = self.document.history
-        elif state is not None and self.document.optimizer_state_step != snapshot.step:
+            return
+        if state is not None and self.document.optimizer_state_step != snapshot.step:
             # e.g. paused after a large network ran: its state comes only every few seconds while training
             self.document.record_optimizer_state(state, snapshot.step, snapshot.shuffle_state)
+        if snapshot.recording is not None:  # e.g. the record taken where training paused
+            self.document.record_recording(snapshot.recording)
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
@@ -334,10 +338,12 @@ class TrainingController(QObject):
 
     @Slot()
     def _on_weights_replaced(self) -> None:
-        # Document.load() (Open, New) installs a new history list; an edit (reset, import, undo) keeps ours.
-        continued = self.document.history is not self._recorded_history
+        # Open/New/Restore continue the saved run, paused; Continue from here (and its undo) continues the
+        # run at the document's step, running on if it ran; an edit (reset, import, undo) starts a fresh run.
+        change = self.document.weights_change
+        continued = change in ("load", "continue")
         self._recorded_history = self.document.history
-        if continued:  # a new or opened project: show it, do not train it unasked
+        if change == "load":  # a new or opened project: show it, do not train it unasked
             self._send(SetRunning(False))
         load = self._weights_load(continued)
         self._send(ResetWeights(self.document.settings.seed) if load is None else load)
@@ -364,6 +370,7 @@ class TrainingController(QObject):
             history=doc.history,
             optimizer_state=doc.optimizer_state if continue_run else None,
             shuffle_state=doc.shuffle_state if continue_run else None,
+            recording=doc.recording if continue_run else None,
         )
 
     def _send(self, message: Any) -> None:

@@ -37,6 +37,7 @@ import binascii
 import bisect
 import itertools
 import math
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -64,7 +65,25 @@ FORMAT_VERSION = 1
 METRIC_NAMES = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
 _MAX_STEP = 2**63 - 1
 _MAX_LEVEL = 62
-_serials = itertools.count(1)
+
+
+def _serial_counter() -> Iterator[int]:
+    """Serials unique across the processes of a session: a record made in the window (a branch, an opened
+    project) travels to the training process, which adds its own to the same recording. The process id
+    fills the high bits, so counters of different processes (and of forked children) never meet."""
+    return itertools.count((os.getpid() << 40) + 1)
+
+
+_serials = _serial_counter()
+
+
+def _restart_serials() -> None:
+    global _serials
+    _serials = _serial_counter()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_restart_serials)
 
 Weights = list[tuple[np.ndarray, np.ndarray]]
 
@@ -390,6 +409,13 @@ class Recording:
         other = Recording.__new__(Recording)
         other.__dict__.update(self.__dict__)
         other._records, other._steps, other._frozen = [], [], False
+        return other
+
+    def blank(self) -> Recording:
+        """An empty writable recording of the same network, origin, grid and budget: what a mirror in another
+        process starts from before it `apply`s the owner's deltas."""
+        other = self._empty_like()
+        other.level = 0
         return other
 
     def frozen(self) -> Recording:

@@ -102,6 +102,9 @@ class TrainerSnapshot:
     divergence: str | None
     optimizer_state: dict[str, Any] | None = None
     shuffle_state: dict[str, Any] | None = None  # with the optimizer state: where the batch order stands
+    #: The run's weight recording up to this snapshot (a frozen `recording.Recording`), where the run is
+    #: recorded (the training process records every run; a bare `Trainer` does not).
+    recording: Any = None
 
 
 def _read_only_copy(array: np.ndarray) -> np.ndarray:

@@ -45,6 +45,7 @@ from workbench.core.data.dataset import Dataset
 from workbench.core.model.spec import NetworkSpec, TrainingSettings
 from workbench.core.training import scheduling
 from workbench.core.training.history import TrainingHistory
+from workbench.core.training.recording import Recording, RecordingDelta, RecordingError
 from workbench.core.training.trainer import Trainer, TrainerSnapshot
 from workbench.core.training.training_messages import (
     Diverged,
@@ -96,6 +97,9 @@ class WeightsLoad:
     history: TrainingHistory | tuple = ()
     optimizer_state: dict | None = None
     shuffle_state: dict | None = None
+    #: A continued run's weight recording (the project's, or a branch for "Continue from here"); None
+    #: records the run anew from its step.
+    recording: Recording | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,6 +114,10 @@ class SnapshotDelta:
     steps_per_second: float
     running: bool
     generation: int = 0
+    #: The weight recording's new records (and which ones the child still keeps); `recording_start` is an
+    #: empty recording of the run's network when the child began a new recording since the last snapshot.
+    recording: RecordingDelta | None = None
+    recording_start: Recording | None = None
 
 
 def limit_blas_threads() -> None:
@@ -164,6 +172,8 @@ class TrainerProcess:
         self._process.start()
         child_conn.close()
         self._history = TrainingHistory()
+        self._recording: Recording | None = None  # the mirror of the child's recording
+        self._recording_view: Recording | None = None
         self._closed = False
         self._stopping = False
         self._send_failed = False  # the receiving side tells (once) whether the child died
@@ -231,8 +241,23 @@ class TrainerProcess:
         for value in (delta.snapshot.optimizer_state or {}).values():
             if hasattr(value, "setflags"):
                 value.setflags(write=False)
-        snapshot = replace(delta.snapshot, history=self._history.frozen())
+        snapshot = replace(delta.snapshot, history=self._history.frozen(), recording=self._mirror(delta))
         return LiveSnapshot(snapshot, delta.steps_per_second, delta.running, delta.generation)
+
+    def _mirror(self, delta: SnapshotDelta) -> Recording | None:
+        """Bring the mirror of the child's recording up to date; a frozen view of it (the same object while
+        nothing changed, so receivers can tell news by identity)."""
+        if delta.recording_start is not None:
+            self._recording = delta.recording_start.blank()
+            self._recording_view = None
+        mirror, change = self._recording, delta.recording
+        if mirror is None or change is None:
+            return self._recording_view
+        view = self._recording_view
+        if view is None or change.new or change.kept != tuple(r.serial for r in view.records):
+            mirror.apply(change)
+            self._recording_view = mirror.frozen()
+        return self._recording_view
 
     def close(self, timeout: float = CLOSE_TIMEOUT_SECONDS) -> None:
         """Ask the child to stop and wait for it (terminated if it does not stop in time). Idempotent."""
@@ -307,7 +332,12 @@ class _TrainingLoop:
         self.rate_steps = 0
         self.rate_started = time.perf_counter()
         self.steps_per_second = 0.0
+        self.recording = Recording(self.trainer.spec)
+        self.recording_number = 0  # counts the recordings begun, so the parent knows when one starts
+        self.sent_recording = -1
+        self.sent_serials: tuple[int, ...] = ()
         self._load_weights(load)
+        self._record_if_due()
 
     def run(self) -> None:
         conn = self.conn
@@ -361,6 +391,8 @@ class _TrainingLoop:
                     self.running = bool(running)
                     self._reset_rate()
                     self.conn.send(RunningChanged(self.running))
+                    if not self.running:
+                        self._record_now()  # where training paused: the timeline reaches this step
                 self.pending_steps = 0
             case TrainSteps(count=count):
                 if self.running:  # a step pauses continuous training; quick presses add up
@@ -375,23 +407,60 @@ class _TrainingLoop:
             case SetDataset(dataset=dataset):
                 self.dataset = dataset
                 self._guarded(trainer.set_dataset, dataset)
+                if self.trainer.spec != self.recording.spec:  # another class count: a new output layer
+                    self._new_recording()
             case SetSpec(spec=spec):
-                self._guarded(trainer.set_spec, spec)
+                if self._guarded(trainer.set_spec, spec):
+                    self._new_recording()
             case WeightsLoad():
                 self._load_weights(message)
             case ResetWeights(seed=seed):
-                self._guarded(trainer.reset_weights, seed)
+                if self._guarded(trainer.reset_weights, seed):
+                    self._new_recording()
             case _:
                 raise UnknownMessageError("the training process", message)
         self.dirty = True
         return True
 
-    def _guarded(self, function: Any, *args: Any) -> None:
+    def _guarded(self, function: Any, *args: Any) -> bool:
+        """Call `function`; False (and the user told why) when it refused."""
         try:
             function(*args)
         except ValueError as exc:  # SpecError and friends: tell the user, keep the previous state
             self._stop_running()
             self.conn.send(Failed(str(exc)))
+            return False
+        return True
+
+    # --- the recording ----------------------------------------------------------------------------------
+    def _new_recording(self, recording: Recording | None = None) -> None:
+        """A new run (reset, new network, new weights) or a continued one: record it from its start."""
+        trainer = self.trainer
+        if recording is None or recording.spec != trainer.spec:
+            recording = Recording(trainer.spec, origin=trainer.step_count)
+        else:
+            recording = recording.copy()  # writable, sharing the (immutable) records
+            recording.cut_after(trainer.step_count)  # never ahead of the run it continues
+        self.recording = recording
+        self.recording_number += 1
+        self._record_if_due()
+
+    def _record_if_due(self) -> None:
+        """Record the weights now if the recording's schedule says so (the training stops exactly there)."""
+        trainer = self.trainer
+        if self.recording.is_due(trainer.step_count):
+            self._record_now()
+
+    def _record_now(self) -> None:
+        trainer = self.trainer
+        latest = self.recording.latest
+        if latest is not None and latest.step >= trainer.step_count:
+            return
+        try:
+            self.recording.add(trainer.step_count, trainer.epoch, trainer.get_weights(), trainer.metrics)
+        except RecordingError:  # non-finite weights (training is about to report divergence): skip them
+            return
+        self.dirty = True
 
     def _load_weights(self, load: WeightsLoad | None) -> None:
         """Start a run from given weights: fresh (reset, import, undo) or continued (an opened project)."""
@@ -410,6 +479,7 @@ class _TrainingLoop:
         except (ValueError, KeyError, TypeError) as exc:
             self._stop_running()
             self.conn.send(Failed(f"could not load the weights: {exc}"))
+        self._new_recording(load.recording if load.continue_run else None)
 
     def _steps_per_epoch(self) -> int:
         n_train = len(self.dataset.train_indices)
@@ -421,6 +491,7 @@ class _TrainingLoop:
         if self.running:
             self.running = False
             self.conn.send(RunningChanged(False))
+            self._record_now()  # where training paused: the timeline reaches the current step
 
     def _reset_rate(self) -> None:
         self.rate_steps = 0
@@ -444,15 +515,25 @@ class _TrainingLoop:
 
         stepping = self.pending_steps > 0 and not self.running
         n_steps = self.pending_steps if stepping else 1_000_000_000
+        trainer = self.trainer
+        self._record_if_due()
+        # Stop exactly where the next snapshot of the recording is due (a shorter call computes the same).
+        n_steps = min(n_steps, max(1, self.recording.steps_until_due(trainer.step_count)))
         try:
-            result = self.trainer.step(n_steps, should_stop=should_stop)
+            result = trainer.step(n_steps, should_stop=should_stop)
         except MemoryError:  # numpy's _ArrayMemoryError too: pause and say so; weights and data are kept
             self._stop_running()
             self.conn.send(Failed(OUT_OF_MEMORY))
             return
         done = int(result.steps)
+        if result.diverged:  # back at the last good step: what was recorded after it is gone
+            self.recording.cut_after(trainer.step_count)
+        else:
+            self._record_if_due()
         if stepping:
             self.pending_steps = max(0, self.pending_steps - done)
+            if self.pending_steps == 0:
+                self._record_now()  # where single steps ended: the timeline reaches the current step
         self.rate_steps += done
         elapsed = perf_counter() - self.rate_started
         if elapsed >= 0.5:
@@ -482,6 +563,8 @@ class _TrainingLoop:
         )
         if with_state:
             self.state_sent_at = now
+        new_run = self.sent_recording != self.recording_number
+        fresh_recording = self.recording.blank() if new_run else None
         delta = SnapshotDelta(
             snapshot=trainer.snapshot(with_history=False, with_optimizer_state=with_state),
             history_keep=keep,
@@ -489,9 +572,12 @@ class _TrainingLoop:
             steps_per_second=self.steps_per_second if self.running else 0.0,
             running=self.running,
             generation=self.generation,
+            recording=self.recording.delta(self.sent_serials if fresh_recording is None else ()),
+            recording_start=fresh_recording,
         )
         self.conn.send(delta)
         self.sent_revision, self.sent_length = history.revision, len(history)
+        self.sent_recording, self.sent_serials = self.recording_number, delta.recording.kept
         self.dirty = False
         self.credit = False
 
