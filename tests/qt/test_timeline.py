@@ -249,3 +249,51 @@ def test_view_images_are_written_at_the_shown_step(qtbot, timeline_window, tmp_p
     assert "<svg" in svg and "</svg>" in svg
     with pytest.raises(Exception, match="png"):
         exports.save_view_image(tmp_path / "x.jpg", "regions")
+
+
+def test_a_trained_run_scrubs_back_and_continues_from_a_recorded_step_undoably(qtbot, make_window) -> None:
+    """End to end with the real training process: train, look back, continue from there, undo."""
+    window = make_window(make_document())
+    controller = install_training(window)
+    document, bar = window.document, window.timeline
+    with qtbot.waitSignal(controller.runningChanged, timeout=WAIT_MS):
+        controller.start()
+    qtbot.waitUntil(lambda: document.recording is not None and len(document.recording) >= 30, timeout=WAIT_MS)
+    with qtbot.waitSignal(controller.runningChanged, timeout=WAIT_MS):
+        controller.pause()
+
+    def paused_state_arrived() -> bool:
+        frame = controller.last_frame
+        return not frame.running and frame.snapshot.step == document.step == document.recording.latest.step
+
+    qtbot.waitUntil(paused_state_arrived, timeout=WAIT_MS)
+    recording = document.recording
+    assert bar.slider.maximum() == len(recording) and bar.is_live
+    trained_step, trained_weights = document.step, document.weights
+
+    bar.slider.setValue(20)
+    record = recording[20]
+    frame = wait_for_frame(qtbot, controller, record.step)
+    request = controller.view_request
+    network = network_at(record, recording.spec)
+    expected, _ = views.decision_image(network, frame.bounds, request.resolution, discrete=request.discrete)
+    np.testing.assert_array_equal(frame.decision_rgba, expected)
+    assert frame.snapshot.step == trained_step  # training's own state is untouched by looking back
+    assert document.step == trained_step
+
+    with qtbot.waitSignal(document.recordingChanged, timeout=WAIT_MS):
+        bar.continue_button.click()
+    assert bar.is_live
+    assert document.step == record.step
+    assert document.undo_stack.undoText() == f"Continue from step {record.step}"
+    for (w, b), (rw, rb) in zip(document.weights, record.weights_list(), strict=True):
+        np.testing.assert_array_equal(w, rw)
+        np.testing.assert_array_equal(b, rb)
+    assert bar.slider.maximum() == len(document.recording) == 1  # the new branch starts at the step
+
+    document.undo_stack.undo()
+    assert document.step == trained_step and len(document.recording) == len(recording)
+    for (w, b), (tw, tb) in zip(document.weights, trained_weights, strict=True):
+        np.testing.assert_array_equal(w, tw)
+        np.testing.assert_array_equal(b, tb)
+    assert bar.slider.maximum() == len(recording)
