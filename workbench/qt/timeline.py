@@ -308,9 +308,10 @@ class TimelineBar(QWidget):
         live = self._record is None
         recording = self._recording
         self.action_live.setEnabled(not live)
-        self.action_continue.setEnabled(not live and callable(getattr(self._document, "continue_from", None)))
-        self.setProperty("lookingBack", not live)
-        self.setStyleSheet(self._style(not live))
+        self.action_continue.setEnabled(not live)
+        if self.property("lookingBack") != (not live):  # a style sheet re-polishes the bar: only on change
+            self.setProperty("lookingBack", not live)
+            self.setStyleSheet(self._style(not live))
         live_text = f"live · {self._live_step:,}" if recording is not None else "live"
         self.live_end.setText(f"<b>{live_text}</b>" if live else live_text)
         if recording is None:
