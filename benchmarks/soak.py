@@ -1,13 +1,15 @@
 """Memory over a long live run: does anything grow with the length of training?
 
 Trains in the real main window (offscreen, every view live: decision regions, neuron thumbnails, loss curves,
-hidden space, autosave) for a fixed wall time, samples the resident memory (VmRSS) of the GUI process and of
-the training process every `--interval` seconds, prints the samples and the growth after the warm-up.
+hidden space, autosave, and the weight recording of the run in both processes) for a fixed wall time,
+samples the resident memory (VmRSS) of the GUI process and of the training process every `--interval`
+seconds, prints the samples and the growth after the warm-up.
 
 Targets: < 3 % growth over 10 minutes and flat (< 5 %) over 60. The history is bounded (10,000 entries,
 filled after ~50 s at 10,000 steps/s; its ~0.5 MB columns grow until then), so memory should stay level after
-it has first filled: the script prints the growth from then on too. Not a test: run it on a
-quiet machine.
+it has first filled: the script prints the growth from then on too. The weight recording is bounded too (at
+most 256 snapshots, thinned to half when full; ~1 MB for the small network, ~9 MB for `--large`): the
+`records` column shows it filling and thinning. Not a test: run it on a quiet machine.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/soak.py --minutes 10 [--large]
 
@@ -111,7 +113,7 @@ def main() -> int:
         flush=True,
     )
     print(
-        f"{'time s':>7} {'step':>11} {'steps/s':>8} {'history':>8} {'frames':>7} "
+        f"{'time s':>7} {'step':>11} {'steps/s':>8} {'history':>8} {'records':>7} {'frames':>7} "
         f"{'GUI MB':>8} {'trainer MB':>10}",
         flush=True,
     )
@@ -140,8 +142,10 @@ def main() -> int:
         gui.append((elapsed, gui_rss))
         trainer.append((elapsed, trainer_rss))
         trainer_text = "gone" if trainer_rss is None else f"{trainer_rss:10.1f}"
+        recording = document.recording
+        records = len(recording) if recording is not None else 0
         print(
-            f"{elapsed:7.0f} {step:11,} {rate:8.0f} {len(document.history):8,} "
+            f"{elapsed:7.0f} {step:11,} {rate:8.0f} {len(document.history):8,} {records:7,} "
             f"{controller.view_worker.frames_published:7,} {gui_rss:8.1f} {trainer_text:>10}",
             flush=True,
         )
@@ -149,6 +153,7 @@ def main() -> int:
             break
         wait(int(min(args.interval, end - now) * 1000))
     steal = steal_share(ticks_before, cpu_ticks())
+    recording = document.recording
 
     controller.pause()
     wait(200)
@@ -165,6 +170,12 @@ def main() -> int:
         print(f"growth after the history first reached its bound (thinned by {filled_at:.0f} s):")
         print(f"  GUI process      : {growth(gui, filled_at)}")
         print(f"  training process : {growth(trainer, filled_at)}")
+    if recording is not None:
+        print(
+            f"weight recording   : {len(recording)} snapshots, steps {recording.first.step:,} to "
+            f"{recording.latest.step:,}, thinned {recording.level} times, ~{recording.nbytes / 2**20:.1f} MB "
+            f"(at most {recording.max_nbytes / 2**20:.1f} MB)"
+        )
     print(f"stolen by hypervisor : {steal} of the machine's CPU time (noise if > ~1 %)")
     return 0
 

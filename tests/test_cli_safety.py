@@ -170,9 +170,9 @@ def test_headless_training_runs_with_one_blas_thread(capsys, monkeypatch) -> Non
     seen: list[int] = []
     original = cli._train
 
-    def recording_train(trainer, n_steps, quiet):
+    def recording_train(trainer, n_steps, quiet, *rest):
         seen.extend(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas")
-        return original(trainer, n_steps, quiet)
+        return original(trainer, n_steps, quiet, *rest)
 
     monkeypatch.setattr(cli, "_train", recording_train)
     with threadpoolctl.threadpool_limits(2, user_api="blas"):  # what numpy starts with on 2 cores

@@ -4,6 +4,9 @@
     workbench PROJECT.wbproj | DATA.csv        open the GUI with that file
     workbench train ...                        train on a generated or CSV dataset (or continue a project)
     workbench export PROJECT -o OUT            export a project's weights (npz, safetensors, onnx, json, py)
+    workbench export PROJECT --at-step K -o OUT   the weights recorded at step K of the run
+    workbench timeline PROJECT [--json]        list the recorded steps of the project's run
+    workbench animate PROJECT -o run.gif       an animation of the recorded run (GIF or MP4)
     workbench generate NAME -o data.csv        write a generated dataset as CSV
 
 Anything wrong with the arguments or the input files ends with exit status 2 and one ``error: ...`` line on
@@ -218,6 +221,62 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("project", metavar="PROJECT")
     export.add_argument("-o", "--output", required=True, metavar="OUT", help="format from the extension")
     export.add_argument("--format", choices=tuple(EXPORT_FORMATS), help="override the extension")
+    export.add_argument(
+        "--at-step",
+        type=int,
+        metavar="K",
+        help="export the weights recorded at step K of the run instead of the latest ones "
+        "(see 'workbench timeline PROJECT' for the recorded steps)",
+    )
+
+    timeline = commands.add_parser(
+        "timeline",
+        help="list the recorded steps of a project's run",
+        description="List the steps of the project's run whose weights are recorded (dense early, sparser "
+        "later), with the epoch and the metrics measured there.",
+        epilog=_exit_codes_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    timeline.add_argument("project", metavar="PROJECT")
+    timeline.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    from workbench.core.present.animation import MAX_FPS, MAX_GIF_FPS, MIN_FPS, VIEWS
+
+    animate = commands.add_parser(
+        "animate",
+        help="write an animation (GIF or MP4) of a project's recorded run",
+        description="Render the recorded run headless: one frame per recorded step (dense early, sparser "
+        "later, so the moment the network 'gets it' is not over in one frame), captioned with the step.",
+        epilog=_exit_codes_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    animate.add_argument("project", metavar="PROJECT")
+    animate.add_argument("-o", "--output", required=True, metavar="OUT", help="run.gif or run.mp4")
+    animate.add_argument(
+        "--view",
+        choices=VIEWS,
+        default="regions",
+        help="the decision regions with the points, or the hidden space of --layer (default regions)",
+    )
+    animate.add_argument(
+        "--fps",
+        type=float,
+        default=10.0,
+        metavar="F",
+        help=f"frames per second, {MIN_FPS:g} to {MAX_FPS:g} ({MAX_GIF_FPS:g} for a GIF; default 10)",
+    )
+    animate.add_argument(
+        "--size", default="480x480", metavar="WxH", help="frame size in pixels (default 480x480)"
+    )
+    animate.add_argument(
+        "--frames",
+        type=int,
+        metavar="N",
+        help="at most N frames, evenly over the recorded steps (default: one per recorded step)",
+    )
+    animate.add_argument(
+        "--layer", type=int, default=1, metavar="L", help="hidden layer of --view hidden (default 1)"
+    )
 
     generate = commands.add_parser("generate", help="write a generated dataset as CSV")
     generate.add_argument("name", metavar="NAME", help=", ".join(GENERATORS))
@@ -253,6 +312,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _open_gui(argv[:1])
     from workbench.core.files.export import WeightsExportError, WeightsImportError
     from workbench.core.files.project import ProjectFormatError
+    from workbench.core.present.animation import AnimationError
+    from workbench.core.present.views import ViewError
+    from workbench.core.training.recording import RecordingError
 
     try:
         args = build_parser().parse_args(argv)
@@ -261,9 +323,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_train(args)
             if args.command == "export":
                 return run_export(args)
+            if args.command == "timeline":
+                return run_timeline(args)
+            if args.command == "animate":
+                return run_animate(args)
             if args.command == "generate":
                 return run_generate(args)
-        raise UsageError("give a command: train, export or generate (or nothing to open the GUI)")
+        raise UsageError(
+            "give a command: train, export, timeline, animate or generate (or nothing to open the GUI)"
+        )
     except MemoryError:  # numpy's _ArrayMemoryError too; training turns it into a message of its own
         return _fail("not enough memory for this command")
     except (
@@ -273,6 +341,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ProjectFormatError,
         WeightsImportError,
         WeightsExportError,
+        RecordingError,
+        AnimationError,
+        ViewError,
     ) as exc:
         return _fail(str(exc))
     except OSError as exc:
@@ -296,7 +367,7 @@ def _names_a_file_to_open(argv: list[str]) -> bool:
     return (
         len(argv) == 1
         and not first.startswith("-")
-        and first not in ("train", "export", "generate")
+        and first not in ("train", "export", "timeline", "animate", "generate")
         and Path(first).suffix.lower() in (PROJECT_SUFFIX, ".csv")
     )
 
@@ -350,11 +421,12 @@ def run_train(args: argparse.Namespace) -> int:
         _refuse_overwriting("--export", args.export, "--save", args.save)
 
     trainer = _make_trainer(base, dataset, spec, settings)
+    recording = _run_recording(base, trainer)
     first_step = trainer.step_count
     n_steps = args.steps if args.steps is not None else args.epochs * _steps_per_epoch(dataset, settings)
     with np.errstate(all="ignore"):  # a diverging run overflows: reported as divergence, not as warnings
         try:
-            seconds, diverged, message = _train(trainer, n_steps, quiet=args.quiet)
+            seconds, diverged, message = _train(trainer, n_steps, args.quiet, recording)
             metrics = trainer.evaluate()
         except MemoryError:  # numpy's _ArrayMemoryError is one too
             batch = settings.batch_size or len(dataset.train_indices)
@@ -362,7 +434,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     saved = exported = None
     if args.save:
-        save_project(Project.from_trainer(trainer), args.save)
+        save_project(Project.from_trainer(trainer, recording), args.save)
         saved = args.save
     if args.export:
         from workbench.core.files.export import export_weights
@@ -521,21 +593,52 @@ def _steps_per_epoch(dataset: Dataset, settings: TrainingSettings) -> int:
     return 1 if settings.batch_size is None else max(1, math.ceil(n_train / settings.batch_size))
 
 
-def _train(trainer: Any, n_steps: int, quiet: bool) -> tuple[float, bool, str | None]:
-    """Run `n_steps` steps in chunks; returns (seconds spent in steps, diverged, divergence message)."""
+def _run_recording(base: Any, trainer: Any) -> Any:
+    """The weight recording of this run: the --project's continued (when its network goes on training),
+    else a new one from the trainer's step."""
+    from workbench.core.training.recording import Recording
+
+    kept = base.recording if base is not None and trainer.step_count == base.step else None
+    if kept is not None and kept.spec == trainer.spec:
+        recording = kept.copy()
+        recording.cut_after(trainer.step_count)
+        return recording
+    return Recording(trainer.spec, origin=trainer.step_count)
+
+
+def _record(trainer: Any, recording: Any, due_only: bool) -> None:
+    latest = recording.latest
+    if due_only and not recording.is_due(trainer.step_count):
+        return
+    if latest is None or latest.step < trainer.step_count:
+        recording.add(trainer.step_count, trainer.epoch, trainer.get_weights(), trainer.metrics)
+
+
+def _train(trainer: Any, n_steps: int, quiet: bool, recording: Any = None) -> tuple[float, bool, str | None]:
+    """Run `n_steps` steps in chunks, stopping at the steps the `recording` (if any) records; returns
+    (seconds spent in steps, diverged, divergence message)."""
     seconds = 0.0
     done = 0
     chunk = 50
     last_report = time.perf_counter()
+    if recording is not None:
+        _record(trainer, recording, due_only=True)
     while done < n_steps:
         todo = min(chunk, n_steps - done)
+        if recording is not None:  # stop exactly where the next snapshot is due
+            todo = min(todo, max(1, recording.steps_until_due(trainer.step_count)))
         started = time.perf_counter()
         result = trainer.step(todo)
         elapsed = time.perf_counter() - started
         seconds += elapsed
         done += todo
         if result.diverged:
+            if recording is not None:  # back at the last good weights: record the run up to there
+                recording.cut_after(trainer.step_count)
+                _record(trainer, recording, due_only=False)
             return seconds, True, result.message
+        if recording is not None:
+            _record(trainer, recording, due_only=done < n_steps)  # and where the run ends
         if elapsed < 0.05:  # keep progress checks rare without making huge chunks
             chunk = min(chunk * 2, 5000)
         now = time.perf_counter()
@@ -582,10 +685,104 @@ def run_export(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     if project.weights is None:
         raise UsageError(f"{args.project!r} has no trained weights yet; train it first")
-    written = export_weights(
-        args.output, project.spec, project.weights, project.dataset.class_names, args.format
+    weights = project.weights
+    if args.at_step is not None:
+        weights = _recording_of(project, args.project).at(args.at_step).weights_list()
+    written = export_weights(args.output, project.spec, weights, project.dataset.class_names, args.format)
+    at = "" if args.at_step is None else f" recorded at step {args.at_step:,}"
+    print(f"exported weights{at} to {written}")
+    return EXIT_OK
+
+
+def _recording_of(project: Any, name: str) -> Any:
+    """The project's weight recording, or a UsageError that says why there is none."""
+    if project.recording is None or not len(project.recording):
+        raise UsageError(
+            f"{name!r} has no recorded steps (saved by an older Workbench, or never trained); "
+            "train it in the window or with 'workbench train --project' and save it again"
+        )
+    return project.recording
+
+
+# ------------------------------------------------------------------------------------------------------------
+# workbench timeline / animate
+
+
+def run_timeline(args: argparse.Namespace) -> int:
+    from workbench.core.files.project import load_project
+    from workbench.core.training.recording import METRIC_NAMES
+
+    project = load_project(args.project)
+    recording = project.recording
+    records = list(recording) if recording is not None else []
+    if args.json:
+        result = {
+            "project": args.project,
+            "step": project.step,
+            "origin": None if recording is None else recording.origin,
+            "parent_step": None if recording is None else recording.parent_step,
+            "steps": [record.step for record in records],
+            "records": [
+                {
+                    "step": record.step,
+                    "epoch": record.epoch,
+                    **{name: _finite_or_none(getattr(record, name)) for name in METRIC_NAMES},
+                }
+                for record in records
+            ],
+        }
+        print(json.dumps(result, allow_nan=False))
+        return EXIT_OK
+    if not records:
+        print(f"{args.project}: no recorded steps (saved by an older Workbench, or never trained)")
+        return EXIT_OK
+    branch = "" if recording.parent_step is None else f", continued from step {recording.parent_step:,}"
+    span = f"from step {records[0].step:,} to {records[-1].step:,}"
+    now = f"the run is at step {project.step:,}{branch}"
+    print(f"{args.project}: {len(records)} recorded steps {span} ({now})")
+    print(f"{'step':>12} {'epoch':>8} {'train loss':>11} {'train acc':>10} {'test loss':>10} {'test acc':>9}")
+
+    def show(value: float, fmt: str) -> str:
+        return format(value, fmt) if math.isfinite(value) else "n/a"
+
+    for r in records:
+        print(
+            f"{r.step:>12,} {r.epoch:>8,} {show(r.train_loss, '.4f'):>11} "
+            f"{show(r.train_accuracy, '.3f'):>10} {show(r.test_loss, '.4f'):>10} "
+            f"{show(r.test_accuracy, '.3f'):>9}"
+        )
+    return EXIT_OK
+
+
+def run_animate(args: argparse.Namespace) -> int:
+    from workbench.core.files.project import load_project
+    from workbench.core.present.animation import (
+        check_output_path,
+        check_size,
+        render_frames,
+        write_animation,
     )
-    print(f"exported weights to {written}")
+    from workbench.core.present.views import HiddenSpaceRequest
+
+    _refuse_overwriting("-o", args.output, "PROJECT", args.project)
+    check_output_path(args.output)  # before the project is read: a wrong name fails at once
+    size = check_size(args.size)
+    project = load_project(args.project)
+    recording = _recording_of(project, args.project)
+    dataset = project.dataset
+    frames = render_frames(
+        project.spec,
+        recording.records,
+        view=args.view,
+        size=size,
+        count=args.frames,
+        points=dataset.points,
+        labels=dataset.labels,
+        hidden=HiddenSpaceRequest(layer=args.layer) if args.view == "hidden" else None,
+    )
+    written = write_animation(args.output, frames, args.fps)
+    steps = f"steps {recording.first.step:,} to {recording.latest.step:,}"
+    print(f"wrote {written} frames ({steps}) to {args.output}")
     return EXIT_OK
 
 

@@ -101,7 +101,15 @@ def test_file_is_strict_utf8_json_documented_fields(valid_bytes):
     document = json.loads(valid_bytes.decode("utf-8"), parse_constant=lambda name: pytest.fail(name))
     assert document["format"] == "workbench-project" and document["format_version"] == FORMAT_VERSION
     assert set(document) >= {"dataset", "network", "training", "state"}
-    assert set(document["state"]) == {"step", "epoch", "weights", "optimizer", "history", "shuffle"}
+    assert set(document["state"]) == {
+        "step",
+        "epoch",
+        "weights",
+        "optimizer",
+        "history",
+        "shuffle",
+        "recording",
+    }
 
 
 def test_failed_write_leaves_the_old_file_intact(tmp_path, monkeypatch):
@@ -290,7 +298,7 @@ def test_huge_shape_does_not_allocate(valid_bytes, monkeypatch):
     document["dataset"]["points"]["shape"] = [10**15, 2]
     with pytest.raises(ProjectFormatError, match="data length does not match"):
         project_from_bytes(json.dumps(document).encode())
-    assert project_module.FORMAT_VERSION == 2
+    assert project_module.FORMAT_VERSION == 3
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])

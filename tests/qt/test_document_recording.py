@@ -138,3 +138,42 @@ def test_training_fills_the_documents_recording_and_continue_from_here_trains_on
     assert branch.parent_step == k and branch.steps.tolist() == [k, k + 1]
     assert controller.last_frame.snapshot.step == k + 1
     assert doc.history.steps[-1] <= k + 1
+
+
+def test_save_open_and_crash_recovery_keep_the_recording(qtbot, tmp_path) -> None:
+    from workbench.core.files.project import load_project
+    from workbench.qt.project_io import load_project_into
+    from workbench.qt.recovery import RecoveryManager
+
+    doc = easy_document()
+    trainer, recording = trained_state(doc, 120)
+    record(doc, trainer, recording)
+    manager = RecoveryManager(doc, tmp_path)
+    manager.start()
+    try:
+        assert manager.save_now()
+        restored = easy_document()
+        load_project_into(restored, load_project(manager.autosave_path), None)
+    finally:
+        manager.shutdown()
+    assert restored.recording.steps.tolist() == recording.steps.tolist()
+    assert restored.weights_change == "load"
+    restored.continue_from(int(recording.steps[10]))  # scrubbing back works in the restored session
+    assert restored.step == int(recording.steps[10])
+
+
+def test_only_the_latest_continue_steps_keep_their_recordings_so_undo_memory_stays_bounded(qtbot) -> None:
+    from workbench.qt.document import MAX_UNDO_RECORDINGS
+
+    doc = easy_document()
+    trainer, recording = trained_state(doc, 300)
+    record(doc, trainer, recording)
+    for _ in range(MAX_UNDO_RECORDINGS + 2):
+        doc.continue_from(int(doc.recording.latest.step))
+        record(doc, trainer, recording)  # trained on: the run's recording again
+    held = [doc.undo_stack.command(i) for i in range(doc.undo_stack.count())]
+    keeping = [c for c in held if c._old.recording is not None]
+    assert len(keeping) == MAX_UNDO_RECORDINGS
+    while doc.undo_stack.canUndo():
+        doc.undo_stack.undo()
+    assert doc.step == 300 and doc.recording is None  # the oldest undo step let its recording go

@@ -32,6 +32,10 @@ from workbench.core.training.recording import Recording, RecordingError
 
 Weights = list[tuple[np.ndarray, np.ndarray]]
 
+#: Undo steps of "Continue from here" that keep the recordings they would put back: each may hold a whole
+#: recording (up to `recording.MAX_BYTES`), so older ones let theirs go and memory stays bounded.
+MAX_UNDO_RECORDINGS = 3
+
 # Merge ids for commands whose consecutive repeats collapse into one undo step (slider drags, spin boxes).
 _MERGE_SETTINGS = 1001
 _MERGE_TEST_FRACTION = 1002
@@ -139,6 +143,11 @@ class _ContinueCommand(QUndoCommand):
         self._new = new
         self._old = document._run_state()
 
+    def release_recordings(self) -> None:
+        """Forget the recordings this step would put back (undo or redo then record anew from its step)."""
+        self._new = replace(self._new, recording=None)
+        self._old = replace(self._old, recording=None)
+
     def redo(self) -> None:
         self._document._set_run_state(self._new)
 
@@ -197,6 +206,7 @@ class Document(QObject):
         self._shuffle_state: dict | None = None
         self._recording: Recording | None = None
         self._weights_change = "edit"
+        self._continue_commands: list[_ContinueCommand] = []  # newest last (see MAX_UNDO_RECORDINGS)
         self._path: Path | None = None
         self._trained_since_save = False
         self._was_modified = False
@@ -319,7 +329,15 @@ class Document(QObject):
             shuffle_state=None,
             recording=recording.branch(record.step).frozen(),
         )
-        self.undo_stack.push(_ContinueCommand(self, new, text or f"Continue from step {record.step:,}"))
+        command = _ContinueCommand(self, new, text or f"Continue from step {record.step:,}")
+        self.undo_stack.push(command)
+        self._continue_commands = [c for c in self._continue_commands if self._on_stack(c)] + [command]
+        while len(self._continue_commands) > MAX_UNDO_RECORDINGS:
+            self._continue_commands.pop(0).release_recordings()
+
+    def _on_stack(self, command: QUndoCommand) -> bool:
+        stack = self.undo_stack
+        return any(stack.command(i) is command for i in range(stack.count()))
 
     def begin_gesture(self, text: str) -> None:
         """Start one undo step that collects every edit of a mouse gesture."""
@@ -392,6 +410,7 @@ class Document(QObject):
 
         A `recording` of another network than `spec` is dropped (the run then records anew)."""
         self.undo_stack.clear()
+        self._continue_commands = []
         self._dataset = dataset
         self._spec = replace(spec, n_classes=dataset.n_classes)
         self._settings = settings

@@ -25,7 +25,21 @@ def document_to_project(document: Document) -> Project:
         step=document.step,
         epoch=document.epoch,
         shuffle_state=document.shuffle_state,
+        recording=_saved_recording(document),
     )
+
+
+def _saved_recording(document: Document):
+    """The document's recording, when it belongs to the weights Save writes (not past their step)."""
+    recording = document.recording
+    if recording is None or document.weights is None or not len(recording):
+        return None
+    if recording.spec.to_dict() != document.spec.to_dict():
+        return None
+    if recording.latest.step > document.step:  # a frame behind the recording: keep what fits
+        recording = recording.copy()
+        recording.cut_after(document.step)
+    return recording if len(recording) else None
 
 
 def load_project_into(document: Document, project, path: Path | None) -> None:
@@ -40,5 +54,6 @@ def load_project_into(document: Document, project, path: Path | None) -> None:
         epoch=project.epoch,
         optimizer_state=project.optimizer_state,
         shuffle_state=project.shuffle_state,
+        recording=project.recording,
         path=path,
     )

@@ -1,8 +1,9 @@
 """The project file (``.wbproj``): one JSON document holding a whole session.
 
 It stores the dataset (points, labels, class names, split keys, test fraction, split seed), the network spec,
-the training settings, the weights, the optimizer state, the loss history and the step/epoch counters, so
-reopening a project continues training exactly where it stopped. The layout is documented in
+the training settings, the weights, the optimizer state, the loss history, the step/epoch counters and the
+run's weight recording (version 3), so reopening a project continues training exactly where it stopped and
+can still scrub back through the run. The layout is documented in
 docs/project-format.md; arrays are base64 of their little-endian bytes, which keeps float32 weights
 bit-exact and files compact while staying readable from any language.
 
@@ -30,14 +31,18 @@ from workbench.core.data.dataset import Dataset, DatasetFormatError
 from workbench.core.files.atomic import atomic_write_bytes
 from workbench.core.model.spec import NetworkSpec, SpecError, TrainingSettings
 from workbench.core.training.history import COLUMNS, COUNT_COLUMNS, MAX_ENTRIES, TrainingHistory
+from workbench.core.training.recording import Recording, RecordingFormatError
 
 if TYPE_CHECKING:
     from workbench.core.training.trainer import Trainer
 
 FORMAT_NAME = "workbench-project"
 #: 2 added the network's connections and residual links (and weights whose W stacks one block per source);
-#: version-1 files are chains and open unchanged.
-FORMAT_VERSION = 2
+#: 3 added the run's weight recording (`state.recording`). Older files open unchanged (without a recording).
+FORMAT_VERSION = 3
+#: Bytes of recorded weights a file keeps at most (the window keeps up to `recording.MAX_BYTES`): base64
+#: makes that ~21 MB of text at most; a small network's full recording of 256 records is far below it.
+FILE_RECORDING_BYTES = 16 * 2**20
 EXTENSION = ".wbproj"
 
 Weights = list[tuple[np.ndarray, np.ndarray]]
@@ -67,6 +72,8 @@ class Project:
     step: int = 0
     epoch: int = 0
     shuffle_state: dict[str, Any] | None = None
+    #: The run's weight recording (`workbench.core.training.recording`), None when there is none.
+    recording: Recording | None = None
 
     def __post_init__(self) -> None:
         history = TrainingHistory.coerce(self.history)
@@ -75,8 +82,9 @@ class Project:
         object.__setattr__(self, "history", history)
 
     @classmethod
-    def from_trainer(cls, trainer: Trainer) -> Project:
-        """Capture a trainer's dataset, spec, settings, weights, optimizer state and history."""
+    def from_trainer(cls, trainer: Trainer, recording: Recording | None = None) -> Project:
+        """Capture a trainer's dataset, spec, settings, weights, optimizer state and history (and the
+        `recording` of its run, if it was recorded)."""
         snapshot = trainer.snapshot(with_history=False)
         return cls(
             dataset=trainer.dataset,
@@ -88,6 +96,7 @@ class Project:
             step=int(snapshot.step),
             epoch=int(snapshot.epoch),
             shuffle_state=trainer.shuffle_state(),
+            recording=recording,
         )
 
     def make_trainer(self) -> Trainer:
@@ -147,6 +156,7 @@ def project_to_bytes(project: Project) -> bytes:
             "optimizer": _encode_tree(project.optimizer_state),
             "history": _encode_history(project.history),
             "shuffle": _check_shuffle_state(project.shuffle_state, "cannot save the project"),
+            "recording": _encode_recording(project.recording),
         },
     }
     text = json.dumps(document, ensure_ascii=False, allow_nan=False, indent=1)
@@ -178,6 +188,14 @@ def _check_savable(project: Project) -> None:
                 raise _Invalid(f"the weights have shapes {got}, the network needs {shapes}")
             if not all(np.isfinite(w).all() and np.isfinite(b).all() for w, b in project.weights):
                 raise _Invalid("the weights contain NaN or infinity")
+        recording = project.recording
+        if recording is not None and len(recording):
+            if project.weights is None:
+                raise _Invalid("there is a weight recording but no weights")
+            if recording.spec.to_dict() != spec.to_dict():
+                raise _Invalid("the weight recording belongs to another network")
+            if recording.latest is not None and recording.latest.step > project.step:
+                raise _Invalid(f"the weight recording goes past step {project.step}")
         state = project.optimizer_state
         if state is not None:
             state = {
@@ -186,6 +204,13 @@ def _check_savable(project: Project) -> None:
             _check_optimizer_state(state, spec, project.settings)
     except (_Invalid, SpecError) as exc:
         raise ProjectFormatError(f"cannot save the project: {exc}") from None
+
+
+def _encode_recording(recording: Recording | None) -> dict[str, Any] | None:
+    """The recording within the file's budget (thinned as a longer run would be when it is over it)."""
+    if recording is None or not len(recording):
+        return None
+    return recording.resized(max_bytes=FILE_RECORDING_BYTES).to_dict()
 
 
 def _encode_array(array: np.ndarray, dtype: str) -> dict[str, Any]:
@@ -307,7 +332,23 @@ def _decode_document(document: dict[str, Any]) -> Project:
     )
     history = _decode_history(_get(state, "history", dict))
     shuffle = _check_shuffle_state(state.get("shuffle"), "damaged project file")
-    return Project(dataset, spec, settings, weights, optimizer_state, history, step, epoch, shuffle)
+    recording = _decode_recording(state.get("recording"), spec, step) if weights is not None else None
+    return Project(
+        dataset, spec, settings, weights, optimizer_state, history, step, epoch, shuffle, recording
+    )
+
+
+def _decode_recording(value: Any, spec: NetworkSpec, step: int) -> Recording | None:
+    """`state.recording` (version 3; absent or null: none), validated by the recording itself."""
+    if value is None:
+        return None
+    try:
+        recording = Recording.from_dict(value, spec)
+    except RecordingFormatError as exc:
+        raise _Invalid(f"state.recording: {str(exc).removeprefix('damaged recording: ')}") from None
+    if recording.latest is not None and recording.latest.step > step:
+        raise _Invalid(f"state.recording goes past state.step ({recording.latest.step:,} > {step:,})")
+    return recording.frozen()
 
 
 def _get(container: dict[str, Any], key: str, kind: type) -> Any:
