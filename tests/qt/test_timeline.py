@@ -297,3 +297,26 @@ def test_a_trained_run_scrubs_back_and_continues_from_a_recorded_step_undoably(q
         np.testing.assert_array_equal(w, tw)
         np.testing.assert_array_equal(b, tb)
     assert bar.slider.maximum() == len(recording)
+
+
+def test_an_opened_run_can_be_looked_back_at_before_any_training(qtbot, make_window) -> None:
+    window = make_window(make_document())
+    controller = install_training(window)
+    document, bar = window.document, window.timeline
+    assert not bar.slider.isEnabled() and "nothing recorded yet" in bar.state.text()
+    trainer = Trainer(document.dataset, document.spec, document.settings, seed=0)
+    recording = recorded_run(document)
+    trainer.step(int(recording.latest.step))
+    document.load(
+        document.dataset,
+        document.spec,
+        document.settings,
+        weights=trainer.get_weights(),
+        step=trainer.step_count,
+        epoch=trainer.epoch,
+        recording=recording,
+    )
+    assert bar.slider.isEnabled() and bar.slider.maximum() == len(recording) and bar.is_live
+    bar.show_index(0)
+    wait_for_frame(qtbot, controller, 0)
+    assert window.timeline_exports is not None and window.action_export_animation.isEnabled()
