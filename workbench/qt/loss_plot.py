@@ -209,7 +209,16 @@ class LossPlot(QWidget):
             line.hide()
         # The timeline's cursor: the recorded step the other views show while the user looks back.
         cursor_pen = pg.mkPen(view_color("timeline_cursor"), width=2)
-        self.timeline_line = pg.InfiniteLine(angle=90, pen=cursor_pen)
+        self.timeline_line = pg.InfiniteLine(
+            angle=90,
+            pen=cursor_pen,
+            label="step {value:,.0f}",  # early steps sit close to the axis: the label finds them
+            labelOpts={
+                "position": 0.08,  # low: early in a run the loss curves are high
+                "color": view_color("timeline_cursor"),
+                "anchors": [(0, 0.5), (0, 0.5)],
+            },
+        )
         self.timeline_line_acc = pg.InfiniteLine(angle=90, pen=cursor_pen)
         for plot, line in ((self.loss_plot, self.timeline_line), (self.acc_plot, self.timeline_line_acc)):
             plot.addItem(line, ignoreBounds=True)
@@ -251,8 +260,8 @@ class LossPlot(QWidget):
             if step is None:
                 line.hide()
             else:
+                line.show()  # first: a hidden line's label does not follow its value
                 line.setValue(float(step))
-                line.show()
 
     @property
     def cursor_step(self) -> int | None:
