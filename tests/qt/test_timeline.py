@@ -4,6 +4,7 @@ request wins); back to live; continue from a recorded step (undoable); animation
 from __future__ import annotations
 
 import threading
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -178,6 +179,11 @@ def test_animation_of_the_decision_regions_has_the_requested_frames(qtbot, timel
     assert job.message == "" and job.frames_written == 5
     with Image.open(path) as gif:
         assert gif.n_frames == 5 and gif.size == (64, 48)
+        pictures = []
+        for index in range(gif.n_frames):
+            gif.seek(index)
+            pictures.append(np.asarray(gif.convert("RGB")))
+    assert all(not np.array_equal(a, b) for a, b in pairwise(pictures))  # it moves
 
 
 def test_animation_of_the_hidden_space_as_mp4(qtbot, timeline_window, tmp_path) -> None:
