@@ -109,7 +109,7 @@ class LiveNetwork(QObject):
     @Slot(object)
     def show_frame(self, frame: ViewFrame) -> None:
         """Draw one training frame in the panel (and refresh the hovered neuron's pictures)."""
-        self._panel.set_weights(frame.snapshot.weights)
+        self._panel.set_weights(frame.shown_weights)  # a recorded moment while the timeline looks back
         if frame.neuron_maps is not self._shown_maps:  # the same tuple: thumbnails did not change
             self._shown_maps = frame.neuron_maps
             self._panel.set_neuron_maps(frame.neuron_maps)
@@ -182,8 +182,14 @@ class LiveNetwork(QObject):
             return
         colors = tuple(CLASS_COLORS)
         bounds = self._canvas.visible_range()
+        if frame is None and self._controller is not None:
+            frame = self._controller.last_frame
         if layer == 0 or overlay_size(spec, layer):
-            network = self._network_with(self.current_weights())
+            # The timeline shows a recorded moment: the hovered neuron as it was then.
+            looking_back = (
+                frame is not None and frame.recorded is not None and weights_fit(spec, frame.shown_weights)
+            )
+            network = self._network_with(frame.shown_weights if looking_back else self.current_weights())
             rgba, rect = neuron_overlay(network, layer, neuron, bounds, colors)
         else:  # too big to evaluate on the GUI thread: enlarge the worker's thumbnail
             frame = frame or (self._controller.last_frame if self._controller is not None else None)

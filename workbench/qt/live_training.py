@@ -10,6 +10,7 @@ from typing import Any
 
 from workbench.qt.hidden_space_plot import HiddenSpacePlot
 from workbench.qt.loss_plot import LossPlot
+from workbench.qt.timeline import install_timeline
 from workbench.qt.training_controller import TrainingController
 from workbench.qt.training_panel import DecisionRegions, TrainingActions, TrainingPanel
 
@@ -20,7 +21,8 @@ def install_training(window: Any, **controller_options: Any) -> TrainingControll
     Uses the window's `document`, `canvas`, `closing` signal, `set_dock_widget(name, widget)`, its Train
     actions (`action_train_toggle`, `action_step`, `action_reset_weights`) and Train menu. Adds the training
     panel, loss and hidden-space views, decision regions on the canvas, and Step Epoch plus the region options
-    to the Train menu. Shutdown runs on `window.closing` and on QApplication.aboutToQuit.
+    to the Train menu, and the timeline under the canvas (`timeline.install_timeline`). Shutdown runs on
+    `window.closing` and on QApplication.aboutToQuit.
     """
     controller = TrainingController(window.document, window, **controller_options)
     window.training = controller
@@ -45,6 +47,7 @@ def install_training(window: Any, **controller_options: Any) -> TrainingControll
     window.set_dock_widget("trainingPanel", TrainingPanel(window.document, controller, actions=actions))
     window.set_dock_widget("lossPlot", LossPlot(controller))
     window.set_dock_widget("hiddenSpacePlot", HiddenSpacePlot(window.document, controller))
+    install_timeline(window, controller)
     return controller
 
 

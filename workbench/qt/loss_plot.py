@@ -207,6 +207,22 @@ class LossPlot(QWidget):
         for plot, line in ((self.loss_plot, self.hover_line), (self.acc_plot, self.hover_line_acc)):
             plot.addItem(line, ignoreBounds=True)
             line.hide()
+        # The timeline's cursor: the recorded step the other views show while the user looks back.
+        cursor_pen = pg.mkPen(view_color("timeline_cursor"), width=2)
+        self.timeline_line = pg.InfiniteLine(
+            angle=90,
+            pen=cursor_pen,
+            label="step {value:,.0f}",  # early steps sit close to the axis: the label finds them
+            labelOpts={
+                "position": 0.08,  # low: early in a run the loss curves are high
+                "color": view_color("timeline_cursor"),
+                "anchors": [(0, 0.5), (0, 0.5)],
+            },
+        )
+        self.timeline_line_acc = pg.InfiniteLine(angle=90, pen=cursor_pen)
+        for plot, line in ((self.loss_plot, self.timeline_line), (self.acc_plot, self.timeline_line_acc)):
+            plot.addItem(line, ignoreBounds=True)
+            line.hide()
 
         self.log_check = QCheckBox("log loss")
         self.log_check.setObjectName("logLossCheck")
@@ -236,6 +252,22 @@ class LossPlot(QWidget):
     @Slot(object)
     def show_frame(self, frame: ViewFrame) -> None:
         self.set_history(frame.snapshot.history, frame.snapshot.metrics)
+        self.set_cursor(frame.at_step)
+
+    def set_cursor(self, step: int | None) -> None:
+        """Mark the recorded step the views show (None: they follow training live, no mark)."""
+        for line in (self.timeline_line, self.timeline_line_acc):
+            if step is None:
+                line.hide()
+            else:
+                line.show()  # first: a hidden line's label does not follow its value
+                line.setValue(float(step))
+
+    @property
+    def cursor_step(self) -> int | None:
+        """The step the timeline cursor marks, None when hidden."""
+        line = self.timeline_line
+        return int(line.value()) if line.isVisible() else None
 
     def set_history(self, history: TrainingHistory | Any, latest: Any = None) -> None:
         """Show a run's history (and its current state `latest`, a `Metrics`, when newer); a history that

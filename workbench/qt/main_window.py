@@ -246,6 +246,23 @@ class MainWindow(QMainWindow):
         self.action_export_image = A(
             "Export &Image…", F.export_image, None, "actionExportImage", "Save the canvas as a PNG"
         )
+        # Both need live training and its recording (`timeline.install_timeline` enables them).
+        self.action_export_animation = A(
+            "Export &Animation…",
+            self._export_animation,
+            None,
+            "actionExportAnimation",
+            "Write the recorded run as a GIF or MP4 for slides",
+        )
+        self.action_export_view_image = A(
+            "Export &View Image…",
+            self._export_view_image,
+            None,
+            "actionExportViewImage",
+            "Save one view as PNG or SVG, at the step the timeline shows",
+        )
+        for action in (self.action_export_animation, self.action_export_view_image):
+            action.setEnabled(False)
         # Explicit keys: QKeySequence.Quit is empty on some platforms (e.g. Windows, offscreen).
         self.action_quit = A("&Quit", self.close, "Ctrl+Q", "actionQuit", "Close the window")
         self.action_quit.setMenuRole(QAction.MenuRole.QuitRole)
@@ -367,6 +384,7 @@ class MainWindow(QMainWindow):
         file_menu.addActions(
             [self.action_import_weights, self.action_export_weights, self.action_export_image]
         )
+        file_menu.addActions([self.action_export_view_image, self.action_export_animation])
         file_menu.addSeparator()
         file_menu.addAction(self.action_quit)
         file_menu.aboutToShow.connect(self._update_action_states)
@@ -392,6 +410,10 @@ class MainWindow(QMainWindow):
 
         train_menu = bar.addMenu("&Train")
         train_menu.addActions([self.action_train_toggle, self.action_step, self.action_reset_weights])
+        # Filled by `timeline.install_timeline`; hidden until then.
+        self.timeline_menu = bar.addMenu("Time&line")
+        self.timeline_menu.setObjectName("menuTimeline")
+        self.timeline_menu.menuAction().setVisible(False)
 
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.action_shortcuts, self.action_about])
@@ -518,6 +540,20 @@ class MainWindow(QMainWindow):
         if old is not None and old is not widget:
             old.setObjectName("")  # so findChild(name) finds the new panel before the old one is gone
             old.deleteLater()
+
+    def add_central_row(self, widget: QWidget) -> None:
+        """A full-width row under the canvas (the timeline)."""
+        self._central_layout.addWidget(widget)
+
+    def _export_animation(self) -> None:
+        exports = getattr(self, "timeline_exports", None)
+        if exports is not None:
+            exports.export_animation()
+
+    def _export_view_image(self) -> None:
+        exports = getattr(self, "timeline_exports", None)
+        if exports is not None:
+            exports.export_view_image()
 
     def set_training_actions_enabled(self, enabled: bool) -> None:
         """For the training panel: enable the Train menu once its slots are connected."""

@@ -16,6 +16,12 @@ it only computes pictures, so it is the one thread that may run at a lower prior
 - The first frame does not wait for the training process, which takes from ~20 ms to seconds to start: it is
   computed from the document's own state by the process's start-up code (`first_snapshot`), before the
   thread lowers its priority.
+- Time travel: `ViewAt(record, spec)` makes the views show a recorded moment of the run (the timeline's
+  slider) instead of the live network: the frame's views are computed here from the record's weights, the
+  frame's snapshot stays the live one (the controller keeps recording training into the document while the
+  user looks back). Only the newest `ViewAt` counts: all waiting messages are handled before a frame is
+  computed, and a frame waits until the GUI took the previous one, so dragging never queues up stale frames.
+  The views of one record are computed once and reused while live snapshots keep arriving.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -56,6 +62,15 @@ DECISION_BUDGET_SECONDS = 0.020
 #: Largest decision image side; the default a fresh request starts from.
 MAX_RESOLUTION = 256
 MIN_RESOLUTION = 64
+
+
+@dataclass(frozen=True)
+class ViewAt:
+    """Show the recorded moment `record` (a `Record` of a recording of the network `spec`) in the views;
+    `record=None` goes back to following training live."""
+
+    record: Any = None
+    spec: Any = None
 
 
 class ViewFrameWorker(QObject):
@@ -98,6 +113,9 @@ class ViewFrameWorker(QObject):
         #: The next frame answers the user (new view options, a paused snapshot): it skips the 30 Hz grid.
         self._answer_now = False
         self._previous_frame: views.ViewFrame | None = None
+        self._at: ViewAt | None = None  # the recorded moment the views show; None: live
+        self._recorded_frame: views.ViewFrame | None = None  # its views, computed once
+        self._recorded_network: Network | None = None
         self._secondary_dirty = True
         self._last_secondary = -1.0
         self.frames_published = 0
@@ -204,8 +222,15 @@ class ViewFrameWorker(QObject):
                 # one credit without being drawn, so ask again (a spare `WantSnapshot` costs nothing).
                 self._generation = number
                 self._want_snapshot()
+            case ViewAt(record=record):
+                self._at = message if record is not None else None
+                self._recorded_frame = None
+                self._secondary_dirty = True  # live frames must not reuse a recorded moment's thumbnails
+                self._answer_now = True
+                self._dirty = True
             case ShowViews(request=request):
                 self._secondary_dirty = True
+                self._recorded_frame = None
                 self._request = request
                 self._answer_now = True
                 self._resolution = (
@@ -219,6 +244,7 @@ class ViewFrameWorker(QObject):
             case ViewDataset(dataset=dataset):
                 self._dataset = dataset  # drawn with the snapshot trained on it, which follows
                 self._secondary_dirty = True
+                self._recorded_frame = None
             case FrameTaken():
                 pass  # `take_frame` already marked it; the message only wakes the loop
             case StopViews():
@@ -230,6 +256,13 @@ class ViewFrameWorker(QObject):
     def _publish(self) -> None:
         live = self._live
         assert live is not None
+        if self._at is not None:
+            frame = self._recorded(live)
+            self._previous_frame = frame
+            self._dirty = False
+            self._answer_now = False
+            self._hand_over(frame)
+            return
         snapshot = live.snapshot
         network = self._view_network
         if network is None or network.spec != snapshot.spec:
@@ -268,6 +301,34 @@ class ViewFrameWorker(QObject):
         self._previous_frame = frame
         self._dirty = False
         self._answer_now = False
+        self._hand_over(frame)
+
+    def _recorded(self, live: LiveSnapshot) -> views.ViewFrame:
+        """A frame whose views show the recorded moment `self._at` (computed once per record and request),
+        carrying the live snapshot."""
+        at = self._at
+        assert at is not None
+        frame = self._recorded_frame
+        if frame is None or frame.recorded is not at.record:
+            network = self._recorded_network
+            if network is None or network.spec != at.spec:
+                network = self._recorded_network = Network(at.spec)
+            network.set_weights(at.record.weights_list())
+            with np.errstate(all="ignore"):
+                frame = views.compute_frame(
+                    live.snapshot, network, self._dataset, self._request, self._previous_frame
+                )
+            frame = self._recorded_frame = replace(frame, recorded=at.record)
+        return replace(
+            frame,
+            snapshot=live.snapshot,
+            steps_per_second=live.steps_per_second if live.running else 0.0,
+            running=live.running,
+            generation=live.generation,
+        )
+
+    def _hand_over(self, frame: views.ViewFrame) -> None:
+        """Publish `frame` as the latest one and tell the GUI (which takes it when it is ready)."""
         with self._lock:
             self._latest = frame
             self._consumed = False
@@ -281,5 +342,6 @@ __all__ = [
     "MAX_RESOLUTION",
     "MIN_RESOLUTION",
     "SECONDARY_RATE",
+    "ViewAt",
     "ViewFrameWorker",
 ]

@@ -545,6 +545,19 @@ class ViewFrame:
     decision_seconds: float = 0.0
     #: Which replacement of the network (open, reset, import, new architecture) the snapshot comes after.
     generation: int = 0
+    #: The recorded moment the views show (a `Record` of the run's recording), or None for the live network.
+    #: The snapshot stays the live one either way: it is what training has reached, and what is saved.
+    recorded: Any = None
+
+    @property
+    def at_step(self) -> int | None:
+        """The recorded step the views show; None while they follow training live."""
+        return None if self.recorded is None else int(self.recorded.step)
+
+    @property
+    def shown_weights(self) -> Any:
+        """The weights the views were computed from: the recorded ones, else the live snapshot's."""
+        return self.snapshot.weights if self.recorded is None else self.recorded.weights_list()
 
 
 def compute_frame(
