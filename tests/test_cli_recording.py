@@ -136,3 +136,18 @@ def test_animate_runs_headless_from_the_command_line(project, tmp_path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "PySide6" not in done.stderr and out.exists()
+
+
+def test_a_listing_cut_short_by_its_reader_ends_quietly(project) -> None:
+    """`workbench timeline P | head -1`: the closed pipe is the reader's choice, not an error to print."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line is written
+    command = [sys.executable, "-m", "workbench", "timeline", str(project)]
+    try:
+        result = subprocess.run(command, stdout=write_end, stderr=subprocess.PIPE, text=True, check=False)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 0
+    assert result.stderr == ""

@@ -346,6 +346,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ViewError,
     ) as exc:
         return _fail(str(exc))
+    except BrokenPipeError:  # `workbench timeline P | head`: the reader has all it wanted, no error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's exit flush stays quiet
+        return EXIT_OK
     except OSError as exc:
         where = f"cannot write {exc.filename}: " if exc.filename else ""
         return _fail(f"{where}{exc.strerror or exc}")
