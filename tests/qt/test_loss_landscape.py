@@ -144,3 +144,24 @@ def test_the_main_window_has_the_panel_in_a_dock_and_stops_its_thread_on_close(q
     with qtbot.waitSignal(view.surfaceShown, timeout=20000):
         dock.raise_()
     assert view.frame is not None
+
+
+def test_while_following_training_the_surface_moves_with_the_weights(qtbot, make_view, project) -> None:
+    document = _document(project)
+    view = make_view(document)
+    _show(qtbot, view)
+    before = view.frame.slice.center_loss
+    moved = [(w * 0.5, b) for w, b in project.weights]
+    document.record_training(moved, project.history, project.step + 1, project.epoch)
+    with qtbot.waitSignal(view.surfaceShown, timeout=20000):  # the follow timer notices within a second
+        pass
+    train = project.dataset.train_indices
+    objective = Objective(project.spec, project.dataset.points[train], project.dataset.labels[train], 0.001)
+    assert view.frame.slice.center_loss == pytest.approx(objective.value(objective.flatten(moved)), rel=1e-9)
+    assert view.frame.slice.center_loss != pytest.approx(before)
+    with qtbot.waitSignal(view.surfaceShown, timeout=20000):
+        view.follow.setChecked(False)  # one last surface around the latest weights, then it stays
+    job = view._job
+    document.record_training(project.weights, project.history, project.step + 2, project.epoch)
+    view._follow()  # what the timer calls
+    assert view._job == job

@@ -558,6 +558,8 @@ class LossLandscapeView(QWidget):
             self._show_message("Pick two different parameters.")
             return
         request = self.request()
+        if self.frame is None:
+            self._show_message("Computing the loss surface…")
         worker = self._ensure_worker()
         self._job += 1
         worker.latest = self._job
