@@ -809,19 +809,24 @@ def run_generate(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------------------------------ landscape
 def _add_landscape_parser(commands: Any) -> None:
+    import textwrap
+
     from workbench.core.present.landscape import MAX_GRID, MIN_GRID
 
     landscape = commands.add_parser(
         "landscape",
         help="write the loss surface on a 2D slice through a project's weights (npz)",
-        description="The training objective (mean cross-entropy over the training points plus the L2 term) "
-        "at theta + alpha[i]*d1 + beta[j]*d2 around the project's weights theta, written to OUT.npz as "
-        "'alpha' (N,), 'beta' (N,) and 'loss' (N, N) with loss[i, j] at alpha[i], beta[j]. Directions: "
-        "--params P1,P2 (unit vectors along two single parameters named as in the export, e.g. "
-        "'0.weight[1,0],2.bias[3]', index [out, in]), --random SEED (two filter-normalised random "
-        "directions, Li et al. 2018) or --pca (the top two principal directions of the recorded run). "
-        "The recorded run, projected onto the slice, is stored too ('path_step', 'path_alpha', "
-        "'path_beta', 'path_off_slice').",
+        description=textwrap.fill(
+            "The training objective (mean cross-entropy over the training points plus the L2 term) "
+            "at theta + alpha[i]*d1 + beta[j]*d2 around the project's weights theta, written to OUT.npz as "
+            "'alpha' (N,), 'beta' (N,) and 'loss' (N, N) with loss[i, j] at alpha[i], beta[j]. Directions: "
+            "--params P1,P2 (unit vectors along two single parameters named as in the export, e.g. "
+            "'0.weight[1,0],2.bias[3]', index [out, in]), --random SEED (two filter-normalised random "
+            "directions, Li et al. 2018) or --pca (the top two principal directions of the recorded run). "
+            "The recorded run, projected onto the slice, is stored too ('path_step', 'path_alpha', "
+            "'path_beta', 'path_off_slice').",
+            100,
+        ),
         epilog=_exit_codes_text(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -374,7 +374,7 @@ def compute_slice(
     if loss is None:
         return None
     projected = project_path(theta, d1, d2, path, request.path_steps) if path is not None else None
-    centre = loss[len(alpha) // 2, len(beta) // 2]
+    centre = objective.value(theta)  # = loss[n // 2, n // 2] for an odd grid; an even one misses θ
     return Slice(request.kind, alpha, beta, loss, theta, d1, d2, float(centre), projected, explained)
 
 
