@@ -742,7 +742,10 @@ def install_landscape(window: Any) -> LossLandscapeView:
     toggle = dock.toggleViewAction()
     toggle.setStatusTip("Show or hide the Loss Surface panel")
     menu = getattr(window, "view_menu", None)
-    if menu is not None:
+    anchor = getattr(window, "_dock_actions_anchor", None)  # with the other panels' toggles
+    if menu is not None and anchor is not None:
+        menu.insertAction(anchor, toggle)
+    elif menu is not None:
         menu.addAction(toggle)
     window.closing.connect(view.shutdown)
     window.loss_landscape = view
