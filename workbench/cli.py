@@ -8,6 +8,8 @@
     workbench timeline PROJECT [--json]        list the recorded steps of the project's run
     workbench animate PROJECT -o run.gif       an animation of the recorded run (GIF or MP4)
     workbench generate NAME -o data.csv        write a generated dataset as CSV
+    workbench landscape PROJECT --params P1,P2 | --random SEED | --pca -o OUT.npz
+                                               the loss surface on a 2D slice through the weights
 
 Anything wrong with the arguments or the input files ends with exit status 2 and one ``error: ...`` line on
 stderr, never a traceback, so scripts can rely on the status and people can read the reason (`EXIT_CODES`).
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import math
 import os
@@ -287,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--noise", type=float, metavar="F", help="noise (default: the dataset's own)")
     generate.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default 0)")
+    _add_landscape_parser(commands)
     return parser
 
 
@@ -311,8 +315,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(f"cannot open {argv[0]!r}: no such file")
         return _open_gui(argv[:1])
     from workbench.core.files.export import WeightsExportError, WeightsImportError
+    from workbench.core.files.export.parameter_names import ParameterNameError
     from workbench.core.files.project import ProjectFormatError
     from workbench.core.present.animation import AnimationError
+    from workbench.core.present.landscape import LandscapeError
     from workbench.core.present.views import ViewError
     from workbench.core.training.recording import RecordingError
 
@@ -329,8 +335,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_animate(args)
             if args.command == "generate":
                 return run_generate(args)
+            if args.command == "landscape":
+                return run_landscape(args)
         raise UsageError(
-            "give a command: train, export, timeline, animate or generate (or nothing to open the GUI)"
+            "give a command: train, export, timeline, animate, generate or landscape "
+            "(or nothing to open the GUI)"
         )
     except MemoryError:  # numpy's _ArrayMemoryError too; training turns it into a message of its own
         return _fail("not enough memory for this command")
@@ -344,6 +353,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         RecordingError,
         AnimationError,
         ViewError,
+        LandscapeError,
+        ParameterNameError,
     ) as exc:
         return _fail(str(exc))
     except BrokenPipeError:  # `workbench timeline P | head`: the reader has all it wanted, no error
@@ -370,7 +381,7 @@ def _names_a_file_to_open(argv: list[str]) -> bool:
     return (
         len(argv) == 1
         and not first.startswith("-")
-        and first not in ("train", "export", "timeline", "animate", "generate")
+        and first not in ("train", "export", "timeline", "animate", "generate", "landscape")
         and Path(first).suffix.lower() in (PROJECT_SUFFIX, ".csv")
     )
 
@@ -796,4 +807,143 @@ def run_generate(args: argparse.Namespace) -> int:
     dataset = generate(args.name, args.points, args.classes, args.noise, args.seed)
     write_csv(dataset, args.output)
     print(f"wrote {dataset.n_points} points in {dataset.n_classes} classes to {args.output}")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------ landscape
+def _add_landscape_parser(commands: Any) -> None:
+    import textwrap
+
+    from workbench.core.present.landscape import MAX_GRID, MIN_GRID
+
+    landscape = commands.add_parser(
+        "landscape",
+        help="write the loss surface on a 2D slice through a project's weights (npz)",
+        description=textwrap.fill(
+            "The training objective (mean cross-entropy over the training points plus the L2 term) "
+            "at theta + alpha[i]*d1 + beta[j]*d2 around the project's weights theta, written to OUT.npz as "
+            "'alpha' (N,), 'beta' (N,) and 'loss' (N, N) with loss[i, j] at alpha[i], beta[j]. Directions: "
+            "--params P1,P2 (unit vectors along two single parameters named as in the export, e.g. "
+            "'0.weight[1,0],2.bias[3]', index [out, in]), --random SEED (two filter-normalised random "
+            "directions, Li et al. 2018) or --pca (the top two principal directions of the recorded run). "
+            "The recorded run, projected onto the slice, is stored too ('path_step', 'path_alpha', "
+            "'path_beta', 'path_off_slice').",
+            100,
+        ),
+        epilog=_exit_codes_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    landscape.add_argument("project", metavar="PROJECT")
+    kind = landscape.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--params", metavar="P1,P2", help="two parameters, e.g. '0.weight[1,0],2.bias[3]'")
+    kind.add_argument("--random", type=int, metavar="SEED", help="filter-normalised random directions")
+    kind.add_argument("--pca", action="store_true", help="principal directions of the recorded run")
+    landscape.add_argument(
+        "--span", type=float, default=1.0, metavar="S", help="alpha and beta from -S to S (default 1)"
+    )
+    landscape.add_argument(
+        "--grid",
+        type=int,
+        default=41,
+        metavar="N",
+        help=f"N values per axis, {MIN_GRID} to {MAX_GRID}; odd N puts the weights themselves at the "
+        "centre (default 41)",
+    )
+    landscape.add_argument("-o", "--output", required=True, metavar="OUT.npz")
+    landscape.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+
+
+def _split_parameter_names(text: str) -> list[str]:
+    """``0.weight[1,0],2.bias[3]``: split at the commas outside brackets."""
+    names, depth, current = [], 0, ""
+    for char in text:
+        depth += char == "["
+        depth -= char == "]"
+        if char == "," and depth == 0:
+            names.append(current)
+            current = ""
+        else:
+            current += char
+    names.append(current)
+    return [name.strip() for name in names]
+
+
+def run_landscape(args: argparse.Namespace) -> int:
+    from workbench.core.files.atomic import atomic_write_bytes
+    from workbench.core.files.export.parameter_names import parameter_index, valid_forms
+    from workbench.core.files.project import load_project
+    from workbench.core.model.engine.network import Network
+    from workbench.core.present.landscape import SliceRequest, compute_slice
+
+    if Path(args.output).suffix.lower() != ".npz":
+        raise UsageError(f"-o {args.output!r}: the loss surface is written as .npz")
+    _refuse_overwriting("-o", args.output, "PROJECT", args.project)
+    project = load_project(args.project)
+    spec = project.spec
+    params = (0, 1)
+    if args.params is not None:
+        names = _split_parameter_names(args.params)
+        if len(names) != 2 or not all(names):
+            raise UsageError(f"--params takes two parameter names P1,P2; valid forms: {valid_forms(spec)}")
+        params = (parameter_index(spec, names[0]), parameter_index(spec, names[1]))
+    kind = "params" if args.params is not None else "random" if args.random is not None else "pca"
+    weights = project.weights
+    if weights is None:
+        weights = Network(spec, project.settings.seed).get_weights()
+    records = list(project.recording) if project.recording is not None else []
+    dataset = project.dataset
+    train = dataset.train_indices
+    request = SliceRequest(
+        spec,
+        dataset.points[train],
+        dataset.labels[train],
+        project.settings.l2,
+        weights,
+        kind=kind,
+        span=args.span,
+        grid=args.grid,
+        params=params,
+        seed=args.random or 0,
+        path_steps=tuple(record.step for record in records),
+        path_weights=tuple(record.weights_list() for record in records),
+    )
+    start = time.perf_counter()
+    result = compute_slice(request)
+    assert result is not None  # nothing asked it to stop
+    seconds = time.perf_counter() - start
+    arrays: dict[str, np.ndarray] = {"alpha": result.alpha, "beta": result.beta, "loss": result.loss}
+    if result.path is not None:
+        arrays.update(
+            path_step=result.path.steps,
+            path_alpha=result.path.alpha,
+            path_beta=result.path.beta,
+            path_off_slice=result.path.off_slice,
+        )
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    atomic_write_bytes(args.output, buffer.getvalue())
+    finite = result.loss[np.isfinite(result.loss)]
+    summary = {
+        "output": args.output,
+        "directions": kind,
+        "params": _split_parameter_names(args.params) if args.params is not None else None,
+        "seed": args.random,
+        "span": args.span,
+        "grid": args.grid,
+        "center_loss": _finite_or_none(result.center_loss),
+        "min_loss": _finite_or_none(float(finite.min())) if len(finite) else None,
+        "max_loss": _finite_or_none(float(finite.max())) if len(finite) else None,
+        "path_points": 0 if result.path is None else len(result.path.steps),
+        "path_on_surface": None if result.path is None else result.path.on_surface,
+        "pca_explained": result.explained,
+        "seconds": seconds,
+    }
+    if args.json:
+        print(json.dumps(summary, allow_nan=False))
+        return EXIT_OK
+    print(
+        f"wrote the loss surface ({args.grid} x {args.grid}, {kind} directions, span {args.span:g}) to "
+        f"{args.output}: loss {summary['min_loss']:.4g} to {summary['max_loss']:.4g}, "
+        f"{result.center_loss:.4g} at the project's weights ({seconds:.2f} s)"
+    )
     return EXIT_OK

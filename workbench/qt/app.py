@@ -20,6 +20,7 @@ def install_panels(window) -> None:
     from workbench.qt.comparison_window import install_comparison
     from workbench.qt.live_network import install_live_network
     from workbench.qt.live_training import install_training
+    from workbench.qt.loss_landscape import install_landscape
     from workbench.qt.network_panel import NetworkPanel
 
     panel = NetworkPanel(window.document)
@@ -27,6 +28,7 @@ def install_panels(window) -> None:
     controller = install_training(window)
     install_live_network(window, panel, controller)
     install_comparison(window)
+    install_landscape(window)
     # Training stopped on its own (out of memory, settings it cannot use): it is paused; say why.
     controller.failed.connect(lambda message: window._show_error("Training Paused", message))
 

@@ -1,0 +1,167 @@
+"""The loss surface panel (`lossLandscape`): computed off the GUI thread, path and walks drawn, any width."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from workbench.cli import main
+from workbench.core.data.generators import generate
+from workbench.core.files.project import load_project
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.present.landscape import Objective
+from workbench.qt.document import Document
+from workbench.qt.loss_landscape import LossLandscapeView
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    path = tmp_path_factory.mktemp("run") / "run.wbproj"
+    argv = [
+        "train",
+        "--dataset",
+        "moons",
+        "--points",
+        "160",
+        "--layers",
+        "6,6",
+        "--seed",
+        "2",
+        "--l2",
+        "0.001",
+    ]
+    assert main([*argv, "--steps", "400", "--save", str(path), "--quiet"]) == 0
+    return load_project(path)
+
+
+def _document(project) -> Document:
+    document = Document(project.dataset, project.spec, project.settings)
+    document.load(
+        project.dataset,
+        project.spec,
+        project.settings,
+        weights=project.weights,
+        history=project.history,
+        step=project.step,
+        epoch=project.epoch,
+        recording=project.recording,
+    )
+    return document
+
+
+@pytest.fixture
+def make_view(qtbot):
+    views: list[LossLandscapeView] = []
+
+    def factory(document: Document) -> LossLandscapeView:
+        view = LossLandscapeView(document)
+        qtbot.addWidget(view)
+        views.append(view)
+        view.resize(560, 560)
+        return view
+
+    yield factory
+    for view in views:
+        view.shutdown()
+
+
+def _show(qtbot, view: LossLandscapeView) -> None:
+    with qtbot.waitSignal(view.surfaceShown, timeout=20000):
+        view.show()
+
+
+def test_the_surface_is_centred_on_the_documents_weights_with_the_run_projected(
+    qtbot, make_view, project
+) -> None:
+    view = make_view(_document(project))
+    _show(qtbot, view)
+    frame = view.frame
+    train = project.dataset.train_indices
+    objective = Objective(project.spec, project.dataset.points[train], project.dataset.labels[train], 0.001)
+    expected = objective.value(objective.flatten(project.weights))
+    assert frame.slice.center_loss == pytest.approx(expected, rel=1e-9)
+    assert frame.rgba.shape == (41, 41, 4) and frame.rgba.dtype == np.uint8
+    assert len(frame.contour_x) > 0
+    # Two-parameter mode: the axes are the parameters' own values, so the run ends at the centre marker.
+    path_x, path_y = view.path_curve.getData()
+    assert len(path_x) == len(project.recording)
+    assert (path_x[-1], path_y[-1]) == pytest.approx(frame.offset)
+    assert "projection" in view.caption.text()
+
+
+def test_span_grid_and_directions_recompute_the_surface(qtbot, make_view, project) -> None:
+    view = make_view(_document(project))
+    _show(qtbot, view)
+    with qtbot.waitSignal(view.surfaceShown, timeout=20000):
+        view.span.setValue(0.5)
+        view.grid.setValue(21)
+    assert view.frame.slice.alpha[-1] == pytest.approx(0.5) and view.frame.rgba.shape == (21, 21, 4)
+    with qtbot.waitSignal(view.surfaceShown, timeout=20000):
+        view.kind.setCurrentIndex(view.kind.findData("pca"))
+    assert view.frame.slice.kind == "pca" and "of the run's movement" in view.caption.text()
+    assert not view.target.isVisible()
+    with qtbot.waitSignal(view.surfaceShown, timeout=20000):
+        view.kind.setCurrentIndex(view.kind.findData("random"))
+    assert view.frame.slice.kind == "random"
+    assert "random direction" in view.plot.getPlotItem().getAxis("bottom").labelText
+
+
+def test_dragging_the_start_runs_sgd_momentum_and_adam_on_the_surface(qtbot, make_view, project) -> None:
+    view = make_view(_document(project))
+    _show(qtbot, view)
+    ox, oy = view.frame.offset
+    view.target.setPos(ox + 1.0, oy - 1.0)
+    with qtbot.waitSignal(view.raceShown, timeout=20000):
+        view.target.sigPositionChangeFinished.emit(view.target)
+    assert [walk.optimizer for walk in view.walks] == ["sgd", "momentum", "adam"]
+    for walk in view.walks:
+        assert (walk.alpha[0], walk.beta[0]) == pytest.approx((1.0, -1.0))
+        x, _ = view.walk_curves[walk.optimizer].getData()
+        assert len(x) == len(walk.alpha) > 1
+        assert walk.loss[-1] < walk.loss[0]
+    assert "The walks from" in view.caption.text()
+
+
+@pytest.mark.parametrize("width", [1, 200])
+def test_the_view_renders_for_narrow_and_wide_layers(qtbot, make_view, width) -> None:
+    dataset = generate("circles", n_points=120, seed=0)
+    spec = NetworkSpec(hidden=(LayerSpec(width, "relu"),))
+    view = make_view(Document(dataset, spec, TrainingSettings()))
+    _show(qtbot, view)
+    assert np.isfinite(view.frame.slice.center_loss)
+    assert "No recorded run yet" in view.caption.text()
+    assert view.pick1.name() != view.pick2.name()
+
+
+def test_the_main_window_has_the_panel_in_a_dock_and_stops_its_thread_on_close(qtbot, make_window) -> None:
+    from workbench.qt.app import install_panels
+
+    window = make_window()
+    install_panels(window)
+    view = window.findChild(LossLandscapeView, "lossLandscape")
+    assert view is window.loss_landscape
+    dock = window.findChild(type(window.docks["hiddenSpacePlot"]), "lossLandscapeDock")
+    with qtbot.waitSignal(view.surfaceShown, timeout=20000):
+        dock.raise_()
+    assert view.frame is not None
+
+
+def test_while_following_training_the_surface_moves_with_the_weights(qtbot, make_view, project) -> None:
+    document = _document(project)
+    view = make_view(document)
+    _show(qtbot, view)
+    before = view.frame.slice.center_loss
+    moved = [(w * 0.5, b) for w, b in project.weights]
+    document.record_training(moved, project.history, project.step + 1, project.epoch)
+    with qtbot.waitSignal(view.surfaceShown, timeout=20000):  # the follow timer notices within a second
+        pass
+    train = project.dataset.train_indices
+    objective = Objective(project.spec, project.dataset.points[train], project.dataset.labels[train], 0.001)
+    assert view.frame.slice.center_loss == pytest.approx(objective.value(objective.flatten(moved)), rel=1e-9)
+    assert view.frame.slice.center_loss != pytest.approx(before)
+    with qtbot.waitSignal(view.surfaceShown, timeout=20000):
+        view.follow.setChecked(False)  # one last surface around the latest weights, then it stays
+    job = view._job
+    document.record_training(project.weights, project.history, project.step + 2, project.epoch)
+    view._follow()  # what the timer calls
+    assert view._job == job
