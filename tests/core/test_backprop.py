@@ -164,7 +164,7 @@ def test_walk_steps_follow_the_lecture() -> None:
     for step in steps:
         assert backprop.formulas(result, step)  # every step explains itself with numbers
     forward = backprop.formulas(result, steps[0], neuron=2)
-    assert "z_1.2" in forward[0] and backprop.fmt(result.layer(1).z[2]) in forward[0]
+    assert "z_1.3" in forward[0] and backprop.fmt(result.layer(1).z[2]) in forward[0]
     assert "tanh" in forward[1]
     assert "−log" in backprop.formulas(result, steps[3])[1]
     assert "Δ ← μΔ + g" in backprop.formulas(result, steps[-1])[0]

@@ -442,9 +442,15 @@ def top_neurons(values: np.ndarray, k: int) -> list[int]:
     return sorted(int(i) for i in order)
 
 
+def _factor(value: float) -> str:
+    """A number inside a product: negative ones in parentheses."""
+    text = fmt(value)
+    return f"({text})" if text.startswith("−") else text
+
+
 def _terms(weights: np.ndarray, inputs: np.ndarray, limit: int = 4) -> str:
     order = top_neurons(weights * inputs, limit)
-    parts = [f"{fmt(weights[i])}·{fmt(inputs[i])}" for i in order]
+    parts = [f"{_factor(weights[i])}·{_factor(inputs[i])}" for i in order]
     more = len(weights) - len(order)
     return " + ".join(parts) + (f" + … ({more} more)" if more > 0 else "")
 
@@ -459,7 +465,7 @@ def formulas(trace_: BackpropTrace, step: WalkStep, neuron: int | None = None) -
     node = step.node or out
     layer = trace_.layer(node)
     k = neuron if neuron is not None and 0 <= neuron < layer.width else top_neurons(layer.delta, 1)[0]
-    label = f"{layer.name}.{k}" if node < out else f"out.{k}"
+    label = f"{layer.name}.{k + 1}"  # neurons count from 1, as the diagram's hover texts do
     inputs = trace_.inputs_of(node)
     lines = []
     if step.kind == "forward":
@@ -498,7 +504,7 @@ def formulas(trace_: BackpropTrace, step: WalkStep, neuron: int | None = None) -
         parts.append(f"from {spec.node_name(arrival.consumer)} ({via}) {fmt(arrival.value[k])}")
     lines.append(f"δ arriving at h_{label}: " + " + ".join(parts) + f" = ∂L/∂h = {fmt(layer.dh[k])}")
     lines.append(
-        f"Through g: δ_{label} = g'(z)·∂L/∂h = {fmt(layer.slope[k])} · {fmt(layer.dh[k])} = "
+        f"Through g: δ_{label} = g'(z)·∂L/∂h = {_factor(layer.slope[k])}·{_factor(layer.dh[k])} = "
         f"{fmt(layer.delta[k])}"
     )
     return lines
@@ -528,7 +534,7 @@ def _gradient_lines(trace_: BackpropTrace, step: WalkStep) -> list[str]:
         if step.kind == "gradients":
             batch = " (Σ over the batch)" if trace_.batch_size > 1 else ""
             lines.append(
-                f"layer {layer.name}: ∂L/∂w = x·δ{batch}, largest {fmt(x)}·{fmt(layer.delta[r])} = "
+                f"layer {layer.name}: ∂L/∂w = x·δ{batch}, largest {_factor(x)}·{_factor(layer.delta[r])} = "
                 f"{fmt(layer.weight_grad[r, c])};  ∂L/∂b = δ, "
                 f"‖∂L/∂b‖ = {fmt(float(np.linalg.norm(layer.bias_grad)))}"
             )
@@ -540,15 +546,17 @@ def _gradient_lines(trace_: BackpropTrace, step: WalkStep) -> list[str]:
 
 
 def _update_line(trace_: BackpropTrace, layer: LayerTrace, r: int, c: int) -> str:
+    """The update of the layer's weight with the largest gradient, with the optimizer's own formula."""
     update = layer.update
     assert update is not None
     g = fmt(layer.weight_grad[r, c])
-    w = fmt(layer.weight[r, c])
-    step = fmt(update.weight_step[r, c])
+    w = layer.weight[r, c]
+    step = update.weight_step[r, c]
+    moved = f"w {fmt(w)} → {fmt(w + step)} (step {fmt(step)})"
     if trace_.optimizer == "momentum":
         d = fmt(update.state["Δ"][0][r, c])
-        return f"layer {layer.name}: Δ ← μΔ + g = {d},  w ← w − ηΔ: {w} → step {step}"
+        return f"layer {layer.name}: Δ ← μΔ + g = {d},  w ← w − ηΔ: {moved}"
     if trace_.optimizer == "adam":
         m, v = fmt(update.state["m"][0][r, c]), fmt(update.state["v"][0][r, c])
-        return f"layer {layer.name}: g = {g}, m = {m}, v = {v},  w ← w − η·m̂/(√v̂ + ε): step {step}"
-    return f"layer {layer.name}: w ← w − η·g: {w}, g = {g}, step {step}"
+        return f"layer {layer.name}: g = {g}, m = {m}, v = {v},  w ← w − η·m̂/(√v̂ + ε): {moved}"
+    return f"layer {layer.name}: w ← w − η·g with g = {g}: {moved}"
