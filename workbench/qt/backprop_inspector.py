@@ -273,8 +273,13 @@ class BackpropDiagram(QWidget):
                     p1 = QPointF(b.left(), b.center().y())
                     if not active:
                         color, width = faint, 0.7
-                    elif backward:
-                        color, width = error, 0.8 + 4.0 * abs(value) / scale
+                    elif backward:  # the newest messages (into this step's node) strong, earlier ones light
+                        color, width = QColor(error), 0.8 + 3.5 * abs(value) / scale
+                        if self.selected is not None and self.selected != (source, col):
+                            color.setAlpha(150)  # the explained neuron's messages stand out
+                        if source != step.node:
+                            color.setAlpha(70)
+                            width = 0.6 + 1.5 * abs(value) / scale
                     else:
                         color = qcolor(POSITIVE_COLOR if value >= 0 else NEGATIVE_COLOR)
                         width = 0.6 + 4.0 * abs(value) / scale
@@ -289,10 +294,11 @@ class BackpropDiagram(QWidget):
                     else:
                         path.lineTo(p1)
                     painter.drawPath(path)
-                    if active and backward:
+                    if active and backward and source == step.node:
                         self._arrow(painter, path, color)
                     if active and self._labelled(node, source, row, col, len(pairs)):
-                        mid = path.pointAtPercent(0.5 if not skip else 0.55)
+                        # where labelled edges fan out: near the sources going forward, else near the targets
+                        mid = path.pointAtPercent(0.3 if step.kind in ("forward", "loss") else 0.7)
                         self._edge_label(painter, mid, text, color)
 
     def _labelled(self, node: int, source: int, row: int, col: int, count: int) -> bool:
@@ -714,7 +720,7 @@ class BackpropInspector(QWidget):
                 name = (
                     dataset.class_names[int(labels[0])] if int(labels[0]) < len(dataset.class_names) else ""
                 )
-                note = f"{where} ({self.point[0]:.3g}, {self.point[1]:.3g}), class {name}"
+                note = f"{where} ({self.point[0]:.3g}, {self.point[1]:.3g}), label: {name}"
             fits = document.optimizer_state_step == document.step
             self.trace = backprop.trace(
                 document.spec,
