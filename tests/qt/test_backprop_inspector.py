@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -248,3 +250,17 @@ def test_the_window_offers_it_in_the_train_menu(make_window, qtbot):
     assert inspector.pick_button.isChecked() and window.canvas.view_box.picker is not None
     window.backprop_dock.hide()
     assert not inspector.pick_button.isChecked() and window.canvas.view_box.picker is None
+
+
+def test_a_narrow_panel_scrolls_to_the_steps_column_instead_of_squeezing_numbers(qtbot):
+    spec = NetworkSpec(("x", "y"), (LayerSpec(5, "tanh"),) * 4, 2)
+    inspector = make_inspector(qtbot, make_document(spec, trained_steps=3), size=(430, 600))
+    scroll = inspector.diagram_scroll
+    assert inspector.diagram.width() > scroll.viewport().width()  # columns keep their room
+    spots = inspector.diagram.spots
+    boxes = sorted({s.rect.x() for s in spots})
+    assert all(b - a >= 104 for a, b in itertools.pairwise(boxes))  # no column overlaps the next
+    inspector.set_step(next(i for i, s in enumerate(inspector.steps) if s.kind == "loss"))
+    x = inspector.diagram.column_x(spec.output_node)
+    offset = scroll.horizontalScrollBar().value()
+    assert offset <= x and x + 104 <= offset + scroll.viewport().width()  # the output column is in view

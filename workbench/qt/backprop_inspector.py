@@ -32,9 +32,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDockWidget,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QToolTip,
     QVBoxLayout,
@@ -55,6 +57,8 @@ NODE_W, NODE_H, NODE_GAP = 104.0, 40.0, 8.0
 #: Edges between two columns get number labels only when there are at most this many.
 MAX_EDGE_LABELS = 12
 MODES = ("point", "batch")
+#: Room between two columns for the edges and their numbers; a narrower panel scrolls sideways instead.
+MIN_EDGE_GAP = 60.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,9 @@ class BackpropDiagram(QWidget):
 
     def show_trace(self, trace: BackpropTrace | None, step: WalkStep | None) -> None:
         self.trace, self.step = trace, step
+        if trace is not None:  # numbers stay readable: never squeeze the columns, scroll instead
+            columns = trace.spec.output_node + 1
+            self.setMinimumWidth(int(24 + columns * NODE_W + (columns - 1) * MIN_EDGE_GAP))
         self._layout()
         self.update()
 
@@ -194,7 +201,7 @@ class BackpropDiagram(QWidget):
         self._paint_nodes(painter, text)
         painter.end()
 
-    def _column_x(self, node: int) -> float:
+    def column_x(self, node: int) -> float:
         for spot in self.spots:
             if spot.node == node:
                 return spot.rect.x()
@@ -209,7 +216,7 @@ class BackpropDiagram(QWidget):
         painter.setFont(font)
         painter.setPen(text)
         for node in range(spec.output_node + 1):
-            x = self._column_x(node)
+            x = self.column_x(node)
             if node == 0:
                 title = "input"
             elif node == spec.output_node:
@@ -224,7 +231,7 @@ class BackpropDiagram(QWidget):
         painter.setFont(self.font())
         bottom = max((s.rect.bottom() for s in self.spots), default=0.0)
         for node, count in self.more.items():
-            x = self._column_x(node)
+            x = self.column_x(node)
             painter.drawText(
                 QRectF(x - 10, bottom + 2, NODE_W + 20, 18), Qt.AlignmentFlag.AlignCenter, f"+{count} more"
             )
@@ -359,8 +366,8 @@ class BackpropDiagram(QWidget):
         step = self.step
         current = (step.node or 0) if step is not None and step.kind == "backward" else None
         for lane, link in enumerate(spec.residuals):
-            x0 = self._column_x(link.source) + NODE_W / 2
-            x1 = self._column_x(link.target) + NODE_W / 2
+            x0 = self.column_x(link.source) + NODE_W / 2
+            x1 = self.column_x(link.target) + NODE_W / 2
             y = bottom + 6 + 5 * lane
             carries = current is not None and link.source >= current  # δ has come back along it
             color = view_color("error_text") if carries else text
@@ -494,16 +501,13 @@ class BackpropInspector(QWidget):
             "other loss, shown for comparison"
         )
         top = QHBoxLayout()
-        for widget in (
-            self.pick_button,
-            self.follow_box,
-            QLabel("class"),
-            self.label_combo,
-            self.mode_combo,
-            self.loss_combo,
-        ):
+        for widget in (self.pick_button, self.follow_box, QLabel("class"), self.label_combo):
             top.addWidget(widget)
         top.addStretch(1)
+        options = QHBoxLayout()
+        options.addWidget(self.mode_combo)
+        options.addWidget(self.loss_combo)
+        options.addStretch(1)
 
         self.back_button = QPushButton("◀ Back")
         self.back_button.setObjectName("backpropBack")
@@ -514,6 +518,7 @@ class BackpropInspector(QWidget):
         font = QFont(self.step_label.font())
         font.setBold(True)
         self.step_label.setFont(font)
+        self.step_label.setWordWrap(True)
         walk = QHBoxLayout()
         walk.addWidget(self.back_button)
         walk.addWidget(self.step_label, 1)
@@ -533,9 +538,15 @@ class BackpropInspector(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
+        layout.addLayout(options)
         layout.addWidget(self.info_label)
         layout.addLayout(walk)
-        layout.addWidget(self.diagram, 1)
+        self.diagram_scroll = QScrollArea()
+        self.diagram_scroll.setObjectName("backpropDiagramScroll")
+        self.diagram_scroll.setWidgetResizable(True)
+        self.diagram_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.diagram_scroll.setWidget(self.diagram)
+        layout.addWidget(self.diagram_scroll, 1)
         layout.addWidget(self.formula_label)
 
         self._refresh_timer = QTimer(self)
@@ -774,6 +785,9 @@ class BackpropInspector(QWidget):
             self.diagram.selected = (step.node, focus)
         self.formula_label.setText("\n".join(backprop.formulas(self.trace, step, neuron)))
         self.diagram.show_trace(self.trace, step)
+        if step.node is not None:  # a panel too narrow for every column scrolls to the step's one
+            x = self.diagram.column_x(step.node) + NODE_W / 2
+            self.diagram_scroll.ensureVisible(int(x), 0, int(NODE_W), 0)
 
 
 def install_backprop_inspector(window: Any) -> BackpropInspector:
