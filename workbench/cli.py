@@ -10,6 +10,7 @@
     workbench generate NAME -o data.csv        write a generated dataset as CSV
     workbench landscape PROJECT --params P1,P2 | --random SEED | --pca -o OUT.npz
                                                the loss surface on a 2D slice through the weights
+    workbench backprop PROJECT --point X,Y --label NAME [--json]   the F-pass and B-pass of one point
 
 Anything wrong with the arguments or the input files ends with exit status 2 and one ``error: ...`` line on
 stderr, never a traceback, so scripts can rely on the status and people can read the reason (`EXIT_CODES`).
@@ -291,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--noise", type=float, metavar="F", help="noise (default: the dataset's own)")
     generate.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default 0)")
     _add_landscape_parser(commands)
+    _add_backprop_parser(commands)
     return parser
 
 
@@ -318,6 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from workbench.core.files.export.parameter_names import ParameterNameError
     from workbench.core.files.project import ProjectFormatError
     from workbench.core.present.animation import AnimationError
+    from workbench.core.present.backprop import BackpropError
     from workbench.core.present.landscape import LandscapeError
     from workbench.core.present.views import ViewError
     from workbench.core.training.recording import RecordingError
@@ -337,8 +340,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_generate(args)
             if args.command == "landscape":
                 return run_landscape(args)
+            if args.command == "backprop":
+                return run_backprop(args)
         raise UsageError(
-            "give a command: train, export, timeline, animate, generate or landscape "
+            "give a command: train, export, timeline, animate, generate, landscape or backprop "
             "(or nothing to open the GUI)"
         )
     except MemoryError:  # numpy's _ArrayMemoryError too; training turns it into a message of its own
@@ -355,6 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ViewError,
         LandscapeError,
         ParameterNameError,
+        BackpropError,
     ) as exc:
         return _fail(str(exc))
     except BrokenPipeError:  # `workbench timeline P | head`: the reader has all it wanted, no error
@@ -382,6 +388,7 @@ def _names_a_file_to_open(argv: list[str]) -> bool:
         len(argv) == 1
         and not first.startswith("-")
         and first not in ("train", "export", "timeline", "animate", "generate", "landscape")
+        and first not in ("train", "export", "timeline", "animate", "generate", "backprop")
         and Path(first).suffix.lower() in (PROJECT_SUFFIX, ".csv")
     )
 
@@ -946,4 +953,116 @@ def run_landscape(args: argparse.Namespace) -> int:
         f"{args.output}: loss {summary['min_loss']:.4g} to {summary['max_loss']:.4g}, "
         f"{result.center_loss:.4g} at the project's weights ({seconds:.2f} s)"
     )
+# ------------------------------------------------------------------------------------------------------------
+# workbench backprop
+
+BACKPROP_JSON = (
+    'JSON: {"loss": L, "layers": [...]}, one entry per Linear in order (hidden layers, then the output), '
+    'each with "node", "z", "a" (activation output; for the output the softmax probabilities), '
+    '"delta" (dL/dz), '
+    '"weight_grad" (dL/dW in the exported layout, (out_features, in_features)) and "bias_grad". A layer '
+    "that also reads extra connections has in_features = its sources side by side (the previous layer first, "
+    'then the connections by source) and adds "weight_grad_tensors": that matrix split per exported tensor '
+    '(linear.N.weight, connections.S_to_N.weight); a layer with residual links adds "h" (g(z) plus them).'
+)
+
+
+def _add_backprop_parser(commands: Any) -> None:
+    backprop = commands.add_parser(
+        "backprop",
+        help="the F-pass and B-pass of one point with the project's weights",
+        description="Back-propagation for one point: z and g(z) of every neuron, the loss, delta = dL/dz,\n"
+        "dL/dW and dL/db, with the project's weights (float64, the same numbers as the window's\n"
+        "Backprop inspector).\n\n" + BACKPROP_JSON + "\n\n"
+        "--target VALUE is for regression projects; Workbench projects are all classification so far,\n"
+        "so it is refused with a message: use --label.",
+        epilog=_exit_codes_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    backprop.add_argument("project", metavar="PROJECT")
+    backprop.add_argument(
+        "--point",
+        required=True,
+        metavar="X,Y",
+        help="the point, e.g. --point 0.5,-1.2 (a negative x: --point=-0.5,1.2)",
+    )
+    backprop.add_argument(
+        "--label", metavar="NAME", help="its class: a class name of the project (or 0, 1, ...)"
+    )
+    backprop.add_argument(
+        "--target",
+        metavar="VALUE",
+        help="the target value for regression projects (none exist yet: every project is classification)",
+    )
+    backprop.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def _parse_point(text: str) -> tuple[float, float]:
+    parts = text.split(",")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        x, y = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise UsageError(
+            f"--point {text!r}: give two numbers separated by a comma, e.g. --point 0.5,-1.2"
+        ) from None
+    if not all(math.isfinite(v) and abs(v) <= limits.MAX_COORDINATE for v in (x, y)):
+        raise UsageError(
+            f"--point {text!r} is outside what the network computes in: both numbers must be finite and at "
+            f"most {limits.MAX_COORDINATE:.3g} in size"
+        )
+    return x, y
+
+
+def _parse_label(text: str, class_names: Sequence[str]) -> int:
+    names = list(class_names)
+    for index, name in enumerate(names):
+        if text == name:
+            return index
+    for index, name in enumerate(names):
+        if text.strip().lower() == name.lower():
+            return index
+    raise UsageError(f"--label {text!r} is not a class of this project; its classes are {', '.join(names)}")
+
+
+def run_backprop(args: argparse.Namespace) -> int:
+    from workbench.core.files.export.layout import weight_blocks
+    from workbench.core.files.project import load_project
+    from workbench.core.present import backprop
+
+    point = _parse_point(args.point)
+    if args.target is not None:
+        raise UsageError(
+            "--target is for regression projects, and this Workbench has none yet: every project is "
+            "classification; give the point's class with --label NAME"
+        )
+    if args.label is None:
+        raise UsageError("give the point's class with --label NAME (see 'workbench backprop --help')")
+    project = load_project(args.project)
+    label = _parse_label(args.label, project.dataset.class_names)
+    if project.weights is None:
+        raise UsageError(
+            f"{args.project!r} has no weights yet; train it first (e.g. 'workbench train --project "
+            f"{args.project} --steps 1000 --save {args.project}', or Train in the window and save)"
+        )
+    spec = project.spec
+    result = backprop.trace(spec, project.weights, np.array([point]), [label])
+    if args.json:
+        names = {node: weight_blocks(spec, node) for node in range(1, spec.output_node + 1)}
+        print(json.dumps(result.to_json(names), allow_nan=False))
+        return EXIT_OK
+    class_names = project.dataset.class_names
+    print(f"point ({point[0]:g}, {point[1]:g}), label {class_names[label]!r}: loss {result.loss:.6g}")
+    for layer in result.layers:
+        what = "output" if layer.activation is None else f"layer {layer.name} ({layer.activation})"
+        print(f"{what}:")
+        rows = [("z", layer.z), ("p" if layer.activation is None else "a", layer.a), ("delta", layer.delta)]
+        for name, values in rows:
+            print(f"  {name:<6} " + " ".join(f"{v:+.4f}" for v in values))
+        print(
+            f"  dL/dW  {layer.weight_grad.shape[0]}x{layer.weight_grad.shape[1]}, "
+            f"|largest| {float(np.abs(layer.weight_grad).max()):.4g};  dL/db |largest| "
+            f"{float(np.abs(layer.bias_grad).max()):.4g}"
+        )
     return EXIT_OK

@@ -17,6 +17,7 @@ APPLICATION = "Neural Network Workbench"
 def install_panels(window) -> None:
     """Put the real panels into the main window's docks (each panel's module offers one entry point), then
     connect the network panel to live training, the canvas and the hidden-space view."""
+    from workbench.qt.backprop_inspector import install_backprop_inspector
     from workbench.qt.comparison_window import install_comparison
     from workbench.qt.live_network import install_live_network
     from workbench.qt.live_training import install_training
@@ -29,6 +30,7 @@ def install_panels(window) -> None:
     install_live_network(window, panel, controller)
     install_comparison(window)
     install_landscape(window)
+    install_backprop_inspector(window)
     # Training stopped on its own (out of memory, settings it cannot use): it is paused; say why.
     controller.failed.connect(lambda message: window._show_error("Training Paused", message))
 

@@ -11,6 +11,8 @@ releases to the active tool (see `workbench.qt.tools`); other buttons pan and zo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
@@ -83,6 +85,8 @@ class ToolViewBox(pg.ViewBox):
     def __init__(self) -> None:
         super().__init__(enableMenu=True)
         self.tool: Tool | None = None
+        #: Inspector mode: a left click calls this with the data coordinates instead of using the tool.
+        self.picker: Callable[[tuple[float, float]], None] | None = None
         self._gesture_active = False
 
     def _view_pos(self, event) -> tuple[float, float]:
@@ -90,6 +94,10 @@ class ToolViewBox(pg.ViewBox):
         return (float(p.x()), float(p.y()))
 
     def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.picker is not None:
+            event.accept()
+            self.picker(self._view_pos(event))
+            return
         if event.button() == Qt.MouseButton.LeftButton and self.tool is not None:
             event.accept()
             self._gesture_active = True
@@ -134,6 +142,8 @@ class DatasetCanvas(pg.PlotWidget):
     selectionChanged = Signal()
     currentClassChanged = Signal(int)
     toolChanged = Signal(str)
+    #: Inspector mode (`set_point_picking`): the data coordinates of a left click.
+    pointPicked = Signal(float, float)
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         self._view_box = ToolViewBox()
@@ -303,6 +313,15 @@ class DatasetCanvas(pg.PlotWidget):
         if not tool.uses_brush:
             self.brush_cursor.setVisible(False)
         self.toolChanged.emit(name)
+
+    def set_point_picking(self, on: bool) -> None:
+        """Inspector mode: a left click emits `pointPicked` instead of drawing (the tool comes back after)."""
+        vb = self._view_box
+        vb.cancel_gesture()
+        vb.picker = (lambda p: self.pointPicked.emit(*p)) if on else None
+        tool = self.tools.get(self._tool_name)
+        cursor = Qt.CursorShape.CrossCursor if on else (tool.cursor if tool else Qt.CursorShape.ArrowCursor)
+        self.viewport().setCursor(cursor)
 
     def set_brush(self, radius: float | None = None, density: int | None = None) -> None:
         if radius is not None:
