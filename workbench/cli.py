@@ -953,6 +953,9 @@ def run_landscape(args: argparse.Namespace) -> int:
         f"{args.output}: loss {summary['min_loss']:.4g} to {summary['max_loss']:.4g}, "
         f"{result.center_loss:.4g} at the project's weights ({seconds:.2f} s)"
     )
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------------------------------------------
 # workbench backprop
 
