@@ -31,11 +31,17 @@ from workbench.core.training.trainer_process import limit_blas_threads
 def configurations(n_classes: int) -> dict[str, NetworkSpec]:
     base = NetworkSpec(n_classes=n_classes)
     return {
-        "playground 2-4-2": NetworkSpec(hidden=(LayerSpec(4, "tanh"), LayerSpec(2, "tanh")), n_classes=n_classes),
+        "playground 2-4-2": NetworkSpec(
+            hidden=(LayerSpec(4, "tanh"), LayerSpec(2, "tanh")), n_classes=n_classes
+        ),
         "default 2-8-8": base,
-        "10 sigmoid x 8": NetworkSpec(hidden=tuple(LayerSpec(8, "sigmoid") for _ in range(10)), n_classes=n_classes),
+        "10 sigmoid x 8": NetworkSpec(
+            hidden=tuple(LayerSpec(8, "sigmoid") for _ in range(10)), n_classes=n_classes
+        ),
         "deep narrow + skips": get_preset("deep_skips").apply(base),
-        "3 x 64 relu": NetworkSpec(hidden=tuple(LayerSpec(64, "relu") for _ in range(3)), n_classes=n_classes),
+        "3 x 64 relu": NetworkSpec(
+            hidden=tuple(LayerSpec(64, "relu") for _ in range(3)), n_classes=n_classes
+        ),
     }
 
 

@@ -14,8 +14,8 @@ difference quotient of a loss near 1, so gradients below 1e-5 are in effect comp
 (rare) is then missed, while a wrong backward fails at every h. A parameter whose left and right
 difference quotients differ at least as much as the disagreement sits on a kink itself (with zero biases,
 a point whose ReLU inputs are all off has z exactly 0 in the next layer): it has no derivative to
-compare, and is counted in `at_kinks` instead. A correct engine stays far below `TOLERANCE`; a module whose backward is wrong
-(a wrong derivative, a missing factor) lands orders of magnitude above it.
+compare, and is counted in `at_kinks` instead. A correct engine stays far below `TOLERANCE`; a module
+whose backward is wrong (a wrong derivative, a missing factor) lands orders of magnitude above it.
 
 Cost: two forward passes per parameter, so a big network is checked on a random sample of at most
 `MAX_PARAMETERS` parameters (seeded, every layer represented in proportion) and at most `MAX_POINTS` points;
