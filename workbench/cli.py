@@ -50,6 +50,7 @@ EXIT_GUI_MISSING = 1
 EXIT_USAGE = 2
 EXIT_DIVERGED = 3
 EXIT_INTERRUPTED = 130
+EXIT_GRADIENT_CHECK_FAILED = 4
 #: Documented in the README and in ``--help``.
 EXIT_CODES = {
     EXIT_OK: "success",
@@ -57,6 +58,7 @@ EXIT_CODES = {
     EXIT_USAGE: "bad arguments or input files, or not enough memory (one 'error:' line on stderr)",
     EXIT_DIVERGED: "training diverged (the results, the saved project and the export hold the last good "
     "weights)",
+    EXIT_GRADIENT_CHECK_FAILED: "gradcheck: back-propagation disagrees with finite differences",
     EXIT_INTERRUPTED: "a headless command interrupted with Ctrl+C",
 }
 PROJECT_SUFFIX = ".wbproj"
@@ -287,6 +289,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--noise", type=float, metavar="F", help="noise (default: the dataset's own)")
     generate.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default 0)")
+
+    gradcheck = commands.add_parser(
+        "gradcheck",
+        help="check back-propagation against finite differences on a project's network",
+        description="Compare the gradient back-propagation computes for the project's network and training "
+        "points with central finite differences in float64, and report the largest relative error "
+        "(a big network is checked on a random sample of its parameters).",
+        epilog=_exit_codes_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    gradcheck.add_argument("project", metavar="PROJECT")
+    gradcheck.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"max_relative_error": float, "parameters_checked": int} on stdout',
+    )
     return parser
 
 
@@ -329,6 +347,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_animate(args)
             if args.command == "generate":
                 return run_generate(args)
+            if args.command == "gradcheck":
+                return run_gradcheck(args)
         raise UsageError(
             "give a command: train, export, timeline, animate or generate (or nothing to open the GUI)"
         )
@@ -793,4 +813,35 @@ def run_generate(args: argparse.Namespace) -> int:
     dataset = generate(args.name, args.points, args.classes, args.noise, args.seed)
     write_csv(dataset, args.output)
     print(f"wrote {dataset.n_points} points in {dataset.n_classes} classes to {args.output}")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------------------------
+# workbench gradcheck
+
+
+def run_gradcheck(args: argparse.Namespace) -> int:
+    """Back-propagation against finite differences on the project's weights (fresh ones if untrained)."""
+    from workbench.core.files.project import load_project
+    from workbench.core.model.engine import Network
+    from workbench.core.training.gradcheck import check_project_gradients
+
+    project = load_project(args.project)
+    spec = project.spec
+    weights = (
+        project.weights if project.weights is not None else Network(spec, project.settings.seed).get_weights()
+    )
+    try:
+        result = check_project_gradients(spec, weights, project.dataset, project.settings.l2)
+    except ValueError as exc:
+        raise UsageError(f"{args.project}: {exc}") from None
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        untrained = "" if project.weights is not None else " (no trained weights: checked fresh ones)"
+        print(f"{args.project}{untrained}: {result.summary()}")
+    if not result.passed:
+        if args.json:
+            print(f"error: {result.summary()}", file=sys.stderr)
+        return EXIT_GRADIENT_CHECK_FAILED
     return EXIT_OK
