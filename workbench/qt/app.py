@@ -27,6 +27,9 @@ def install_panels(window) -> None:
     controller = install_training(window)
     install_live_network(window, panel, controller)
     install_comparison(window)
+    from workbench.qt.gradient_plot import install_gradients
+
+    install_gradients(window)
     # Training stopped on its own (out of memory, settings it cannot use): it is paused; say why.
     controller.failed.connect(lambda message: window._show_error("Training Paused", message))
 
