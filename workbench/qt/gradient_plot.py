@@ -97,7 +97,9 @@ class GradientPlot(QWidget):
         self.plot.setLabel("bottom", "step")
         self.plot.showGrid(x=False, y=True, alpha=0.15)
         self.plot.getAxis("left").setWidth(52)
-        self.legend = self.plot.addLegend(offset=(-4, 4), colCount=4, labelTextSize="8pt")
+        # The legend sits under the plot, never on the curves (they fill the whole height).
+        self.legend = pg.LegendItem(colCount=6, labelTextSize="8pt", verSpacing=-6)
+        self.graphics.addItem(self.legend, row=1, col=0)
 
         self.measure_combo = QComboBox()
         self.measure_combo.setObjectName("gradientMeasure")
@@ -169,10 +171,12 @@ class GradientPlot(QWidget):
         for curve in self._curves:
             self.plot.removeItem(curve)
         self.legend.clear()
+        self.legend.setColumnCount(min(max(1, n_layers), 12))
         self._curves = []
         for index, color in enumerate(layer_colors(n_layers)):
             width = 2.5 if index == n_layers - 1 else 1.8
-            curve = self.plot.plot(pen=pg.mkPen(color, width=width), name=layer_name(index, n_layers))
+            curve = self.plot.plot(pen=pg.mkPen(color, width=width))
+            self.legend.addItem(curve, layer_name(index, n_layers))
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
             self._curves.append(curve)
