@@ -79,7 +79,9 @@ def main() -> None:
     try:  # 256 colours keep the picture sharp at a third of the size
         from PIL import Image
 
-        Image.open(out).convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(out, optimize=True)
+        image = Image.open(out).convert("RGB")
+        image = image.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        image.save(out, optimize=True)
     except ImportError:
         pass
     print("wrote", out, window.size())
