@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QProgressDialog,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -48,8 +49,9 @@ MEASURES = {
 REDRAW_RATE = 10.0
 #: The first layer gets this much less gradient than the output: the readout calls it vanishing.
 VANISHING_RATIO = 1e-3
-#: Up to this many points the hovered neuron's |δ| is computed on the GUI thread.
-MAX_SIZED_POINTS = 20_000
+#: Up to this many points × parameters the hovered neuron's |δ| is computed on the GUI thread (~20 ms);
+#: beyond it the points keep their size.
+MAX_SIZED_WORK = 20_000_000
 
 
 def layer_colors(n_layers: int) -> list[QColor]:
@@ -110,7 +112,7 @@ class GradientPlot(QWidget):
             "Update / weight: how much one step changes each layer relative to its size (~1e-3 is healthy)."
         )
         self.measure_combo.currentIndexChanged.connect(self._on_measure_changed)
-        self.size_check = QCheckBox("size points by |δ| of the hovered neuron")
+        self.size_check = QCheckBox("size points by |δ|")
         self.size_check.setObjectName("deltaSizeCheck")
         self.size_check.setToolTip(
             "Hover a neuron in the network panel: every point is drawn as large as that neuron's error\n"
@@ -118,6 +120,9 @@ class GradientPlot(QWidget):
         )
         self.readout = QLabel(readout_text(None, "grad_norms"))
         self.readout.setObjectName("gradientReadout")
+        # A long readout never widens the dock (and with it the window's bottom area): it is cut instead.
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.readout.setMinimumWidth(0)
         top = QHBoxLayout()
         top.addWidget(self.measure_combo)
         top.addWidget(self.readout, 1)
@@ -165,7 +170,9 @@ class GradientPlot(QWidget):
         else:
             for curve in self._curves:
                 curve.setData([], [])
-        self.readout.setText(readout_text(flow, self.measure))
+        text = readout_text(flow, self.measure)
+        self.readout.setText(text)
+        self.readout.setToolTip(text)
 
     def _make_curves(self, n_layers: int) -> None:
         for curve in self._curves:
@@ -220,7 +227,8 @@ class DeltaSizer(QObject):
         an error signal, e.g. an input)."""
         document = self._window.document
         spec, dataset = document.spec, document.dataset
-        if not 1 <= layer <= spec.output_node or len(dataset) == 0 or len(dataset) > MAX_SIZED_POINTS:
+        too_big = len(dataset) * spec.n_parameters > MAX_SIZED_WORK
+        if not 1 <= layer <= spec.output_node or len(dataset) == 0 or too_big:
             return None
         if neuron >= spec.layer_sizes[layer] or dataset.n_classes != spec.n_classes:
             return None
