@@ -102,6 +102,8 @@ class GradientPlot(QWidget):
         # The legend sits under the plot, never on the curves (they fill the whole height).
         self.legend = pg.LegendItem(colCount=6, labelTextSize="8pt", verSpacing=-6)
         self.graphics.addItem(self.legend, row=1, col=0)
+        self.graphics.ci.layout.setRowStretchFactor(0, 1)
+        self.graphics.ci.layout.setRowStretchFactor(1, 0)
 
         self.measure_combo = QComboBox()
         self.measure_combo.setObjectName("gradientMeasure")
@@ -178,7 +180,10 @@ class GradientPlot(QWidget):
         for curve in self._curves:
             self.plot.removeItem(curve)
         self.legend.clear()
-        self.legend.setColumnCount(min(max(1, n_layers), 12))
+        columns = min(max(1, n_layers), 12)
+        self.legend.setColumnCount(columns)
+        rows = -(-max(1, n_layers) // columns)
+        self.graphics.ci.layout.setRowMaximumHeight(1, 6 + 18 * rows)  # the plot gets the rest
         self._curves = []
         for index, color in enumerate(layer_colors(n_layers)):
             width = 2.5 if index == n_layers - 1 else 1.8
