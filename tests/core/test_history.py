@@ -198,16 +198,8 @@ def test_an_old_project_file_still_opens_with_its_history() -> None:
         "created_by": "Workbench 0.1.0",
         "dataset": dataset,
         "network": {"features": ["x", "y"], "hidden": [], "n_classes": 2},
-        "training": {
-            "learning_rate": 0.03,
-            "optimizer": "sgd",
-            "momentum": 0.9,
-            "batch_size": None,
-            "l2": 0.0,
-            "seed": 0,
-            "beta1": 0.9,
-            "beta2": 0.999,
-        },
+        "training": {"learning_rate": 0.03, "optimizer": "sgd", "momentum": 0.9, "batch_size": None,
+                     "l2": 0.0, "seed": 0, "beta1": 0.9, "beta2": 0.999},
         "state": {"step": 100, "epoch": 50, "weights": None, "optimizer": None, "history": history},
     }
     loaded = project_from_bytes(json.dumps(document).encode())

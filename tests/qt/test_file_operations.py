@@ -62,7 +62,9 @@ def _small_csv(tmp_path: Path) -> Path:
     rng = np.random.default_rng(4)
     points = rng.uniform(-1.2, 1.2, (60, 2))
     path = tmp_path / "small.csv"
-    path.write_text("x,y,label\n" + "".join(f"{x},{y},{int(x > 0)}\n" for x, y in points), encoding="utf-8")
+    path.write_text(
+        "x,y,label\n" + "".join(f"{x},{y},{int(x > 0)}\n" for x, y in points), encoding="utf-8"
+    )
     return path
 
 

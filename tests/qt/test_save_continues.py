@@ -41,11 +41,9 @@ def test_save_after_training_in_the_window_continues_exactly(qtbot, tmp_path) ->
             controller.pause()
         # The paused trainer's state, optimizer included, reaches the document (never blocking the GUI).
         qtbot.waitUntil(
-            lambda: (
-                controller.last_frame is not None
-                and not controller.last_frame.running
-                and document.optimizer_state_step == document.step == controller.last_frame.snapshot.step
-            ),
+            lambda: controller.last_frame is not None
+            and not controller.last_frame.running
+            and document.optimizer_state_step == document.step == controller.last_frame.snapshot.step,
             timeout=WAIT_MS,
         )
         trained = document.step

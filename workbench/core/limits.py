@@ -30,7 +30,9 @@ class Limit:
         if self.whole:
             return isinstance(value, int) and self.minimum <= value <= self.maximum
         return (
-            isinstance(value, (int, float)) and math.isfinite(value) and self.minimum <= value <= self.maximum
+            isinstance(value, (int, float))
+            and math.isfinite(value)
+            and self.minimum <= value <= self.maximum
         )
 
     def check(self, value: object, error: type[ValueError] = LimitError) -> None:

@@ -243,3 +243,4 @@ def _class_order(declared: list[str], first_seen: list[str]) -> list[str]:
     if all(_INTEGER.match(label) for label in new):
         new.sort(key=int)  # safe: labels are at most MAX_LABEL_LENGTH characters
     return declared + new
+

@@ -314,7 +314,9 @@ def parse_links(text: str, n_hidden: int, kind: str = "link") -> tuple[Link, ...
         source_text, arrow, target_text = part.partition(">")
         if not arrow:
             raise SpecError(f"{kind} {part!r}: write it as A>B, e.g. in>3 or 1>out")
-        links.append(Link(_node(source_text, n_hidden, kind, part), _node(target_text, n_hidden, kind, part)))
+        links.append(
+            Link(_node(source_text, n_hidden, kind, part), _node(target_text, n_hidden, kind, part))
+        )
     return tuple(links)
 
 

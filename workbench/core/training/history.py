@@ -60,7 +60,9 @@ class TrainingHistory:
 
     # --- making -----------------------------------------------------------------------------------------
     @classmethod
-    def from_columns(cls, columns: Mapping[str, Any], max_entries: int = MAX_ENTRIES) -> TrainingHistory:
+    def from_columns(
+        cls, columns: Mapping[str, Any], max_entries: int = MAX_ENTRIES
+    ) -> TrainingHistory:
         """A history owning copies of `columns` (equal lengths), thinned to the bound when longer."""
         history = cls(max_entries)
         arrays = {n: np.array(columns[n], dtype=_dtype(n), copy=True).reshape(-1) for n in COLUMNS}
