@@ -11,6 +11,7 @@
     workbench landscape PROJECT --params P1,P2 | --random SEED | --pca -o OUT.npz
                                                the loss surface on a 2D slice through the weights
     workbench backprop PROJECT --point X,Y --label NAME [--json]   the F-pass and B-pass of one point
+    workbench gradcheck PROJECT [--json]       back-propagation against finite differences
 
 Anything wrong with the arguments or the input files ends with exit status 2 and one ``error: ...`` line on
 stderr, never a traceback, so scripts can rely on the status and people can read the reason (`EXIT_CODES`).
@@ -54,6 +55,7 @@ EXIT_GUI_MISSING = 1
 EXIT_USAGE = 2
 EXIT_DIVERGED = 3
 EXIT_INTERRUPTED = 130
+EXIT_GRADIENT_CHECK_FAILED = 4
 #: Documented in the README and in ``--help``.
 EXIT_CODES = {
     EXIT_OK: "success",
@@ -61,6 +63,7 @@ EXIT_CODES = {
     EXIT_USAGE: "bad arguments or input files, or not enough memory (one 'error:' line on stderr)",
     EXIT_DIVERGED: "training diverged (the results, the saved project and the export hold the last good "
     "weights)",
+    EXIT_GRADIENT_CHECK_FAILED: "gradcheck: back-propagation disagrees with finite differences",
     EXIT_INTERRUPTED: "a headless command interrupted with Ctrl+C",
 }
 PROJECT_SUFFIX = ".wbproj"
@@ -293,6 +296,22 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default 0)")
     _add_landscape_parser(commands)
     _add_backprop_parser(commands)
+
+    gradcheck = commands.add_parser(
+        "gradcheck",
+        help="check back-propagation against finite differences on a project's network",
+        description="Compare the gradient back-propagation computes for the project's network and training "
+        "points with central finite differences in float64, and report the largest relative error "
+        "(a big network is checked on a random sample of its parameters).",
+        epilog=_exit_codes_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    gradcheck.add_argument("project", metavar="PROJECT")
+    gradcheck.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"max_relative_error": float, "parameters_checked": int} on stdout',
+    )
     return parser
 
 
@@ -342,8 +361,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_landscape(args)
             if args.command == "backprop":
                 return run_backprop(args)
+            if args.command == "gradcheck":
+                return run_gradcheck(args)
         raise UsageError(
-            "give a command: train, export, timeline, animate, generate, landscape or backprop "
+            "give a command: train, export, timeline, animate, generate, landscape, backprop or gradcheck "
             "(or nothing to open the GUI)"
         )
     except MemoryError:  # numpy's _ArrayMemoryError too; training turns it into a message of its own
@@ -1068,4 +1089,35 @@ def run_backprop(args: argparse.Namespace) -> int:
             f"|largest| {float(np.abs(layer.weight_grad).max()):.4g};  dL/db |largest| "
             f"{float(np.abs(layer.bias_grad).max()):.4g}"
         )
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------------------------
+# workbench gradcheck
+
+
+def run_gradcheck(args: argparse.Namespace) -> int:
+    """Back-propagation against finite differences on the project's weights (fresh ones if untrained)."""
+    from workbench.core.files.project import load_project
+    from workbench.core.model.engine import Network
+    from workbench.core.training.gradcheck import check_project_gradients
+
+    project = load_project(args.project)
+    spec = project.spec
+    weights = (
+        project.weights if project.weights is not None else Network(spec, project.settings.seed).get_weights()
+    )
+    try:
+        result = check_project_gradients(spec, weights, project.dataset, project.settings.l2)
+    except ValueError as exc:
+        raise UsageError(f"{args.project}: {exc}") from None
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        untrained = "" if project.weights is not None else " (no trained weights: checked fresh ones)"
+        print(f"{args.project}{untrained}: {result.summary()}")
+    if not result.passed:
+        if args.json:
+            print(f"error: {result.summary()}", file=sys.stderr)
+        return EXIT_GRADIENT_CHECK_FAILED
     return EXIT_OK

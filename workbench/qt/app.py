@@ -19,6 +19,7 @@ def install_panels(window) -> None:
     connect the network panel to live training, the canvas and the hidden-space view."""
     from workbench.qt.backprop_inspector import install_backprop_inspector
     from workbench.qt.comparison_window import install_comparison
+    from workbench.qt.gradient_plot import install_gradients
     from workbench.qt.live_network import install_live_network
     from workbench.qt.live_training import install_training
     from workbench.qt.loss_landscape import install_landscape
@@ -31,6 +32,7 @@ def install_panels(window) -> None:
     install_comparison(window)
     install_landscape(window)
     install_backprop_inspector(window)
+    install_gradients(window)
     # Training stopped on its own (out of memory, settings it cannot use): it is paused; say why.
     controller.failed.connect(lambda message: window._show_error("Training Paused", message))
 

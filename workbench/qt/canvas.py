@@ -227,6 +227,16 @@ class DatasetCanvas(pg.PlotWidget):
         self._selection_item.setZValue(5)
         vb.addItem(self._selection_item, ignoreBounds=True)
 
+        # Points sized by a value (the hovered neuron's |δ|, `set_point_sizes`): one item over the others.
+        self.sized_points = pg.ScatterPlotItem(
+            pen=pg.mkPen(QColor(150, 10, 20), width=1),
+            brush=pg.mkBrush(QColor(220, 30, 40, 110)),
+            hoverable=False,
+        )
+        self.sized_points.setZValue(12)
+        self.sized_points.setVisible(False)
+        vb.addItem(self.sized_points, ignoreBounds=True)
+
         self.rubber_band = QGraphicsRectItem()
         band_pen = QPen(theme_color("plot_foreground", dark=False), 0, Qt.PenStyle.DashLine)
         band_pen.setCosmetic(True)
@@ -364,6 +374,17 @@ class DatasetCanvas(pg.PlotWidget):
         self._selection_item.setVisible(len(self._selection) > 0)  # an empty item still costs a paint
 
     # --- images (decision regions, neuron overlay) ---------------------------------------------------
+    def set_point_sizes(self, sizes: np.ndarray | None) -> None:
+        """Draw every point of the dataset again, sized by `sizes` (pixels, in the dataset's order), over
+        the plain points; None hides them."""
+        points = self.document.dataset.points
+        if sizes is None or len(sizes) != len(points) or not len(points):
+            self.sized_points.setVisible(False)
+            self.sized_points.clear()
+            return
+        self.sized_points.setData(pos=points, size=np.asarray(sizes, dtype=np.float64))
+        self.sized_points.setVisible(True)
+
     def set_background_image(self, rgba: np.ndarray, rect: tuple[float, float, float, float]) -> None:
         """Show an (H, W, 4) uint8 image under the points; row 0 is the bottom edge of `rect`."""
         self._set_image(self.background_image, rgba, rect)

@@ -6,6 +6,9 @@
   frame arrives (the training process takes a moment to start), and whenever the document's weights are
   replaced (open, import, undo), the panel shows the network's current weights at once, thumbnails
   computed here, so an untrained network is drawn too.
+- The network's error signal glows red around each neuron (`frame.snapshot.gradients.deltas`, mean |δ|
+  measured by the training process at its record points), while training runs live (not while the
+  timeline looks back, and not on weights no step was measured on).
 - The input thumbnails follow the canvas's visible area, like the decision regions and neuron maps.
 - Hovering a neuron paints its picture large over the dataset canvas (`canvas.set_overlay_image`) and marks
   it in the hidden-space view; both follow each new frame while the mouse stays, and clear on leaving.
@@ -110,6 +113,9 @@ class LiveNetwork(QObject):
     def show_frame(self, frame: ViewFrame) -> None:
         """Draw one training frame in the panel (and refresh the hovered neuron's pictures)."""
         self._panel.set_weights(frame.shown_weights)  # a recorded moment while the timeline looks back
+        gradients = frame.snapshot.gradients
+        live = frame.recorded is None and gradients is not None and gradients.deltas_step >= 0
+        self._panel.set_neuron_deltas(gradients.deltas if live else None)  # the δ glow: live training only
         if frame.neuron_maps is not self._shown_maps:  # the same tuple: thumbnails did not change
             self._shown_maps = frame.neuron_maps
             self._panel.set_neuron_maps(frame.neuron_maps)
@@ -128,6 +134,7 @@ class LiveNetwork(QObject):
             weights = Network(spec, seed=document.settings.seed).get_weights()
         network = self._network_with(weights)
         self._panel.set_weights(network.get_weights())
+        self._panel.set_neuron_deltas(None)  # no training step measured on these weights yet
         if spec.n_parameters <= MAX_LOCAL_THUMBNAIL_PARAMETERS:
             with np.errstate(all="ignore"):
                 maps = neuron_maps(network, spec, self._canvas.visible_range(), THUMBNAIL_SIZE)

@@ -65,6 +65,7 @@ from workbench.core.present.network_layout import (
     Rect,
     arc_style,
     column_bottom,
+    delta_glow,
     drag_hint,
     drag_source_at,
     drop_target_at,
@@ -86,6 +87,8 @@ Weights = Sequence[tuple[np.ndarray, np.ndarray]]
 
 #: After this long without a new frame, the live (unsmoothed) edges are redrawn antialiased.
 SETTLE_MS = 250
+#: The error signal's colour (the lecture draws δ messages as red arrows).
+GLOW_COLOR = QColor(220, 30, 40)
 
 
 def _qrect(rect: Rect) -> QRectF:
@@ -304,6 +307,8 @@ class NetworkCanvas(QWidget):
         self._class_names: tuple[str, ...] = ()
         self._weights: Weights | None = None
         self._maps: Sequence[np.ndarray] | None = None
+        self._deltas: Sequence[np.ndarray] | None = None  # per node 1..L+1: mean |δ| of each neuron
+        self._glow: list[tuple[QRectF, QColor]] = []
         self._feature_maps: dict[str, np.ndarray] | None = None
         self._images: dict[tuple[int, int], tuple[QImage, QRect]] = {}
         self._feature_images: dict[str, tuple[QImage, QRect]] = {}
@@ -377,6 +382,42 @@ class NetworkCanvas(QWidget):
         self._maps = maps
         self._rebuild_images()
         self._live_frame()
+
+    def set_neuron_deltas(self, deltas: Sequence[np.ndarray] | None) -> None:
+        """The error signal's glow: per node 1..L+1 the mean |δ| of each neuron (None: no glow). A red halo
+        around each neuron, on a log scale over the whole network (`delta_glow`), so layers whose gradient
+        vanishes go dark."""
+        sizes = self._spec.layer_sizes[1:]
+        if deltas is not None and [len(d) for d in deltas] != list(sizes):
+            deltas = None  # another network's: the spec changed under the frame
+        self._deltas = deltas
+        self._rebuild_glow()
+        self._live_frame()
+
+    @property
+    def neuron_deltas(self) -> Sequence[np.ndarray] | None:
+        return self._deltas
+
+    def glow_level(self, layer: int, neuron: int) -> float:
+        """How strongly a neuron glows now (0 = not at all, 1 = the network's strongest error signal)."""
+        if self._deltas is None or not 1 <= layer <= len(self._deltas):
+            return 0.0
+        return float(delta_glow(self._deltas)[layer - 1][neuron])
+
+    def _rebuild_glow(self) -> None:
+        self._glow = []
+        if self._deltas is None:
+            return
+        for layer, levels in enumerate(delta_glow(self._deltas), 1):
+            for neuron, level in enumerate(levels):
+                node = self._layout.node(layer, neuron)
+                if node is None or level <= 0.02:
+                    continue
+                spread = 2.0 + 5.0 * level
+                rect = _qrect(node.rect).adjusted(-spread, -spread, spread, spread)
+                color = QColor(GLOW_COLOR)
+                color.setAlpha(int(40 + 200 * level))
+                self._glow.append((rect, color))
 
     def _live_frame(self) -> None:
         """Repaint only the body (not the header widgets). While frames keep coming, edges are drawn without
@@ -453,6 +494,9 @@ class NetworkCanvas(QWidget):
         self._rebuild_edge_batches()
         self._rebuild_images()
         self._rebuild_feature_images()
+        if self._deltas is not None and [len(d) for d in self._deltas] != list(self._spec.layer_sizes[1:]):
+            self._deltas = None  # the spec changed: the glow waits for the new network's first frame
+        self._rebuild_glow()
         if self._hovered is not None and self._layout.node(*self._hovered) is None:
             self._set_hovered(None)
         self.update()
@@ -590,6 +634,10 @@ class NetworkCanvas(QWidget):
             painter.drawLines(lines)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self._paint_arcs(painter)
+        for rect, color in self._glow:  # the error signal's glow, under the thumbnails
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(color)
+            painter.drawRoundedRect(rect, 4.0, 4.0)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # nodes are axis-aligned boxes
         if self._tiles is None:  # made when the thumbnails or the layout change, not on every paint
             self._tiles = self._node_tiles()
@@ -1045,12 +1093,20 @@ class NetworkCanvas(QWidget):
             name = (
                 self._class_names[hit.neuron] if hit.neuron < len(self._class_names) else f"{hit.neuron + 1}"
             )
-            return f"Output: probability of {name}"
+            return (
+                f"Output: probability of {name}" + ("\n" + self._delta_text(hit.layer, hit.neuron)).rstrip()
+            )
         activation = self._spec.hidden[hit.layer - 1].activation
         return (
             f"Layer {hit.layer}, neuron {hit.neuron + 1} ({ACTIVATION_LABELS[activation]})\n"
-            "Drag to a later column to add a link from this layer"
+            + self._delta_text(hit.layer, hit.neuron)
+            + "Drag to a later column to add a link from this layer"
         )
+
+    def _delta_text(self, layer: int, neuron: int) -> str:
+        if self._deltas is None or not 1 <= layer <= len(self._deltas):
+            return ""
+        return f"Error signal: mean |δ| = {float(self._deltas[layer - 1][neuron]):.2e} (the red glow)\n"
 
     def _tooltip_event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:

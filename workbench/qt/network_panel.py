@@ -209,6 +209,11 @@ class NetworkPanel(QWidget):
         """One (width, S, S) uint8 array per hidden layer plus one for the output (views.neuron_maps)."""
         self.canvas.set_neuron_maps(maps)
 
+    @Slot(object)
+    def set_neuron_deltas(self, deltas: Sequence[np.ndarray] | None) -> None:
+        """The error-signal glow: per node 1..L+1 the mean |δ| of each neuron (None: no glow)."""
+        self.canvas.set_neuron_deltas(deltas)
+
     @Slot(float, float, float, float)
     def set_input_bounds(self, x0: float, x1: float, y0: float, y1: float) -> None:
         """The visible input plane: redraw the input features' thumbnails over it (connect to the canvas's

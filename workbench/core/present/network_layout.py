@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -825,3 +826,25 @@ def feature_maps(bounds: tuple[float, float, float, float], size: int = 32) -> d
     top = np.maximum(np.abs(values).max(axis=0), 1e-12)
     scaled = np.clip(np.rint(127.5 + 127.5 * values / top), 0, 255).astype(np.uint8)
     return {name: np.ascontiguousarray(scaled[:, i].reshape(size, size)) for i, name in enumerate(FEATURES)}
+
+
+# --- the error-signal glow ----------------------------------------------------------------------------------
+#: Decades of |δ| the glow spans: a neuron 10⁴ times weaker than the strongest one in the network is dark.
+GLOW_DECADES = 4.0
+
+
+def delta_glow(deltas: Sequence[np.ndarray], decades: float = GLOW_DECADES) -> list[np.ndarray]:
+    """Glow strengths in [0, 1] from per-node mean |δ| (one array per node 1..L+1), on a log scale relative
+    to the strongest neuron of the whole network: vanishing layers fade out instead of every layer being
+    normalised to look alike. Zero, NaN and non-finite values glow 0."""
+    arrays = [np.asarray(d, dtype=np.float64) for d in deltas]
+    finite = [a[np.isfinite(a) & (a > 0)] for a in arrays]
+    peak = max((float(f.max()) for f in finite if len(f)), default=0.0)
+    if peak <= 0:
+        return [np.zeros(len(a)) for a in arrays]
+    levels = []
+    for a in arrays:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            level = 1.0 + np.log10(a / peak) / decades
+        levels.append(np.clip(np.nan_to_num(level, nan=0.0, neginf=0.0, posinf=0.0), 0.0, 1.0))
+    return levels

@@ -33,6 +33,7 @@ from workbench.core.model.engine.network import Network, Weights
 from workbench.core.model.engine.optimizers import Optimizer, apply_settings, make_optimizer
 from workbench.core.model.network_edits import with_class_count
 from workbench.core.model.spec import NetworkSpec, TrainingSettings
+from workbench.core.training.gradient_flow import GradientFlow, GradientProbe
 from workbench.core.training.history import MAX_ENTRIES, TrainingHistory
 
 NO_TRAINING_POINTS = "no training points: add points to the dataset or lower the test fraction"
@@ -106,6 +107,9 @@ class TrainerSnapshot:
     #: The run's weight recording up to this snapshot (a frozen `recording.Recording`), where the run is
     #: recorded (the training process records every run; a bare `Trainer` does not).
     recording: Any = None
+    #: Per-layer gradient norms and update ratios at the record points, and the latest per-neuron |δ|
+    #: (a frozen `gradient_flow.GradientFlow`; None in snapshots made without one).
+    gradients: Any = None
 
 
 def _read_only_copy(array: np.ndarray) -> np.ndarray:
@@ -139,6 +143,7 @@ class Trainer:
         self.max_history = int(max_history)
         self._dtype = np.dtype(dtype)
         self._dataset = dataset
+        self._probe: GradientProbe | None = None
         self._network = Network(with_class_count(spec, dataset.n_classes), self.seed, self._dtype)
         if weights is not None:
             self._network.set_weights(weights)
@@ -183,6 +188,11 @@ class Trainer:
         return self._history.with_latest(self._last_metrics)
 
     @property
+    def gradient_flow(self) -> GradientFlow:
+        """Gradient norms and update ratios at the record points so far (a frozen view, no copy)."""
+        return self._gradients.frozen()
+
+    @property
     def recorded_history(self) -> TrainingHistory:
         """The recorded entries only, as a frozen view (no copy)."""
         return self._history.frozen()
@@ -198,6 +208,7 @@ class Trainer:
         self._rng = np.random.default_rng([self.seed % 2**63, 1])
         self._perm_rng_state: dict[str, Any] | None = None  # the shuffling state the current order came from
         self._history = TrainingHistory(self.max_history)
+        self._gradients = GradientFlow(len(self._network.layers), self.max_history)
         self.divergence: str | None = None
         self._make_optimizer()
         self._prepare_data()
@@ -280,10 +291,23 @@ class Trainer:
         self._last_metrics = self._evaluate_sample()
         self._save_checkpoint()
 
-    def set_progress(self, step: int, epoch: int, history: TrainingHistory | Sequence[Metrics] = ()) -> None:
-        """Restore counters and history (from a project file; thinned to `max_history` when longer)."""
+    def set_progress(
+        self,
+        step: int,
+        epoch: int,
+        history: TrainingHistory | Sequence[Metrics] = (),
+        gradients: GradientFlow | None = None,
+    ) -> None:
+        """Restore counters and history (from a project file; thinned to `max_history` when longer) and the
+        gradient flow when it was saved and fits this network (else it starts empty)."""
         self._step, self._epoch = int(step), int(epoch)
         self._history = TrainingHistory.coerce(history).copy(self.max_history)
+        n_layers = len(self._network.layers)
+        if gradients is not None and gradients.n_layers == n_layers:
+            self._gradients = gradients.copy()
+            self._gradients.cut_after(self._step)
+        else:
+            self._gradients = GradientFlow(n_layers, self.max_history)
         self._last_metrics = replace(self._evaluate_sample(), step=self._step, epoch=self._epoch)
         self._save_checkpoint()
 
@@ -364,6 +388,10 @@ class Trainer:
         check_every, record_every = self.check_every, self.record_every
         take, multiply = table.take, np.multiply  # the table is feature-major: a batch is a set of columns
         perm, pos = self._perm, self._pos
+        probe = self._probe
+        if probe is None or probe.network is not network:
+            probe = self._probe = GradientProbe(network)
+        flow = self._gradients
         done = 0
         stopped = False
         while done < n:
@@ -376,6 +404,9 @@ class Trainer:
             workspace = main_workspace if len(idx) == batch_size else network.workspace(len(idx))
             take(idx, 1, workspace.batch, "clip")  # one gather: features, ones row and one-hot labels
             compute_gradients(workspace)
+            measure = (self._step + 1) % record_every == 0  # the step a history entry follows
+            if measure:  # the data loss's gradients, before L2 joins them (see `gradient_flow`)
+                norms, deltas = probe.gradients(workspace)
             if l2_mask is not None:
                 multiply(theta, l2_mask, out=l2_tmp)
                 grads += l2_tmp
@@ -387,6 +418,9 @@ class Trainer:
             optimizer_step()
             self._step += 1
             done += 1
+            if measure:
+                flow.append(self._step, norms, probe.update_ratios())
+                flow.set_deltas(self._step, deltas)
             if pos >= n_train:
                 self._epoch += 1
             if self._step % record_every == 0:
@@ -433,6 +467,7 @@ class Trainer:
         self._good_optimizer.copy_state_to(self._optimizer)
         self._step, self._epoch = self._good_step, self._good_epoch
         self._history.cut_after(self._step)
+        self._gradients.cut_after(self._step)
         self._last_metrics = self._evaluate_sample()
         settings = self._settings
         advice = f"lower the learning rate (now {settings.learning_rate:g})"
@@ -510,6 +545,7 @@ class Trainer:
             weights=weights,
             metrics=self._last_metrics,
             history=self._history.frozen() if with_history else TrainingHistory(self.max_history).frozen(),
+            gradients=self._gradients.frozen() if with_history else None,
             divergence=self.divergence,
             optimizer_state=optimizer_state,
             shuffle_state=shuffle_state,

@@ -52,6 +52,7 @@ from typing import Any
 from workbench.core.data.dataset import Dataset
 from workbench.core.model.spec import NetworkSpec, TrainingSettings
 from workbench.core.training import scheduling
+from workbench.core.training.gradient_flow import GradientFlow
 from workbench.core.training.history import TrainingHistory
 from workbench.core.training.recording import Recording, RecordingDelta, RecordingError
 from workbench.core.training.trainer import Trainer, TrainerSnapshot
@@ -126,6 +127,10 @@ class SnapshotDelta:
     #: empty recording of the run's network when the child began a new recording since the last snapshot.
     recording: RecordingDelta | None = None
     recording_start: Recording | None = None
+    #: The gradient flow travels like the history: the receiver keeps its first `gradients_keep` rows and
+    #: appends `gradients_tail` (which also carries the latest per-neuron |δ|).
+    gradients_keep: int = 0
+    gradients_tail: GradientFlow | None = None
 
 
 def limit_blas_threads() -> None:
@@ -180,6 +185,7 @@ class TrainerProcess:
         self._process.start()
         child_conn.close()
         self._history = TrainingHistory()
+        self._gradients: GradientFlow | None = None
         self._recording: Recording | None = None  # the mirror of the child's recording
         self._recording_view: Recording | None = None
         self._closed = False
@@ -249,7 +255,19 @@ class TrainerProcess:
         for value in (delta.snapshot.optimizer_state or {}).values():
             if hasattr(value, "setflags"):
                 value.setflags(write=False)
-        snapshot = replace(delta.snapshot, history=self._history.frozen(), recording=self._mirror(delta))
+        gradients = delta.gradients_tail
+        if gradients is not None:
+            if delta.gradients_keep == 0 or self._gradients is None:
+                self._gradients = gradients.copy()
+            else:
+                self._gradients.keep_first(delta.gradients_keep)
+                self._gradients.extend(gradients)
+        snapshot = replace(
+            delta.snapshot,
+            history=self._history.frozen(),
+            recording=self._mirror(delta),
+            gradients=None if self._gradients is None else self._gradients.frozen(),
+        )
         return LiveSnapshot(snapshot, delta.steps_per_second, delta.running, delta.generation)
 
     def _mirror(self, delta: SnapshotDelta) -> Recording | None:
@@ -336,6 +354,8 @@ class _TrainingLoop:
         self.generation = 0
         self.sent_revision = 0  # which history (and version of it) the parent has, and how much of it
         self.sent_length = 0
+        self.sent_gradients_revision = 0  # the same for the gradient flow
+        self.sent_gradients_length = 0
         self.state_sent_at = -math.inf
         self.rate_steps = 0
         self.rate_started = time.perf_counter()
@@ -564,6 +584,10 @@ class _TrainingLoop:
         keep = self.sent_length
         if history.revision != self.sent_revision or len(history) < keep:
             keep = 0  # thinned, cut back or a new run: the parent takes it whole
+        gradients = trainer.gradient_flow
+        gradients_keep = self.sent_gradients_length
+        if gradients.revision != self.sent_gradients_revision or len(gradients) < gradients_keep:
+            gradients_keep = 0
         now = time.perf_counter()
         with_state = (
             not self.running
@@ -583,8 +607,11 @@ class _TrainingLoop:
             generation=self.generation,
             recording=self.recording.delta(self.sent_serials if fresh_recording is None else ()),
             recording_start=fresh_recording,
+            gradients_keep=gradients_keep,
+            gradients_tail=gradients.tail(gradients_keep),
         )
         self.conn.send(delta)
+        self.sent_gradients_revision, self.sent_gradients_length = gradients.revision, len(gradients)
         self.sent_revision, self.sent_length = history.revision, len(history)
         self.sent_recording, self.sent_serials = self.recording_number, delta.recording.kept
         self.dirty = False

@@ -491,6 +491,8 @@ class Workspace:
             self.batch[:0],
             *(np.empty((sizes[node], batch_size), dtype=dtype) for node in range(1, out + 1)),
         ]
+        #: ∂L/∂z of every node (width, batch) after a training step: the δ messages (gradient flow).
+        self.dz = dz
         # The gradient of each node's output: for the output the loss's gradient, else the first block of
         # the next node's input gradient (accumulated in place).
         grad: list[np.ndarray] = [self.batch[:0]]
