@@ -33,6 +33,10 @@ def install_panels(window) -> None:
     install_landscape(window)
     install_backprop_inspector(window)
     install_gradients(window)
+    # The tabs each installer added sit behind the views a window opens with: hidden space and loss curves.
+    for name in ("hiddenSpacePlot", "lossPlot"):
+        if name in window.docks:
+            window.docks[name].raise_()
     # Training stopped on its own (out of memory, settings it cannot use): it is paused; say why.
     controller.failed.connect(lambda message: window._show_error("Training Paused", message))
 

@@ -413,10 +413,12 @@ class NetworkCanvas(QWidget):
                 node = self._layout.node(layer, neuron)
                 if node is None or level <= 0.02:
                     continue
-                spread = 2.0 + 5.0 * level
+                # A soft halo, not a frame: strong enough to compare layers, quiet enough not to read as an
+                # error marker on every neuron of a healthy network.
+                spread = 1.5 + 3.5 * level
                 rect = _qrect(node.rect).adjusted(-spread, -spread, spread, spread)
                 color = QColor(GLOW_COLOR)
-                color.setAlpha(int(40 + 200 * level))
+                color.setAlpha(int(25 + 120 * level))
                 self._glow.append((rect, color))
 
     def _live_frame(self) -> None:

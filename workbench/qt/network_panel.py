@@ -55,7 +55,7 @@ from workbench.qt.theme import style_sheet
 THUMBNAIL_SIZE = 32
 
 #: The dim line beside the presets: how to add and remove links (nothing else on screen says it).
-LINK_HINT = "Drag between columns to link them"
+LINK_HINT = "Drag to link layers"
 
 
 def _linear_layer_name(index: int, spec: NetworkSpec) -> str:
