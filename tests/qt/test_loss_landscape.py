@@ -165,3 +165,29 @@ def test_while_following_training_the_surface_moves_with_the_weights(qtbot, make
     document.record_training(project.weights, project.history, project.step + 2, project.epoch)
     view._follow()  # what the timer calls
     assert view._job == job
+
+
+def test_clicking_an_edge_and_a_neuron_in_the_network_puts_that_weight_and_bias_on_the_axes(
+    qtbot, make_window
+) -> None:
+    from PySide6.QtCore import QPoint, Qt
+
+    from workbench.qt.app import install_panels
+
+    window = make_window()
+    install_panels(window)
+    view = window.loss_landscape
+    window.findChild(type(window.docks["hiddenSpacePlot"]), "lossLandscapeDock").raise_()
+    qtbot.waitUntil(view.isVisible)
+    canvas = window.docks["networkPanel"].widget().canvas
+    edges = canvas.layout_geometry.edges
+    layer, row, col = int(edges.layer[0]), int(edges.src[0]), int(edges.dst[0])
+    middle = QPoint(round((edges.x0[0] + edges.x1[0]) / 2), round((edges.y0[0] + edges.y1[0]) / 2))
+    hit = canvas.hit(middle.x(), middle.y())
+    assert hit is not None and hit.kind == "edge"
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(middle))
+    assert view.kind.currentData() == "params"
+    assert view.pick1.name() == f"{2 * layer}.weight[{col},{row}]"  # PyTorch's [out, in]
+    x, y = canvas.layout_geometry.node(2, 1).rect.center
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
+    assert view.pick2.name() == "2.bias[1]"  # the second hidden layer's Linear is module 2

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.files.export.layout import linear_keys, weights_fit
-from workbench.core.files.export.parameter_names import parameter_index, tensor_shapes
+from workbench.core.files.export.parameter_names import parameter_index, parameter_name, tensor_shapes
 from workbench.core.model.engine.network import Network
 from workbench.core.model.spec import NetworkSpec, TrainingSettings
 from workbench.core.present.landscape import (
@@ -343,6 +343,7 @@ class LossLandscapeView(QWidget):
         layout.addLayout(controls)
         self.pick1 = ParameterPicker("x:")
         self.pick2 = ParameterPicker("y:")
+        self._pick_y_next = False  # clicks in the network panel fill x, then y, then x again
         picks = QHBoxLayout()
         picks.addWidget(self.pick1)
         picks.addWidget(self.pick2)
@@ -467,6 +468,26 @@ class LossLandscapeView(QWidget):
                 except (ValueError, IndexError):
                     picker.set_name(spec, fallback)
         self.race_start = None
+        self.schedule()
+
+    @Slot(int, int, int)
+    def pick_clicked_parameter(self, layer: int, row: int, column: int) -> None:
+        """A weight (row >= 0: W[row, column] of Linear `layer`) or a bias (row -1: neuron `column`) clicked
+        in the network panel becomes the next axis, x and y in turn, in two-parameter mode. Ignored while
+        the panel is hidden: a click on the network must not change a view nobody is looking at."""
+        if not self.isVisible():
+            return
+        spec = self.document.spec
+        sizes, fan_in = spec.layer_sizes, spec.fan_in
+        offset = sum((fan_in(node) + 1) * sizes[node] for node in range(1, layer + 1))
+        width = sizes[layer + 1]
+        flat = offset + (fan_in(layer + 1) if row < 0 else row) * width + column
+        name = parameter_name(spec, flat)
+        if self.kind.currentData() != "params":
+            self.kind.setCurrentIndex(self.kind.findData("params"))
+        picker = self.pick2 if self._pick_y_next else self.pick1
+        self._pick_y_next = not self._pick_y_next
+        picker.set_name(spec, name)
         self.schedule()
 
     # ---------------------------------------------------------------------------------------- requests
@@ -748,6 +769,10 @@ def install_landscape(window: Any) -> LossLandscapeView:
     elif menu is not None:
         menu.addAction(toggle)
     window.closing.connect(view.shutdown)
+    network = window.docks.get("networkPanel") if hasattr(window, "docks") else None
+    canvas = getattr(network.widget(), "canvas", None) if network is not None else None
+    if canvas is not None:  # click an edge or a neuron (its bias) to put it on an axis
+        canvas.parameterClicked.connect(view.pick_clicked_parameter)
     window.loss_landscape = view
     return view
 

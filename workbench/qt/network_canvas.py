@@ -295,6 +295,9 @@ class NetworkCanvas(QWidget):
     removeLinkRequested = Signal(int, int, str)
     #: What a link drag would do right now (text, True when it cannot), "" when the drag ends.
     linkDragHint = Signal(str, bool)
+    #: A click on an edge (Linear index 0-based, row in its W, column) or on a neuron's bias (row -1):
+    #: the loss surface picks its two parameters this way.
+    parameterClicked = Signal(int, int, int)
 
     def __init__(self, spec: NetworkSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -957,6 +960,13 @@ class NetworkCanvas(QWidget):
             self.toggle_expanded(hit.layer)
         elif hit.kind == "link" and hit.link is not None and hit.link_kind is not None:
             self.removeLinkRequested.emit(hit.link.source, hit.link.target, hit.link_kind)
+        elif hit.kind == "edge" and 0 <= hit.edge < len(self._layout.edges):
+            edges = self._layout.edges
+            self.parameterClicked.emit(
+                int(edges.layer[hit.edge]), int(edges.src[hit.edge]), int(edges.dst[hit.edge])
+            )
+        elif hit.kind == "node" and hit.feature is None and hit.layer >= 1:
+            self.parameterClicked.emit(hit.layer - 1, -1, hit.neuron)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self._drag_source is not None:
