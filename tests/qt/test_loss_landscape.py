@@ -191,3 +191,18 @@ def test_clicking_an_edge_and_a_neuron_in_the_network_puts_that_weight_and_bias_
     x, y = canvas.layout_geometry.node(2, 1).rect.center
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y)))
     assert view.pick2.name() == "2.bias[1]"  # the second hidden layer's Linear is module 2
+
+
+def test_the_step_the_timeline_shows_is_marked_on_the_runs_path(qtbot, make_view, project) -> None:
+    view = make_view(_document(project))
+    _show(qtbot, view)
+    path = view.frame.slice.path
+    assert view.shown_marker.getData()[0].size == 0  # live: no mark
+    step = int(path.steps[len(path.steps) // 2])
+    view.show_step(step)
+    x, y = view.shown_marker.getData()
+    i = list(path.steps).index(step)
+    ox, oy = view.frame.offset
+    assert (x[0], y[0]) == pytest.approx((path.alpha[i] + ox, path.beta[i] + oy))
+    view.show_step(None)
+    assert view.shown_marker.getData()[0].size == 0

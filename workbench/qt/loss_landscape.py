@@ -382,7 +382,14 @@ class LossLandscapeView(QWidget):
         self._outlines: dict[str, pg.PlotDataItem] = {}
         self.path_curve = self._curve("path", pg.mkColor("w"))
         self.now_marker = pg.ScatterPlotItem(size=11, brush=pg.mkBrush("w"), pen=pg.mkPen("k", width=1.5))
+        # Where the run was at the step the timeline shows (hidden while it follows training live).
+        self.shown_marker = pg.ScatterPlotItem(
+            size=13, brush=pg.mkBrush(view_color("timeline_cursor")), pen=pg.mkPen("w", width=1.5)
+        )
+        self.shown_marker.setZValue(20)
+        self._shown_step: int | None = None
         self.plot.addItem(self.now_marker)
+        self.plot.addItem(self.shown_marker)
         self.legend = self.plot.addLegend(offset=(-6, 6), labelTextSize="8pt", brush=(0, 0, 0, 150))
         self.legend.setLabelTextColor("w")
         self.legend.addItem(self.path_curve, "the run (recorded)")
@@ -469,6 +476,21 @@ class LossLandscapeView(QWidget):
                     picker.set_name(spec, fallback)
         self.race_start = None
         self.schedule()
+
+    @Slot(object)
+    def show_step(self, step: int | None) -> None:
+        """Mark the run's point at the recorded `step` the timeline shows (None: live, no mark)."""
+        self._shown_step = step
+        self._place_shown_marker()
+
+    def _place_shown_marker(self) -> None:
+        path = self.frame.slice.path if self.frame is not None else None
+        if self._shown_step is None or path is None or not len(path.steps):
+            self.shown_marker.setData([], [])
+            return
+        i = int(np.argmin(np.abs(np.asarray(path.steps) - self._shown_step)))
+        ox, oy = self.frame.offset
+        self.shown_marker.setData([path.alpha[i] + ox], [path.beta[i] + oy])
 
     @Slot(int, int, int)
     def pick_clicked_parameter(self, layer: int, row: int, column: int) -> None:
@@ -638,6 +660,7 @@ class LossLandscapeView(QWidget):
         else:
             self._set_curve("path", [], [])
         self.now_marker.setData([ox], [oy])
+        self._place_shown_marker()
         if first:
             x0, y0, w, h = frame.rect
             self.plot.setRange(xRange=(x0, x0 + w), yRange=(y0, y0 + h), padding=0)
@@ -769,6 +792,9 @@ def install_landscape(window: Any) -> LossLandscapeView:
     elif menu is not None:
         menu.addAction(toggle)
     window.closing.connect(view.shutdown)
+    timeline = getattr(window, "timeline", None)
+    if timeline is not None:  # looking back marks that moment on the run's path
+        timeline.shownStepChanged.connect(view.show_step)
     network = window.docks.get("networkPanel") if hasattr(window, "docks") else None
     canvas = getattr(network.widget(), "canvas", None) if network is not None else None
     if canvas is not None:  # click an edge or a neuron (its bias) to put it on an axis
