@@ -1,9 +1,9 @@
 """Make the example datasets of File ▸ Open Example from scikit-learn's bundled data (run once, offline).
 
-    python scripts/make_examples.py   # needs scikit-learn; writes resources/examples/*.csv (package workbench.resources)
+    python scripts/make_examples.py   # needs scikit-learn; writes resources/examples/*.csv
 
 Each file starts with a ``# source:`` provenance line (where the data come from, licence, how it was made)
-and a ``# classes:`` line, then ``x,y,label`` rows. The app reads them like any CSV (``#`` lines are comments).
+and a ``# classes:`` line, then ``x,y,label`` rows; the app reads them like any CSV (``#`` starts a comment).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ def write(name: str, title: str, source: str, axes: tuple[str, str], points, lab
         "# classes: " + json.dumps(list(names)),
         "x,y,label",
     ]
-    lines += [f"{x:.6g},{y:.6g},{names[t]}" for (x, y), t in zip(np.asarray(points).tolist(), labels)]
+    rows = zip(np.asarray(points).tolist(), labels, strict=True)
+    lines += [f"{x:.6g},{y:.6g},{names[t]}" for (x, y), t in rows]
     (OUT / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -56,14 +57,14 @@ def main() -> None:
         ["cultivar 1", "cultivar 2", "cultivar 3"],
     )
     cancer = datasets.load_breast_cancer()
-    cols = [cancer.feature_names.tolist().index(c) for c in ("mean radius", "mean concave points")]
+    cols = [cancer.feature_names.tolist().index(c) for c in ("mean radius", "mean texture")]
     write(
         "breast_cancer",
-        "Breast cancer: cell radius and concave points (2 diagnoses)",
-        "UCI Breast Cancer Wisconsin (Diagnostic) data (Wolberg et al.; CC BY 4.0) as bundled with scikit-learn "
-        "'load_breast_cancer'; columns mean radius and mean concave points, all 569 samples; "
+        "Breast cancer: cell nucleus radius and texture (2 diagnoses)",
+        "UCI Breast Cancer Wisconsin (Diagnostic) data (Wolberg et al.; CC BY 4.0) as bundled with "
+        "scikit-learn 'load_breast_cancer'; columns mean radius and mean texture, all 569 samples; "
         "made by scripts/make_examples.py",
-        ("mean radius", "mean concave points"),
+        ("mean radius", "mean texture"),
         cancer.data[:, cols],
         cancer.target.tolist(),
         ["malignant", "benign"],

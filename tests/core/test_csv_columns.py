@@ -54,6 +54,9 @@ def test_a_measurement_label_column_is_refused_as_regression():
     many = "".join(f"{i},{i},{i / 7:.3f}\n" for i in range(40))  # more values than classes allowed
     with pytest.raises(DatasetFormatError, match="regression comes in a later version"):
         parse_csv(many)
+    european = "".join(f"{i};{i};{i / 7:.3f}\n".replace(".", ",") for i in range(40))  # decimal commas
+    with pytest.raises(DatasetFormatError, match="regression comes in a later version"):
+        parse_csv(european)
 
 
 def test_preview_shows_header_and_first_rows():

@@ -200,7 +200,10 @@ class FileOperations(QObject):
         dataset = item.dataset(test_fraction=self.document.dataset.test_fraction)
         self.document.apply_edit(ReplaceDataset(dataset, description=f"Open example {item.title}"))
         self.fit_view_to_data()
-        self._status(f"{item.title} — {item.axes}. Source: {item.source}", 20000)
+        points = dataset.points
+        off_centre = bool((abs(points.mean(axis=0)) > points.std(axis=0)).any())
+        tip = " Values far from 0: the Adam optimizer trains on them much faster." if off_centre else ""
+        self._status(f"{item.title}: {len(dataset)} points.{tip} Source: {item.source}", 30000)
         return True
 
     def fill_examples_menu(self, menu) -> None:

@@ -334,7 +334,7 @@ def _measurement_message(labels: list[str]) -> str:
 def _looks_continuous(labels: list[str]) -> bool:
     """True when the labels are numbers and some are fractional: a measurement, not a class."""
     try:
-        values = [float(label) for label in labels]
+        values = [float(label if "." in label else label.replace(",", ".")) for label in labels]
     except ValueError:
         return False
     return any(not value.is_integer() for value in values if math.isfinite(value))
