@@ -132,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue from a saved project (--save names another file: inputs are never overwritten)",
     )
     source.add_argument("--data", metavar="CSV", help="CSV file with x,y,label columns")
+    source.add_argument(
+        "--columns",
+        metavar="X,Y,T",
+        help="the x, y and label columns of a wider --data file: header names or 1-based numbers",
+    )
     source.add_argument("--dataset", metavar="NAME", help="generated dataset: " + ", ".join(GENERATORS))
     source.add_argument(
         "--classes",
@@ -532,17 +537,20 @@ def _same_file(a: str, b: str) -> bool:
 
 def _train_dataset(args: argparse.Namespace, base: Dataset | None) -> Dataset:
     from workbench.core.data.generators import generate
-    from workbench.core.files.csv_io import read_csv
+    from workbench.core.files.csv_io import parse_columns, read_csv
 
     seed = 0 if args.seed is None else args.seed
     if args.data and args.dataset:
         raise UsageError("give either --data or --dataset, not both")
+    if args.columns is not None and not args.data:
+        raise UsageError("--columns only applies to a --data CSV file")
     if not args.dataset:
         for option in ("classes", "points", "noise"):
             if getattr(args, option) is not None:
                 raise UsageError(f"--{option} only applies to a generated --dataset")
     if args.data:
-        dataset = read_csv(args.data, split_seed=seed)
+        columns = None if args.columns is None else parse_columns(args.columns)
+        dataset = read_csv(args.data, split_seed=seed, columns=columns)
     elif args.dataset:
         dataset = generate(args.dataset, args.points, args.classes, args.noise, seed)
     elif base is not None:

@@ -1,5 +1,5 @@
-"""Everything the main window does with files: New, Open, Save, Save As, import/export (CSV, weights, image),
-recent files, dropped files and crash recovery.
+"""Everything the main window does with files: New, Open, Save, Save As, Open Example, import/export (CSV with
+a column chooser for wider files, weights, image), recent files, dropped files and crash recovery.
 
 `FileOperations` works on its window's `Document`, canvas and status bar, and asks the user through the
 window's small prompt methods (`_get_open_path`, `_get_save_path`, `_get_save_file`, `_ask_save_changes`,
@@ -160,18 +160,63 @@ class FileOperations(QObject):
             if not path:
                 return False
         path = Path(path)
-        from workbench.core.files.csv_io import read_csv
+        from workbench.core.files.csv_io import parse_csv, preview_csv, read_text
+        from workbench.qt.csv_import_dialog import needs_choice
 
+        test_fraction = self.document.dataset.test_fraction
         try:
             with self._busy(f"Reading {path.name}…"):
-                dataset = read_csv(path, test_fraction=self.document.dataset.test_fraction)
+                text = read_text(path)
+                if needs_choice(preview_csv(text)):
+                    dataset = None
+                else:
+                    dataset = parse_csv(text, test_fraction=test_fraction)
         except (DatasetFormatError, OSError, ValueError) as exc:
             self._error("Cannot Import Data", f"Could not import {path.name}:\n\n{error_text(exc)}")
             return False
+        if dataset is None:  # a wider file: the user picks the x, y and label columns
+            dataset = self._ask_columns(text, path.name, test_fraction)
+            if dataset is None:
+                return False
         self.document.apply_edit(ReplaceDataset(dataset, description=f"Import {path.name}"))
         self.fit_view_to_data()
         self._status(f"Imported {len(dataset)} points from {path.name}")
         return True
+
+    def _ask_columns(self, text: str, name: str, test_fraction: float) -> Dataset | None:
+        """Show the column chooser with a preview; the dataset it reads, or None when cancelled."""
+        from workbench.qt.csv_import_dialog import CsvImportDialog
+
+        dialog = CsvImportDialog(text, name, test_fraction, self.window)
+        accepted = dialog.exec() == CsvImportDialog.DialogCode.Accepted
+        dialog.deleteLater()
+        return dialog.dataset if accepted else None
+
+    def open_example(self, name: str) -> bool:
+        """Replace the data with a shipped example (one undo step); the status bar names its source."""
+        from workbench.core.files.examples import example
+
+        item = example(name)
+        dataset = item.dataset(test_fraction=self.document.dataset.test_fraction)
+        self.document.apply_edit(ReplaceDataset(dataset, description=f"Open example {item.title}"))
+        self.fit_view_to_data()
+        points = dataset.points
+        off_centre = bool((abs(points.mean(axis=0)) > points.std(axis=0)).any())
+        tip = " Values far from 0: the Adam optimizer trains on them much faster." if off_centre else ""
+        self._status(f"{item.title}: {len(dataset)} points.{tip} Source: {item.source}", 30000)
+        return True
+
+    def fill_examples_menu(self, menu) -> None:
+        """One entry per shipped example; its tooltip and status tip give the provenance."""
+        from workbench.core.files.examples import examples
+
+        menu.setToolTipsVisible(True)
+        for item in examples():
+            action = menu.addAction(item.title.replace("&", "&&"))
+            action.setObjectName(f"actionExample_{item.name}")
+            action.setToolTip(f"{item.axes}\nSource: {item.source}")
+            action.setStatusTip(f"Source: {item.source}")
+            action.triggered.connect(lambda *_, name=item.name: self.open_example(name))
 
     def _ask_export_path(self, caption: str, file_filter: str, suffix: str) -> Path | None:
         """Ask where to export (named after the document, in the home folder); a name typed without an

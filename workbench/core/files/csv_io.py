@@ -7,9 +7,13 @@ Reading is forgiving about the things spreadsheets vary in and strict about the 
 - UTF-8 with or without a byte-order mark; blank lines and lines starting with ``#`` are skipped;
 - an optional header line: when it names columns ``x``, ``y`` and ``label`` (or ``class``) in any order those
   columns are used, otherwise the first three columns are; columns after them are ignored;
-- labels may be any text. When *every* label is a whole number (``0``, ``1``, ``-3``) the classes are ordered
-  numerically, so class ids follow the numbers a user already has; otherwise classes are numbered in the
-  order they first appear. The label text becomes the class name either way.
+- wider files: ``columns=(x, y, label)`` picks the three columns by header name (case-insensitive) or by
+  0-based index (`parse_columns` turns the CLI's ``X,Y,T`` with 1-based numbers into that);
+  `preview_csv` gives the header and first rows so the window can show them before choosing;
+- labels may be any text (a column of fractional numbers such as ``2.5`` is a measurement, not a class, and is
+  refused: regression comes in a later version). When *every* label is a whole number (``0``, ``1``, ``-3``)
+  the classes are ordered numerically, so class ids follow the numbers a user already has; otherwise classes
+  are numbered in the order they first appear. The label text becomes the class name either way.
 - ``write_csv`` adds a ``# classes: [...]`` comment (a JSON list of the class names) so that a round trip
   keeps class order and empty classes exactly; the reader honours that line, other tools skip it as a comment.
 
@@ -24,6 +28,7 @@ import json
 import math
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -33,6 +38,9 @@ from workbench.core import limits
 from workbench.core.data.dataset import Dataset, DatasetFormatError
 from workbench.core.files.atomic import atomic_write_text
 from workbench.core.model.spec import MAX_CLASSES
+
+#: A column chosen by header name or by 0-based index.
+Column = str | int
 
 #: More rows than this is refused: the canvas and the trainer become unusable well before that.
 MAX_ROWS = int(limits.POINTS.maximum)
@@ -45,11 +53,20 @@ _INTEGER = re.compile(r"^[+-]?\d+$")
 
 
 def read_csv(
-    source: str | os.PathLike[str] | TextIO, *, test_fraction: float = 0.2, split_seed: int = 0
+    source: str | os.PathLike[str] | TextIO,
+    *,
+    test_fraction: float = 0.2,
+    split_seed: int = 0,
+    columns: tuple[Column, Column, Column] | None = None,
 ) -> Dataset:
     """Read a dataset from a CSV file path or an open text stream."""
     if hasattr(source, "read"):
-        return parse_csv(source.read(), test_fraction=test_fraction, split_seed=split_seed)  # type: ignore[union-attr]
+        return parse_csv(source.read(), test_fraction=test_fraction, split_seed=split_seed, columns=columns)  # type: ignore[union-attr]
+    return parse_csv(read_text(source), test_fraction=test_fraction, split_seed=split_seed, columns=columns)
+
+
+def read_text(source: str | os.PathLike[str]) -> str:
+    """A CSV file's text, with clear messages for unreadable or non-UTF-8 files."""
     path = Path(source)  # type: ignore[arg-type]
     if path.exists() and not path.is_file():  # a FIFO would block the read forever
         raise DatasetFormatError(f"cannot read {str(path)!r}: not a regular file")
@@ -62,11 +79,63 @@ def read_csv(
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise DatasetFormatError(f"line {line}: the file is not UTF-8 text") from None
-    return parse_csv(text, test_fraction=test_fraction, split_seed=split_seed)
+    return text
 
 
-def parse_csv(text: str, *, test_fraction: float = 0.2, split_seed: int = 0) -> Dataset:
-    """Parse CSV text (see the module docstring for what is accepted)."""
+def parse_columns(text: str) -> tuple[Column, Column, Column]:
+    """``"X,Y,T"`` (header names or 1-based column numbers) as the `columns` argument of `parse_csv`."""
+    parts = [part.strip() for part in text.split(",")]
+    if len(parts) != 3 or not all(parts):
+        raise DatasetFormatError(
+            f"--columns needs three columns x,y,label (names or 1-based numbers), got {text!r}"
+        )
+    out: list[Column] = []
+    for part in parts:
+        if part.isdigit():
+            if int(part) < 1:
+                raise DatasetFormatError(f"column numbers start at 1, got {part}")
+            out.append(int(part) - 1)
+        else:
+            out.append(part)
+    return out[0], out[1], out[2]
+
+
+@dataclass(frozen=True)
+class CsvPreview:
+    """The first rows of a CSV file, for choosing its columns: header names (numbers when it has none)."""
+
+    header: list[str]
+    has_header: bool
+    rows: list[list[str]]
+    n_columns: int
+
+
+def preview_csv(text: str, max_rows: int = 10) -> CsvPreview:
+    """Header and the first `max_rows` data rows of CSV text (comments and blank lines skipped)."""
+    text, delimiter, decimal_comma = _prepare(text)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        for row in reader:
+            if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
+                continue
+            if header is None and not rows and not _is_number(row[0], decimal_comma):
+                header = [h.strip() for h in row]
+                continue
+            rows.append([field.strip() for field in row])
+            if len(rows) >= max_rows:
+                break
+    except csv.Error as exc:
+        raise DatasetFormatError(f"line {reader.line_num}: {exc}") from None
+    n_columns = max([len(header or [])] + [len(r) for r in rows])
+    names = list(header or [])
+    names += [str(i + 1) for i in range(len(names), n_columns)]
+    return CsvPreview(names, header is not None, rows, n_columns)
+
+
+def _prepare(text: str) -> tuple[str, str, bool]:
+    """Text without a byte-order mark, its delimiter and whether it uses decimal commas."""
     text = text.removeprefix("\ufeff")
     if "\x00" in text:
         raise DatasetFormatError("the file contains NUL bytes; it does not look like a CSV text file")
@@ -74,7 +143,18 @@ def parse_csv(text: str, *, test_fraction: float = 0.2, split_seed: int = 0) -> 
     if first is None:
         raise DatasetFormatError("the file has no data rows")
     delimiter = "\t" if "\t" in first else ";" if ";" in first else ","
-    decimal_comma = delimiter == ";"
+    return text, delimiter, delimiter == ";"
+
+
+def parse_csv(
+    text: str,
+    *,
+    test_fraction: float = 0.2,
+    split_seed: int = 0,
+    columns: tuple[Column, Column, Column] | None = None,
+) -> Dataset:
+    """Parse CSV text (see the module docstring for what is accepted)."""
+    text, delimiter, decimal_comma = _prepare(text)
 
     declared = _declared_classes(text)
     class_of: dict[str, int] = {name: i for i, name in enumerate(declared)}  # provisional ids
@@ -93,9 +173,13 @@ def parse_csv(text: str, *, test_fraction: float = 0.2, split_seed: int = 0) -> 
                 continue
             if header_possible:
                 header_possible = False
-                if not _is_number(row[0], decimal_comma):
+                has_header = not _is_number(row[0], decimal_comma)
+                if columns is not None:
+                    ix, iy, il = _chosen_columns(columns, row if has_header else None, len(row))
+                elif has_header:
                     ix, iy, il = _header_columns(row)
-                    n_columns = max(ix, iy, il) + 1
+                n_columns = max(ix, iy, il) + 1
+                if has_header:
                     continue
             if len(row) < n_columns:
                 raise DatasetFormatError(
@@ -121,6 +205,8 @@ def parse_csv(text: str, *, test_fraction: float = 0.2, split_seed: int = 0) -> 
                         f"line {line}: the label {label[:20]!r}… is {len(label):,} characters long; "
                         f"labels (class names) may have at most {MAX_LABEL_LENGTH}"
                     )
+                if len(class_of) >= MAX_CLASSES and _looks_continuous([*class_of, label]):
+                    raise DatasetFormatError(_measurement_message([*class_of, label]))
                 if len(class_of) >= MAX_CLASSES:
                     raise DatasetFormatError(
                         f"line {line}: label {label[:40]!r} is a class too many; "
@@ -140,6 +226,8 @@ def parse_csv(text: str, *, test_fraction: float = 0.2, split_seed: int = 0) -> 
     if not xs:
         raise DatasetFormatError("the file has no data rows")
 
+    if not declared and _looks_continuous(list(first_line)):
+        raise DatasetFormatError(_measurement_message(list(first_line)))
     names = _class_order(declared, list(first_line))
     remap = np.array([names.index(name) for name in class_of], dtype=np.int64)
     labels = remap[np.array(ids, dtype=np.int64)]
@@ -207,6 +295,51 @@ def _header_columns(header: list[str]) -> tuple[int, int, int]:
     return 0, 1, 2
 
 
+def _chosen_columns(
+    columns: tuple[Column, Column, Column], header: list[str] | None, width: int
+) -> tuple[int, int, int]:
+    """0-based indices of the chosen x, y and label columns, with a clear message for unknown ones."""
+    names = [h.strip().lower() for h in header] if header is not None else []
+    out: list[int] = []
+    for role, column in zip(("x", "y", "label"), columns, strict=True):
+        if isinstance(column, int):
+            if not 0 <= column < width:
+                raise DatasetFormatError(
+                    f"the {role} column number {column + 1} does not exist; the file has {width} columns"
+                )
+            out.append(column)
+        elif column.strip().lower() in names:
+            out.append(names.index(column.strip().lower()))
+        elif header is None:
+            raise DatasetFormatError(
+                f"the {role} column {column!r} is a name but the file has no header; use column numbers"
+            )
+        else:
+            shown = ", ".join(h.strip() for h in header)
+            raise DatasetFormatError(
+                f"the file has no column {column!r} for {role}; its columns are: {shown}"
+            )
+    if len(set(out)) != 3:
+        raise DatasetFormatError("x, y and label must be three different columns")
+    return out[0], out[1], out[2]
+
+
+def _measurement_message(labels: list[str]) -> str:
+    return (
+        f"the label column holds measurements ({', '.join(labels[:3])}, …), not class labels; choose a "
+        "column of class labels (regression comes in a later version)"
+    )
+
+
+def _looks_continuous(labels: list[str]) -> bool:
+    """True when the labels are numbers and some are fractional: a measurement, not a class."""
+    try:
+        values = [float(label if "." in label else label.replace(",", ".")) for label in labels]
+    except ValueError:
+        return False
+    return any(not value.is_integer() for value in values if math.isfinite(value))
+
+
 def _declared_classes(text: str) -> list[str]:
     """Class names from a ``# classes: [...]`` comment among the leading comment lines (empty if none)."""
     for line, raw in enumerate(io.StringIO(text), start=1):
@@ -243,4 +376,3 @@ def _class_order(declared: list[str], first_seen: list[str]) -> list[str]:
     if all(_INTEGER.match(label) for label in new):
         new.sort(key=int)  # safe: labels are at most MAX_LABEL_LENGTH characters
     return declared + new
-
