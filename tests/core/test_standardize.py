@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -148,3 +151,26 @@ def test_cli_standardize_trains_and_saves_the_statistics_in_the_project(tmp_path
         == 0
     )
     assert load_project(off).spec.input_scaling is None
+
+
+def test_generated_pytorch_script_takes_raw_coordinates(tmp_path):
+    pytest.importorskip("torch")
+    spec, weights, dataset = trained_network(tmp_path)
+    export_weights(tmp_path / "classifier.py", spec, weights, dataset.class_names)
+    points = np.random.default_rng(4).uniform(-40, 160, size=(200, 2)).astype(np.float32)
+    np.save(tmp_path / "points.npy", points)
+    driver = "import numpy as np, classifier; np.save('out.npy', classifier.predict(np.load('points.npy')))"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    subprocess.run([sys.executable, "-c", driver], cwd=tmp_path, env=env, check=True, timeout=120)
+    window = Network.from_weights(spec, weights).predict_proba(points)
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), window, atol=1e-5, rtol=0)
+
+
+def test_input_thumbnails_show_the_features_the_network_sees():
+    from workbench.core.present.network_layout import feature_maps
+
+    bounds = (40.0, 80.0, -10.0, 10.0)  # the plane around x = 60
+    raw = feature_maps(bounds, 16)["x"]
+    centred = feature_maps(bounds, 16, InputScaling((60.0, 0.0), (20.0, 1.0)))["x"]
+    assert raw.min() > 128  # every raw x here is positive
+    assert centred[:, 0].max() < 128 < centred[:, -1].min()  # standardized x changes sign at x = 60
