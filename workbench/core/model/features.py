@@ -2,7 +2,8 @@
 
 A plain network only gets the coordinates x and y. Giving it x², y², x·y, sin x or sin y as extra inputs
 lets even logistic regression (no hidden layer) draw curved boundaries; that is the feature-engineering
-lesson. Names are the keys of `workbench.core.model.spec.FEATURES`. Points are raw coordinates (no scaling).
+lesson. Names are the keys of `workbench.core.model.spec.FEATURES`. Points are raw coordinates;
+an optional `InputScaling` (part of the spec) standardizes them first.
 """
 
 from __future__ import annotations
