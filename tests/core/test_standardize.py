@@ -123,6 +123,9 @@ def test_tensor_files_and_script_carry_the_statistics_and_import_checks_them(tmp
     np.testing.assert_array_equal(loaded[0][0], weights[0][0])
     with pytest.raises(WeightsImportError, match="standardized inputs"):
         import_weights(path, spec.with_input_scaling(None))
+    other = InputScaling(spec.input_scaling.mean, (1.0, 1.0))
+    with pytest.raises(WeightsImportError, match="another function"):
+        import_weights(path, spec.with_input_scaling(other))
     script = export_weights(tmp_path / "model.py", spec, weights, dataset.class_names).read_text("utf-8")
     assert f"INPUT_MEAN = {tuple(spec.input_scaling.mean)!r}" in script
     assert f"INPUT_STD = {tuple(spec.input_scaling.std)!r}" in script

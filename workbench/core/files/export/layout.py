@@ -292,6 +292,15 @@ def check_metadata(metadata: Mapping[str, Any], spec: NetworkSpec) -> None:
             f"the file was trained on {said} inputs but the network's input standardization is "
             f"{'on' if spec.input_scaling is not None else 'off'}; switch it to match"
         )
+    if file_spec.input_scaling is not None and spec.input_scaling is not None:
+        theirs, ours = file_spec.input_scaling, spec.input_scaling
+        if not np.allclose([*theirs.mean, *theirs.std], [*ours.mean, *ours.std], rtol=1e-6, atol=1e-9):
+            raise WeightsImportError(
+                f"the file's inputs were standardized with mean {theirs.mean[0]:.6g}, {theirs.mean[1]:.6g} "
+                f"and std {theirs.std[0]:.6g}, {theirs.std[1]:.6g}, the network's with mean "
+                f"{ours.mean[0]:.6g}, {ours.mean[1]:.6g} and std {ours.std[0]:.6g}, {ours.std[1]:.6g}: the "
+                "weights would compute another function"
+            )
     if file_spec.features != spec.features:
         raise WeightsImportError(
             f"wrong input features: the file was trained on ({', '.join(file_spec.features)}) "
