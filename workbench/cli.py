@@ -166,6 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"input features from {','.join(FEATURES)} (default {','.join(spec.features)})",
     )
     net.add_argument(
+        "--standardize",
+        nargs="?",
+        const="standardize",
+        choices=("none", "standardize"),
+        metavar="MODE",
+        help="standardize the inputs: (x - mean) / std per coordinate, statistics from the training "
+        "points; '--standardize none' switches a --project's off (default: the --project's, else none)",
+    )
+    net.add_argument(
         "--layers",
         metavar="SPEC",
         help=f"hidden layers, e.g. 16,16 or 16:tanh,8:relu; '' for none (default {layers})",
@@ -448,6 +457,10 @@ def run_train(args: argparse.Namespace) -> int:
     base = load_project(args.project) if args.project else None
     dataset = _train_dataset(args, base.dataset if base else None)
     spec = _train_spec(args, base.spec if base else None, dataset.n_classes)
+    if args.standardize is not None:
+        from workbench.core.data.scaling import standardized_spec
+
+        spec = standardized_spec(spec, args.standardize, dataset.points[dataset.train_indices])
     settings = _train_settings(args, base.settings if base else None)
     _check_option("--steps", args.steps, limits.STEPS)
     _check_option("--epochs", args.epochs, limits.EPOCHS)

@@ -218,7 +218,9 @@ class NetworkPanel(QWidget):
     def set_input_bounds(self, x0: float, x1: float, y0: float, y1: float) -> None:
         """The visible input plane: redraw the input features' thumbnails over it (connect to the canvas's
         visibleRangeChanged)."""
-        self.canvas.set_feature_maps(feature_maps((x0, x1, y0, y1), THUMBNAIL_SIZE))
+        self.canvas.set_feature_maps(
+            feature_maps((x0, x1, y0, y1), THUMBNAIL_SIZE, self._document.spec.input_scaling)
+        )
 
     # --- edits ----------------------------------------------------------------------------------------
     def _propose(

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core import limits
 from workbench.core.data.edits import SetTestFraction
+from workbench.core.data.scaling import standardized_spec
 from workbench.core.model.spec import SpecError
 from workbench.core.present.views import ViewFrame
 from workbench.core.training.diagnosis import diagnose
@@ -359,6 +360,20 @@ class TrainingPanel(QWidget):
         test_row.addWidget(self.test_slider, 1)
         test_row.addWidget(self.test_label)
 
+        self.scaling_combo = QComboBox()
+        self.scaling_combo.setObjectName("inputScalingCombo")
+        self.scaling_combo.addItem("raw coordinates", "none")
+        self.scaling_combo.addItem("standardize", "standardize")
+        self.scaling_combo.setToolTip(
+            "Standardize: the network sees (x − mean) / std per coordinate. The mean and std are measured on "
+            "the training points when you switch this on and then stay fixed while you edit points (switch "
+            "off and on again to measure anew); projects and exports keep them, so exported models take raw "
+            "coordinates."
+        )
+        self.scaling_label = QLabel()
+        self.scaling_label.setObjectName("inputScalingLabel")
+        self.scaling_label.setWordWrap(True)
+
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Learning rate", lr_row)
@@ -366,6 +381,8 @@ class TrainingPanel(QWidget):
         form.addRow("Optimizer", opt_row)
         form.addRow("Batch size", self.batch_spin)
         form.addRow("L2 λ", self.l2_spin)
+        form.addRow("Inputs", self.scaling_combo)
+        form.addRow(self.scaling_label)
         form.addRow("Test data", test_row)
 
         self.readout = {}
@@ -428,12 +445,15 @@ class TrainingPanel(QWidget):
         self.l2_spin.valueChanged.connect(self._on_l2)
         self.test_slider.valueChanged.connect(self._on_test_slider)
         self.test_slider.sliderReleased.connect(self._apply_test_fraction)
+        self.scaling_combo.currentIndexChanged.connect(self._on_scaling)
         document.settingsChanged.connect(self.show_settings)
+        document.specChanged.connect(self.show_scaling)
         document.datasetChanged.connect(self.show_test_fraction)
         self._throttle = FrameThrottle(READOUT_RATE, 0, self)
         self._throttle.frameDue.connect(self.show_frame)
         controller.frameArrived.connect(self._throttle.push)
         self.show_settings()
+        self.show_scaling()
         self.show_test_fraction()
         if controller.last_frame is not None:
             self.show_frame(controller.last_frame)
@@ -463,6 +483,21 @@ class TrainingPanel(QWidget):
         self.batch_spin.setValue(s.batch_size or 0)
         self.l2_spin.setValue(s.l2)
         del blockers
+
+    @Slot()
+    def show_scaling(self) -> None:
+        """The input-scaling setting and its frozen statistics, from the spec (undo lands here too)."""
+        scaling = self._document.spec.input_scaling
+        with QSignalBlocker(self.scaling_combo):
+            self.scaling_combo.setCurrentIndex(0 if scaling is None else 1)
+        if scaling is None:
+            self.scaling_label.hide()
+            return
+        self.scaling_label.setText(
+            f"mean {scaling.mean[0]:.3g}, {scaling.mean[1]:.3g} · std {scaling.std[0]:.3g}, "
+            f"{scaling.std[1]:.3g} (fixed when switched on)"
+        )
+        self.scaling_label.show()
 
     @Slot()
     def show_test_fraction(self) -> None:
@@ -564,6 +599,14 @@ class TrainingPanel(QWidget):
     @Slot(float)
     def _on_l2(self, value: float) -> None:
         self._change("Change L2 strength", l2=value)
+
+    @Slot(int)
+    def _on_scaling(self, index: int) -> None:
+        mode = self.scaling_combo.itemData(index)
+        dataset = self._document.dataset
+        spec = standardized_spec(self._document.spec, mode, dataset.points[dataset.train_indices])
+        self._document.set_spec(spec, "Standardize inputs" if mode == "standardize" else "Use raw inputs")
+        self.show_scaling()
 
     @Slot(int)
     def _on_test_slider(self, value: int) -> None:

@@ -2,7 +2,8 @@
 
 A plain network only gets the coordinates x and y. Giving it x², y², x·y, sin x or sin y as extra inputs
 lets even logistic regression (no hidden layer) draw curved boundaries; that is the feature-engineering
-lesson. Names are the keys of `workbench.core.model.spec.FEATURES`. Points are raw coordinates (no scaling).
+lesson. Names are the keys of `workbench.core.model.spec.FEATURES`. Points are raw coordinates;
+an optional `InputScaling` (part of the spec) standardizes them first.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from workbench.core.model.spec import FEATURES, SpecError
+from workbench.core.model.spec import FEATURES, InputScaling, SpecError
 
 #: Feature name -> function of the x and y columns (both 1-D arrays of the requested dtype).
 FEATURE_FUNCTIONS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
@@ -28,9 +29,15 @@ assert tuple(FEATURE_FUNCTIONS) == tuple(FEATURES), "features.py and spec.FEATUR
 
 
 def compute_features(
-    points: np.ndarray, names: Sequence[str], dtype: np.dtype | type = np.float32
+    points: np.ndarray,
+    names: Sequence[str],
+    dtype: np.dtype | type = np.float32,
+    scaling: InputScaling | None = None,
 ) -> np.ndarray:
     """The (N, F) feature matrix of raw (N, 2) points, one column per name, in the order given.
+
+    With `scaling` the coordinates are standardized first, so x² is the square of the standardized x: the
+    one place where that happens, so window, trainer, views, CLI and exports agree.
 
     Raises SpecError for an unknown feature name and ValueError for points that are not (N, 2).
     """
@@ -40,6 +47,10 @@ def compute_features(
     points = np.asarray(points, dtype=dtype)
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"points must have shape (N, 2), got {points.shape}")
+    if scaling is not None:
+        mean = np.asarray(scaling.mean, dtype=np.float64)
+        std = np.asarray(scaling.std, dtype=np.float64)
+        points = ((points.astype(np.float64) - mean) / std).astype(dtype)
     out = np.empty((len(points), len(names)), dtype=dtype)
     x = np.ascontiguousarray(points[:, 0])
     y = np.ascontiguousarray(points[:, 1])

@@ -69,6 +69,57 @@ class Link:
 
 
 @dataclass(frozen=True)
+class InputScaling:
+    """Standardization of the raw coordinates: the network sees ((x - mean_x) / std_x, (y - mean_y) / std_y).
+
+    Part of the spec because it is part of the function: the weights were trained on scaled inputs, so
+    spec + weights define the model only with these numbers. They are measured once, on the training points
+    when standardization is switched on or the network is reset, and then stay frozen while points are edited.
+    """
+
+    mean: tuple[float, float] = (0.0, 0.0)
+    std: tuple[float, float] = (1.0, 1.0)
+
+    @classmethod
+    def of_points(cls, points: Any) -> InputScaling:
+        """Mean and standard deviation of (N, 2) points; a constant coordinate (or no points) keeps std 1."""
+        import numpy as np
+
+        array = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        if len(array) == 0:
+            return cls()
+        mean = array.mean(axis=0)
+        std = array.std(axis=0)
+        std = np.where(std > 1e-12, std, 1.0)
+        return cls((float(mean[0]), float(mean[1])), (float(std[0]), float(std[1])))
+
+    def validate(self) -> InputScaling:
+        import math
+
+        if len(self.mean) != 2 or len(self.std) != 2:
+            raise SpecError("input standardization needs a mean and a std for x and for y")
+        if not all(math.isfinite(v) for v in (*self.mean, *self.std)) or min(self.std) <= 0:
+            raise SpecError("input standardization needs finite means and positive standard deviations")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mean": list(self.mean), "std": list(self.std)}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> InputScaling:
+        try:
+            mean = tuple(float(v) for v in data["mean"])
+            std = tuple(float(v) for v in data["std"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SpecError(f"malformed input standardization: {exc}") from None
+        return cls(mean, std).validate()  # type: ignore[arg-type]
+
+
+#: Names of the input-scaling setting (CLI ``--standardize``, training panel).
+INPUT_SCALINGS: tuple[str, ...] = ("none", "standardize")
+
+
+@dataclass(frozen=True)
 class NetworkSpec:
     """Input features, hidden layers, the number of classes and the extra links of the graph.
 
@@ -82,6 +133,8 @@ class NetworkSpec:
     n_classes: int = 2
     connections: tuple[Link, ...] = ()
     residuals: tuple[Link, ...] = ()
+    #: None = raw coordinates; otherwise the frozen statistics the inputs are standardized with.
+    input_scaling: InputScaling | None = None
 
     @property
     def layer_sizes(self) -> list[int]:
@@ -155,7 +208,12 @@ class NetworkSpec:
                     f"choose from {', '.join(ACTIVATIONS)}"
                 )
         self._validate_links()
+        if self.input_scaling is not None:
+            self.input_scaling.validate()
         return self
+
+    def with_input_scaling(self, scaling: InputScaling | None) -> NetworkSpec:
+        return replace(self, input_scaling=scaling)
 
     def _validate_links(self) -> None:
         sizes, out = self.layer_sizes, self.output_node
@@ -192,6 +250,7 @@ class NetworkSpec:
             "n_classes": self.n_classes,
             "connections": [self.link_text(link) for link in self.connections],
             "residuals": [self.link_text(link) for link in self.residuals],
+            **({"input_scaling": self.input_scaling.to_dict()} if self.input_scaling is not None else {}),
         }
 
     @classmethod
@@ -210,7 +269,9 @@ class NetworkSpec:
                     raise ValueError(f"{key} must be a list of texts like '1>3'")
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise SpecError(f"malformed network spec: {exc}") from None
-        spec = cls(features, hidden, n_classes)
+        raw_scaling = data.get("input_scaling")  # optional: older files have raw inputs
+        scaling = None if raw_scaling is None else InputScaling.from_dict(raw_scaling)
+        spec = cls(features, hidden, n_classes, input_scaling=scaling)
         return spec.with_links(
             parse_links(",".join(texts["connections"]), len(hidden), "connection"),
             parse_links(",".join(texts["residuals"]), len(hidden), "residual link"),
@@ -314,9 +375,7 @@ def parse_links(text: str, n_hidden: int, kind: str = "link") -> tuple[Link, ...
         source_text, arrow, target_text = part.partition(">")
         if not arrow:
             raise SpecError(f"{kind} {part!r}: write it as A>B, e.g. in>3 or 1>out")
-        links.append(
-            Link(_node(source_text, n_hidden, kind, part), _node(target_text, n_hidden, kind, part))
-        )
+        links.append(Link(_node(source_text, n_hidden, kind, part), _node(target_text, n_hidden, kind, part)))
     return tuple(links)
 
 

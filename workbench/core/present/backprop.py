@@ -200,7 +200,7 @@ def trace(
         bs.append(b)
 
     # F-pass, row-major (B, width), with the engine's modules.
-    x = compute_features(points, spec.features, np.float64)
+    x = compute_features(points, spec.features, np.float64, spec.input_scaling)
     h: list[np.ndarray] = [x]
     zs, acts, slopes = [], [], []
     for node in range(1, out + 1):

@@ -26,7 +26,7 @@ import numpy as np
 from workbench.core.model.activations import ACTIVATION_INFO
 from workbench.core.model.features import compute_features
 from workbench.core.model.network_edits import LinkKind, LinkOptions, link_options, node_label
-from workbench.core.model.spec import FEATURES, Link, NetworkSpec
+from workbench.core.model.spec import FEATURES, InputScaling, Link, NetworkSpec
 from workbench.core.palette import palette
 
 # ------------------------------------------------------------------------------------------------------
@@ -813,8 +813,11 @@ def palette_for(spec: NetworkSpec, layer: int, neuron: int, class_colors: tuple[
     return sequential_palette() if activation in _ONE_SIDED else diverging_palette()
 
 
-def feature_maps(bounds: tuple[float, float, float, float], size: int = 32) -> dict[str, np.ndarray]:
-    """Every input feature over `bounds` as a (size, size) uint8 map, row 0 = bottom, 0 at 128.
+def feature_maps(
+    bounds: tuple[float, float, float, float], size: int = 32, scaling: InputScaling | None = None
+) -> dict[str, np.ndarray]:
+    """Every input feature over `bounds` as a (size, size) uint8 map, row 0 = bottom, 0 at 128; with
+    `scaling` the features of the standardized coordinates, as the network sees them.
 
     Each feature is scaled by its own largest magnitude on the grid, so x and x² both fill the palette.
     """
@@ -822,7 +825,7 @@ def feature_maps(bounds: tuple[float, float, float, float], size: int = 32) -> d
     xs = x0 + (np.arange(size) + 0.5) * ((x1 - x0) / size)
     ys = y0 + (np.arange(size) + 0.5) * ((y1 - y0) / size)
     gx, gy = np.meshgrid(xs, ys)
-    values = compute_features(np.column_stack([gx.ravel(), gy.ravel()]), list(FEATURES), np.float64)
+    values = compute_features(np.column_stack([gx.ravel(), gy.ravel()]), list(FEATURES), np.float64, scaling)
     top = np.maximum(np.abs(values).max(axis=0), 1e-12)
     scaled = np.clip(np.rint(127.5 + 127.5 * values / top), 0, 255).astype(np.uint8)
     return {name: np.ascontiguousarray(scaled[:, i].reshape(size, size)) for i, name in enumerate(FEATURES)}

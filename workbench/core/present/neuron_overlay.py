@@ -138,7 +138,7 @@ def neuron_overlay(
     rect = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
     if layer == 0:
         side = size or MAX_OVERLAY_SIZE
-        values = feature_maps(bounds, side)[spec.features[neuron]]
+        values = feature_maps(bounds, side, spec.input_scaling)[spec.features[neuron]]
     else:
         side = size or overlay_size(spec, layer) or MIN_OVERLAY_SIZE
         with np.errstate(all="ignore"):

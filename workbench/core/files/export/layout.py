@@ -28,7 +28,8 @@ from workbench.core.model.spec import Link, NetworkSpec, SpecError
 FORMAT_NAME = "workbench-weights"
 #: The newest version this code reads. Chains are written as version 1 (any Workbench reads them), graphs
 #: as version 2, so an older Workbench refuses a graph clearly instead of misreading it as a chain.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: input standardization (spec "input_scaling", metadata "input_standardization")
+SCALING_FORMAT_VERSION = 3
 CHAIN_FORMAT_VERSION = 1
 
 #: What a reader must do with the raw (x, y) points before the first Linear layer.
@@ -71,7 +72,9 @@ def leaky_relu_slope() -> float:
 
 def format_version(spec: NetworkSpec) -> int:
     """The oldest format version that can describe `spec` (see `FORMAT_VERSION`)."""
-    return CHAIN_FORMAT_VERSION if spec.is_chain else FORMAT_VERSION
+    if spec.input_scaling is not None:
+        return SCALING_FORMAT_VERSION
+    return CHAIN_FORMAT_VERSION if spec.is_chain else 2
 
 
 def module_name(spec: NetworkSpec, node: int) -> str:
@@ -185,6 +188,11 @@ def build_metadata(spec: NetworkSpec, class_names: Sequence[str]) -> dict[str, A
     }
     if not spec.is_chain:
         metadata["forward"] = forward_formulas(spec)
+    if spec.input_scaling is not None:
+        metadata["input_standardization"] = {
+            **spec.input_scaling.to_dict(),
+            "formula": "x = (raw_x - mean[0]) / std[0], y = (raw_y - mean[1]) / std[1], before the features",
+        }
     return metadata
 
 
@@ -278,6 +286,21 @@ def check_metadata(metadata: Mapping[str, Any], spec: NetworkSpec) -> None:
         file_spec = NetworkSpec.from_dict(raw_spec)
     except SpecError as exc:
         raise WeightsImportError(f"the file's network description is invalid: {exc}") from None
+    if (file_spec.input_scaling is None) != (spec.input_scaling is None):
+        said = "standardized" if file_spec.input_scaling is not None else "raw"
+        raise WeightsImportError(
+            f"the file was trained on {said} inputs but the network's input standardization is "
+            f"{'on' if spec.input_scaling is not None else 'off'}; switch it to match"
+        )
+    if file_spec.input_scaling is not None and spec.input_scaling is not None:
+        theirs, ours = file_spec.input_scaling, spec.input_scaling
+        if not np.allclose([*theirs.mean, *theirs.std], [*ours.mean, *ours.std], rtol=1e-6, atol=1e-9):
+            raise WeightsImportError(
+                f"the file's inputs were standardized with mean {theirs.mean[0]:.6g}, {theirs.mean[1]:.6g} "
+                f"and std {theirs.std[0]:.6g}, {theirs.std[1]:.6g}, the network's with mean "
+                f"{ours.mean[0]:.6g}, {ours.mean[1]:.6g} and std {ours.std[0]:.6g}, {ours.std[1]:.6g}: the "
+                "weights would compute another function"
+            )
     if file_spec.features != spec.features:
         raise WeightsImportError(
             f"wrong input features: the file was trained on ({', '.join(file_spec.features)}) "

@@ -50,14 +50,20 @@ def build_onnx_model(spec: NetworkSpec, state: dict[str, np.ndarray], metadata: 
         "siny": ["y"],
     }
     columns = [c for c in ("x", "y") if any(c in feature_inputs[f] for f in spec.features)]
+    source = INPUT_NAME
+    if spec.input_scaling is not None:  # the graph takes raw coordinates and standardizes them itself
+        mean = numpy_helper.from_array(np.array([spec.input_scaling.mean], np.float32), "input_mean")
+        std = numpy_helper.from_array(np.array([spec.input_scaling.std], np.float32), "input_std")
+        initializers.extend([mean, std])
+        nodes.append(helper.make_node("Sub", [INPUT_NAME, "input_mean"], ["input_centred"], name="centre"))
+        nodes.append(helper.make_node("Div", ["input_centred", "input_std"], ["input_scaled"], name="scale"))
+        source = "input_scaled"
     if columns:
         axis = constant("column_axis", [1])
     for column in columns:
         index = 0 if column == "x" else 1
         start, end = constant(f"{column}_start", [index]), constant(f"{column}_end", [index + 1])
-        nodes.append(
-            helper.make_node("Slice", [INPUT_NAME, start, end, axis], [column], name=f"column_{column}")
-        )
+        nodes.append(helper.make_node("Slice", [source, start, end, axis], [column], name=f"column_{column}"))
     feature_nodes = {
         "x2": ("Mul", ["x", "x"]),
         "y2": ("Mul", ["y", "y"]),

@@ -49,12 +49,17 @@ from torch import nn
 FEATURES = {features!r}  # {formulas}
 CLASS_NAMES = {class_names!r}
 WEIGHTS_FILE = Path(__file__).with_name({weights_name!r})
+# Input standardization the network was trained with (x, y): features are computed from
+# (point - INPUT_MEAN) / INPUT_STD, so predict() takes raw coordinates. (0, 0) and (1, 1) = none.
+INPUT_MEAN = {input_mean!r}
+INPUT_STD = {input_std!r}
 
 
 class InputFeatures(nn.Module):
     """Raw (N, 2) points -> the (N, {n_features}) features the first Linear layer expects."""
 
     def forward(self, points: torch.Tensor) -> torch.Tensor:
+        points = (points - torch.tensor(INPUT_MEAN)) / torch.tensor(INPUT_STD)
         x = points[:, 0:1]
         y = points[:, 1:2]
         return torch.cat([{feature_terms}], dim=1)
@@ -150,12 +155,15 @@ def build_model() -> nn.Module:
 
 
 def torch_script_text(spec: NetworkSpec, class_names: list[str], weights_path: Path) -> str:
+    scaling = spec.input_scaling
     return _TEMPLATE.format(
         kind="nn.Sequential" if spec.is_chain else "nn.Module",
         features=tuple(spec.features),
         formulas=", ".join(FEATURE_FORMULAS[name] for name in spec.features),
         class_names=tuple(class_names),
         weights_name=weights_path.name,
+        input_mean=tuple(scaling.mean) if scaling else (0.0, 0.0),
+        input_std=tuple(scaling.std) if scaling else (1.0, 1.0),
         n_features=len(spec.features),
         n_classes=spec.n_classes,
         feature_terms=", ".join(_TORCH_FEATURES[name] for name in spec.features),

@@ -236,7 +236,7 @@ class Network:
 
     # --------------------------------------------------------------------------- textbook forward/backward
     def features(self, points: np.ndarray) -> np.ndarray:
-        return compute_features(points, self.spec.features, self.dtype)
+        return compute_features(points, self.spec.features, self.dtype, self.spec.input_scaling)
 
     def forward(self, features: np.ndarray) -> np.ndarray:
         """Logits (N, C) of a feature matrix (N, F); every module caches what its backward needs."""
