@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.data.dataset import Dataset, DatasetFormatError
+from workbench.core.data.scaling import suggest_standardize
 from workbench.core.files.csv_io import CsvPreview, parse_csv, preview_csv
 
 PREVIEW_ROWS = 10
@@ -151,5 +152,7 @@ class CsvImportDialog(QDialog):
         else:
             n_classes = len(self.dataset.class_names)
             classes = ", ".join(self.dataset.class_names)
-            self.message.setText(f"{len(self.dataset):,} points in {n_classes} classes: {classes}")
+            advice = suggest_standardize(self.dataset.points)
+            summary = f"{len(self.dataset):,} points in {n_classes} classes: {classes}"
+            self.message.setText(f"{summary}<br>{advice}" if advice else summary)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.dataset is not None)

@@ -194,15 +194,15 @@ class FileOperations(QObject):
 
     def open_example(self, name: str) -> bool:
         """Replace the data with a shipped example (one undo step); the status bar names its source."""
+        from workbench.core.data.scaling import suggest_standardize
         from workbench.core.files.examples import example
 
         item = example(name)
         dataset = item.dataset(test_fraction=self.document.dataset.test_fraction)
         self.document.apply_edit(ReplaceDataset(dataset, description=f"Open example {item.title}"))
         self.fit_view_to_data()
-        points = dataset.points
-        off_centre = bool((abs(points.mean(axis=0)) > points.std(axis=0)).any())
-        tip = " Values far from 0: the Adam optimizer trains on them much faster." if off_centre else ""
+        advice = suggest_standardize(dataset.points)
+        tip = f" {advice}" if advice else ""
         self._status(f"{item.title}: {len(dataset)} points.{tip} Source: {item.source}", 30000)
         return True
 

@@ -22,7 +22,10 @@ def suggest_standardize(points: np.ndarray) -> str | None:
     scaling = InputScaling.of_points(array)
     spread = max(scaling.std)
     offset = max(abs(m) for m in scaling.mean)
-    if spread > FAR or spread < 1 / FAR or offset > FAR * max(spread, 1.0):
+    # Also data sitting off to one side (a coordinate's mean beyond two of its spreads): real measurements
+    # such as iris petals (mean 3.8 cm, spread 1.8) trained to 67 % raw and 96 % standardized.
+    off_side = any(abs(m) > 2 * s for m, s in zip(scaling.mean, scaling.std, strict=True))
+    if spread > FAR or spread < 1 / FAR or offset > FAR * max(spread, 1.0) or off_side:
         return (
             f"The coordinates are far from unit scale (mean {scaling.mean[0]:.3g}, {scaling.mean[1]:.3g}; "
             f"spread {scaling.std[0]:.3g}, {scaling.std[1]:.3g}): switch on input standardization "
