@@ -67,7 +67,7 @@ class ClassPanel(QWidget):
         self.class_list = QListWidget()
         self.class_list.setObjectName("classList")
         self.class_list.setAccessibleName("Classes")
-        self.class_list.setToolTip("Pick the class to draw (keys 1–8); double-click a name to rename it")
+        self.class_list.setToolTip("Pick the class to draw (keys 1–9 and 0 for class 10); double-click a name to rename it")
         self.class_list.setIconSize(QSize(14, 14))
         self.class_list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.class_list.setEditTriggers(

@@ -49,6 +49,16 @@ from workbench.qt.tools import TOOLS
 APP_NAME = "Neural Network Workbench"
 #: Bump when the dock layout changes incompatibly: an old saved layout is then ignored, not half-applied.
 STATE_VERSION = 2
+#: The status bar names each class with its count up to this many classes; beyond, only the totals.
+STATUS_BAR_CLASSES = 8
+
+
+def class_key(index: int) -> str | None:
+    """The key that picks class `index` (0-based): 1-9 for the first nine, 0 for the tenth (as on the
+    keyboard's number row), none for classes 11-20 (the class panel and the Class menu still pick them)."""
+    if index < 9:
+        return str(index + 1)
+    return "0" if index == 9 else None
 
 
 @dataclass(frozen=True)
@@ -318,7 +328,7 @@ class MainWindow(QMainWindow):
             action = A(
                 f"Class {c + 1}",
                 None,
-                str(c + 1),
+                class_key(c),
                 f"actionClass{c + 1}",
                 f"Draw class {c + 1} (created if there is none yet)",
             )
@@ -436,12 +446,12 @@ class MainWindow(QMainWindow):
         bar.addActions(list(self.tool_actions.values()))
         bar.addSeparator()
         class_label = QLabel("  Class ")
-        class_label.setToolTip("The class new points get (keys 1–8)")
+        class_label.setToolTip("The class new points get (keys 1–9 and 0 for class 10)")
         bar.addWidget(class_label)
         self.class_combo = QComboBox()
         self.class_combo.setObjectName("classCombo")
         self.class_combo.setAccessibleName("Current class")
-        self.class_combo.setToolTip("The class new points get (keys 1–8)")
+        self.class_combo.setToolTip("The class new points get (keys 1–9 and 0 for class 10)")
         self.class_combo.setMinimumContentsLength(8)
         self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.class_combo.activated.connect(self.canvas.set_current_class)
@@ -797,15 +807,20 @@ class MainWindow(QMainWindow):
     def _update_counts(self) -> None:
         dataset = self.document.dataset
         counts = dataset.class_counts()
-        parts = []
-        for c, name in enumerate(dataset.class_names):
-            parts.append(
-                f"<span style='color:{CLASS_COLORS[c]}; font-size:14px'>●</span>&nbsp;{_escape(name)}: "
-                f"<b>{counts[c]}</b>"
-            )
+        parts = [
+            f"<span style='color:{CLASS_COLORS[c]}; font-size:14px'>●</span>&nbsp;{_escape(name)}: "
+            f"<b>{counts[c]}</b>"
+            for c, name in enumerate(dataset.class_names)
+        ]
         n_test = int(dataset.is_test.sum())
-        parts.append(f"&nbsp;·&nbsp;{len(dataset) - n_test} train / {n_test} test")
-        self.counts_label.setText("&nbsp;&nbsp;".join(parts))
+        split = f"&nbsp;·&nbsp;{len(dataset) - n_test} train / {n_test} test"
+        # Past eight classes the names and counts would run off the window's edge: the bar then says how
+        # many, and the tooltip lists every class (the class panel shows them all too).
+        if len(parts) > STATUS_BAR_CLASSES:
+            self.counts_label.setText(f"<b>{len(dataset)}</b> points in {len(parts)} classes{split}")
+        else:
+            self.counts_label.setText("&nbsp;&nbsp;".join([*parts, split]))
+        self.counts_label.setToolTip("<br>".join(parts))
         self._update_class_combo()
         self._update_action_states()
 
@@ -818,7 +833,7 @@ class MainWindow(QMainWindow):
         self.action_delete.setEnabled(len(self.canvas.selection) > 0)
 
     def pick_class(self, index: int) -> None:
-        """Keys 1-8: draw with that class; a class that does not exist yet is created, as "+ Add" would
+        """Keys 1-9 and 0 (class 10): draw with that class; a class that does not exist yet is created, as "+ Add" would
         (undoable), so the key never silently does nothing."""
         added = self.class_panel.ensure_class(index)
         if added:
