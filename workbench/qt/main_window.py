@@ -39,7 +39,7 @@ from workbench.core.data.edits import ReplaceDataset, clear_points
 from workbench.core.model.spec import MAX_CLASSES, NetworkSpec, TrainingSettings
 from workbench.qt import icons
 from workbench.qt.canvas import DatasetCanvas
-from workbench.qt.class_panel import ClassPanel, swatch
+from workbench.qt.class_panel import ClassPanel, class_key, swatch
 from workbench.qt.document import Document
 from workbench.qt.file_operations import FileOperations
 from workbench.qt.recovery import RecoveryCandidate, RecoveryManager
@@ -51,14 +51,6 @@ APP_NAME = "Neural Network Workbench"
 STATE_VERSION = 2
 #: The status bar names each class with its count up to this many classes; beyond, only the totals.
 STATUS_BAR_CLASSES = 8
-
-
-def class_key(index: int) -> str | None:
-    """The key that picks class `index` (0-based): 1-9 for the first nine, 0 for the tenth (as on the
-    keyboard's number row), none for classes 11-20 (the class panel and the Class menu still pick them)."""
-    if index < 9:
-        return str(index + 1)
-    return "0" if index == 9 else None
 
 
 @dataclass(frozen=True)
@@ -446,12 +438,12 @@ class MainWindow(QMainWindow):
         bar.addActions(list(self.tool_actions.values()))
         bar.addSeparator()
         class_label = QLabel("  Class ")
-        class_label.setToolTip("The class new points get (keys 1–9 and 0 for class 10)")
+        class_label.setToolTip("The class new points get (keys 1–9, and 0 for class 10)")
         bar.addWidget(class_label)
         self.class_combo = QComboBox()
         self.class_combo.setObjectName("classCombo")
         self.class_combo.setAccessibleName("Current class")
-        self.class_combo.setToolTip("The class new points get (keys 1–9 and 0 for class 10)")
+        self.class_combo.setToolTip("The class new points get (keys 1–9, and 0 for class 10)")
         self.class_combo.setMinimumContentsLength(8)
         self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.class_combo.activated.connect(self.canvas.set_current_class)
@@ -833,8 +825,8 @@ class MainWindow(QMainWindow):
         self.action_delete.setEnabled(len(self.canvas.selection) > 0)
 
     def pick_class(self, index: int) -> None:
-        """Keys 1-9 and 0 (class 10): draw with that class; a class that does not exist yet is created, as "+ Add" would
-        (undoable), so the key never silently does nothing."""
+        """Keys 1-9 and 0 (class 10): draw with that class; a class that does not exist yet is created, as
+        "+ Add" would (undoable), so the key never silently does nothing."""
         added = self.class_panel.ensure_class(index)
         if added:
             names = self.document.dataset.class_names
