@@ -85,3 +85,26 @@ def test_exports_name_all_twenty_classes(tmp_path) -> None:
     out = export_weights(tmp_path / "w.json", spec, Network(spec, seed=0).get_weights(), dataset.class_names)
     text = out.read_text()
     assert all(json.dumps(name) in text for name in dataset.class_names)
+
+
+def test_the_cli_trains_twenty_classes_and_saves_a_project_that_opens(tmp_path, capsys) -> None:
+    from workbench.cli import main
+
+    out = tmp_path / "twenty.wbproj"
+    argv = [
+        "train",
+        "--dataset",
+        "gaussians",
+        "--classes",
+        "20",
+        "--steps",
+        "200",
+        "--quiet",
+        "--save",
+        str(out),
+    ]
+    assert main(argv) == 0
+    project = load_project(out)
+    assert project.dataset.n_classes == 20 and project.spec.n_classes == 20
+    assert main(["generate", "gaussians", "--classes", "21", "-o", str(tmp_path / "g.csv")]) == 2
+    assert "takes 2 to 20 classes, not 21" in capsys.readouterr().err

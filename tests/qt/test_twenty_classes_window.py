@@ -69,3 +69,21 @@ def test_twenty_outputs_stay_legible_in_the_network_panel(window, qtbot) -> None
     assert [node.neuron for node in output.nodes] == list(range(20))
     tops = [node.rect.y for node in output.nodes]
     assert all(b - a >= 18 for a, b in pairwise(tops))  # no two outputs overlap
+
+
+def test_the_generator_dialog_offers_twenty_gaussian_blobs_with_a_fitting_noise(qtbot) -> None:
+    from workbench.core.data.dataset import Dataset
+    from workbench.qt.generator_dialog import GeneratorDialog
+
+    dialog = GeneratorDialog(Dataset.empty())
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("gaussians"))
+    default_noise = dialog.noise.value()
+    dialog.classes.setValue(20)  # twenty blobs share the circle: the untouched noise shrinks with them
+    assert dialog.noise.value() < default_noise
+    assert dialog.dataset().n_classes == 20
+    dialog.classes.setValue(3)
+    assert dialog.noise.value() == default_noise
+    dialog.noise.setValue(1.5)  # a noise the user chose is kept
+    dialog.classes.setValue(20)
+    assert dialog.noise.value() == 1.5
