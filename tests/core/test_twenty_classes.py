@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -79,12 +77,14 @@ def test_a_twenty_class_project_saves_and_opens(tmp_path) -> None:
     assert loaded.weights is not None and loaded.weights[-1][0].shape[1] == 20
 
 
-def test_exports_name_all_twenty_classes(tmp_path) -> None:
+@pytest.mark.parametrize("fmt", ["json", "safetensors", "onnx", "py"])  # npz holds tensors only
+def test_exports_name_all_twenty_classes(tmp_path, fmt) -> None:
     dataset = generate("gaussians", 100, 20, 0.2, seed=1)
     spec = NetworkSpec(n_classes=20).validate()
-    out = export_weights(tmp_path / "w.json", spec, Network(spec, seed=0).get_weights(), dataset.class_names)
-    text = out.read_text()
-    assert all(json.dumps(name) in text for name in dataset.class_names)
+    weights = Network(spec, seed=0).get_weights()
+    out = export_weights(tmp_path / f"w.{fmt}", spec, weights, dataset.class_names)
+    data = out.read_bytes()
+    assert all(name.encode() in data for name in dataset.class_names)
 
 
 def test_the_cli_trains_twenty_classes_and_saves_a_project_that_opens(tmp_path, capsys) -> None:
