@@ -25,7 +25,7 @@ import workbench
 from workbench.core.palette import palette, resource
 assert os.path.realpath(workbench.__file__).startswith(target), workbench.__file__
 assert os.path.realpath(str(resource())).startswith(target), resource()
-assert len(palette().classes) == 8
+assert len(palette().classes) == 20
 from PySide6.QtGui import QGuiApplication
 app = QGuiApplication([])
 from workbench.qt import icons, theme

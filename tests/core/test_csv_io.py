@@ -82,7 +82,7 @@ def test_read_csv_accepts_a_bom_file_and_a_stream(tmp_path):
         ("1,2,a\n3,4\n", "line 2: expected 3 columns"),
         ("1,2,a\n3,-1e39,b\n", "line 2: y is too large"),
         ("1,2,a\n3,4,\n", "line 2: the label is empty"),
-        ("".join(f"{i},0,c{i}\n" for i in range(9)), "line 9: label 'c8' is a class too many"),
+        ("".join(f"{i},0,c{i}\n" for i in range(21)), "line 21: label 'c20' is a class too many"),
         ("# classes: [1, 2]\n1,2,a\n", "line 1: the '# classes:' line"),
     ],
 )

@@ -67,9 +67,9 @@ def test_removing_a_class_drops_its_points_and_shifts_labels() -> None:
 
 
 def test_class_limits_are_enforced_with_a_clear_message() -> None:
-    data = Dataset.empty(tuple(f"c{i}" for i in range(8)))
-    with pytest.raises(DatasetFormatError, match="at most 8"):
-        edits.AddClass("ninth").apply(data)
+    data = Dataset.empty(tuple(f"c{i}" for i in range(20)))
+    with pytest.raises(DatasetFormatError, match="at most 20"):
+        edits.AddClass("21st").apply(data)
     with pytest.raises(DatasetFormatError, match="at least one"):
         edits.RemoveClass(0).apply(Dataset.empty(("only",)))
 

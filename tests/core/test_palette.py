@@ -20,7 +20,7 @@ def raw() -> dict:
 
 def test_every_class_has_its_own_colour(raw) -> None:
     classes = parse_palette(raw).classes
-    assert len(classes) == MAX_CLASSES == 8
+    assert len(classes) == MAX_CLASSES == 20
     assert len({c.upper() for c in classes}) == MAX_CLASSES
     assert classes == CLASS_COLORS
 
@@ -50,7 +50,7 @@ def test_both_themes_name_the_same_colours(raw) -> None:
     ("change", "message"),
     [
         (lambda p: p["classes"].__setitem__(3, "blue"), r"classes\[3\]"),
-        (lambda p: p["classes"].pop(), "class colours for 8 classes"),
+        (lambda p: p["classes"].pop(), "class colours for 20 classes"),
         (lambda p: p["weights"].__setitem__("positive", "#12345"), "weights.positive"),
         (lambda p: p["alpha"].__setitem__("decision_regions", 1.5), "alpha.decision_regions"),
         (lambda p: p["themes"]["dark"].pop("icon"), "same names"),

@@ -49,6 +49,19 @@ def swatch(color: str, size: int = 14, hollow: bool = False) -> QIcon:
     return QIcon(pixmap)
 
 
+#: The class list shows this many rows at most; with more classes it scrolls instead of pushing the brush
+#: and split settings out of the Data panel.
+VISIBLE_CLASSES = 12
+
+
+def class_key(index: int) -> str | None:
+    """The key that picks class `index` (0-based): 1-9 for the first nine, 0 for the tenth (as on the
+    keyboard's number row), none for classes 11-20 (the class list and the Class menu still pick them)."""
+    if index < 9:
+        return str(index + 1)
+    return "0" if index == 9 else None
+
+
 class ClassPanel(QWidget):
     """Class list with counts, brush radius and density, test fraction and a Generate button."""
 
@@ -67,9 +80,11 @@ class ClassPanel(QWidget):
         self.class_list = QListWidget()
         self.class_list.setObjectName("classList")
         self.class_list.setAccessibleName("Classes")
-        self.class_list.setToolTip("Pick the class to draw (keys 1–8); double-click a name to rename it")
+        self.class_list.setToolTip(
+            "Pick the class to draw (keys 1–9, and 0 for class 10); double-click a name to rename it"
+        )
         self.class_list.setIconSize(QSize(14, 14))
-        self.class_list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.class_list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.class_list.setEditTriggers(
             QListWidget.EditTrigger.DoubleClicked | QListWidget.EditTrigger.EditKeyPressed
         )
@@ -156,14 +171,16 @@ class ClassPanel(QWidget):
                 self.class_list.addItem(item)
             item.setText(name)
             item.setIcon(swatch(CLASS_COLORS[c]))
+            key = class_key(c)
             item.setToolTip(
-                f"Key {c + 1} · {counts[c]} points "
-                f"({counts[c] - test_counts[c]} train, {test_counts[c]} test)"
+                (f"Key {key} · " if key else "")
+                + f"{counts[c]} points ({counts[c] - test_counts[c]} train, {test_counts[c]} test)"
             )
             item.setData(Qt.ItemDataRole.UserRole, int(counts[c]))
         self.class_list.setCurrentRow(min(self.canvas.current_class, dataset.n_classes - 1))
         self.class_list.blockSignals(False)
-        rows = max(2, dataset.n_classes)  # the list is exactly as tall as its classes
+        # The list is exactly as tall as its classes, up to VISIBLE_CLASSES rows; more scroll.
+        rows = min(max(2, dataset.n_classes), VISIBLE_CLASSES)
         row_height = max(self.class_list.sizeHintForRow(0), 18)
         self.class_list.setFixedHeight(rows * row_height + 2 * self.class_list.frameWidth() + 4)
         self.add_button.setEnabled(dataset.n_classes < MAX_CLASSES)

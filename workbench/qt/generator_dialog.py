@@ -123,8 +123,9 @@ class GeneratorDialog(QDialog):
             lambda: self.seed.setValue(int(np.random.default_rng().integers(2**31 - 1)))
         )
         self.kind.currentIndexChanged.connect(self._on_kind_changed)
-        for box in (self.points, self.classes, self.seed):
+        for box in (self.points, self.seed):
             box.valueChanged.connect(self.update_preview)
+        self.classes.valueChanged.connect(self._on_classes_changed)
         self.noise.valueChanged.connect(self.update_preview)
 
         default = self.kind.findData("spiral")
@@ -138,9 +139,21 @@ class GeneratorDialog(QDialog):
         self.classes.setRange(info.min_classes, info.max_classes)
         self.classes.setValue(info.default_classes)
         self.classes.setEnabled(info.takes_classes)
-        self.noise.setValue(info.default_noise)
+        self.noise.setValue(info.noise_for(info.default_classes))
+        self._shown_classes = info.default_classes
         for box in (self.classes, self.noise):
             box.blockSignals(False)
+        self.update_preview()
+
+    def _on_classes_changed(self, *_: object) -> None:
+        """Many classes crowd together: a noise the user has not changed follows the class count's default
+        (a chosen noise is kept)."""
+        info = self._generators[self.kind.currentData()]
+        if self.noise.value() == info.noise_for(self._shown_classes):
+            self.noise.blockSignals(True)
+            self.noise.setValue(info.noise_for(self.classes.value()))
+            self.noise.blockSignals(False)
+        self._shown_classes = self.classes.value()
         self.update_preview()
 
     def update_preview(self, *_: object) -> None:

@@ -39,7 +39,7 @@ from workbench.core.data.edits import ReplaceDataset, clear_points
 from workbench.core.model.spec import MAX_CLASSES, NetworkSpec, TrainingSettings
 from workbench.qt import icons
 from workbench.qt.canvas import DatasetCanvas
-from workbench.qt.class_panel import ClassPanel, swatch
+from workbench.qt.class_panel import ClassPanel, class_key, swatch
 from workbench.qt.document import Document
 from workbench.qt.file_operations import FileOperations
 from workbench.qt.recovery import RecoveryCandidate, RecoveryManager
@@ -49,6 +49,8 @@ from workbench.qt.tools import TOOLS
 APP_NAME = "Neural Network Workbench"
 #: Bump when the dock layout changes incompatibly: an old saved layout is then ignored, not half-applied.
 STATE_VERSION = 2
+#: The status bar names each class with its count up to this many classes; beyond, only the totals.
+STATUS_BAR_CLASSES = 8
 
 
 @dataclass(frozen=True)
@@ -318,7 +320,7 @@ class MainWindow(QMainWindow):
             action = A(
                 f"Class {c + 1}",
                 None,
-                str(c + 1),
+                class_key(c),
                 f"actionClass{c + 1}",
                 f"Draw class {c + 1} (created if there is none yet)",
             )
@@ -439,12 +441,12 @@ class MainWindow(QMainWindow):
         bar.addActions(list(self.tool_actions.values()))
         bar.addSeparator()
         class_label = QLabel("  Class ")
-        class_label.setToolTip("The class new points get (keys 1–8)")
+        class_label.setToolTip("The class new points get (keys 1–9, and 0 for class 10)")
         bar.addWidget(class_label)
         self.class_combo = QComboBox()
         self.class_combo.setObjectName("classCombo")
         self.class_combo.setAccessibleName("Current class")
-        self.class_combo.setToolTip("The class new points get (keys 1–8)")
+        self.class_combo.setToolTip("The class new points get (keys 1–9, and 0 for class 10)")
         self.class_combo.setMinimumContentsLength(8)
         self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.class_combo.activated.connect(self.canvas.set_current_class)
@@ -800,15 +802,20 @@ class MainWindow(QMainWindow):
     def _update_counts(self) -> None:
         dataset = self.document.dataset
         counts = dataset.class_counts()
-        parts = []
-        for c, name in enumerate(dataset.class_names):
-            parts.append(
-                f"<span style='color:{CLASS_COLORS[c]}; font-size:14px'>●</span>&nbsp;{_escape(name)}: "
-                f"<b>{counts[c]}</b>"
-            )
+        parts = [
+            f"<span style='color:{CLASS_COLORS[c]}; font-size:14px'>●</span>&nbsp;{_escape(name)}: "
+            f"<b>{counts[c]}</b>"
+            for c, name in enumerate(dataset.class_names)
+        ]
         n_test = int(dataset.is_test.sum())
-        parts.append(f"&nbsp;·&nbsp;{len(dataset) - n_test} train / {n_test} test")
-        self.counts_label.setText("&nbsp;&nbsp;".join(parts))
+        split = f"&nbsp;·&nbsp;{len(dataset) - n_test} train / {n_test} test"
+        # Past eight classes the names and counts would run off the window's edge: the bar then says how
+        # many, and the tooltip lists every class (the class panel shows them all too).
+        if len(parts) > STATUS_BAR_CLASSES:
+            self.counts_label.setText(f"<b>{len(dataset)}</b> points in {len(parts)} classes{split}")
+        else:
+            self.counts_label.setText("&nbsp;&nbsp;".join([*parts, split]))
+        self.counts_label.setToolTip("<br>".join(parts))
         self._update_class_combo()
         self._update_action_states()
 
@@ -821,8 +828,8 @@ class MainWindow(QMainWindow):
         self.action_delete.setEnabled(len(self.canvas.selection) > 0)
 
     def pick_class(self, index: int) -> None:
-        """Keys 1-8: draw with that class; a class that does not exist yet is created, as "+ Add" would
-        (undoable), so the key never silently does nothing."""
+        """Keys 1-9 and 0 (class 10): draw with that class; a class that does not exist yet is created, as
+        "+ Add" would (undoable), so the key never silently does nothing."""
         added = self.class_panel.ensure_class(index)
         if added:
             names = self.document.dataset.class_names

@@ -214,7 +214,7 @@ class RenameClass:
 
 @dataclass(frozen=True, eq=False)
 class AddClass:
-    """Append a class (up to the maximum of eight)."""
+    """Append a class (up to the maximum, `MAX_CLASSES`)."""
 
     name: str
     description: str = "Add class"

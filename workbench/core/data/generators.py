@@ -24,6 +24,8 @@ from workbench.core.model.spec import SpecError
 
 #: Half the width of the region the generators fill; the canvas shows [-6, 6]² by default.
 EXTENT = 5.0
+#: Up to this many classes every generator uses its default noise; more classes get proportionally less.
+CROWDED_CLASSES = 8
 MAX_POINTS = int(limits.POINTS.maximum)
 
 
@@ -133,6 +135,11 @@ class GeneratorInfo:
     default_noise: float
     default_points: int = 400
 
+    def noise_for(self, n_classes: int) -> float:
+        """The default noise for `n_classes`: up to eight classes `default_noise`; beyond, the classes sit
+        closer together (twenty blobs share one circle), so the noise shrinks with them to stay learnable."""
+        return round(self.default_noise * min(1.0, CROWDED_CLASSES / n_classes), 2)
+
     def generate(
         self,
         n_points: int | None = None,
@@ -144,7 +151,7 @@ class GeneratorInfo:
         """Draw a dataset; None means the generator's default. Raises SpecError for unusable values."""
         n_points = self.default_points if n_points is None else n_points
         n_classes = self.default_classes if n_classes is None else n_classes
-        noise = self.default_noise if noise is None else noise
+        noise = self.noise_for(n_classes) if noise is None else noise
         if isinstance(n_points, bool) or not isinstance(n_points, int) or not 0 <= n_points <= MAX_POINTS:
             raise SpecError(f"the number of points must be a whole number from 0 to {MAX_POINTS:,}")
         if not self.takes_classes and n_classes != self.default_classes:
@@ -174,7 +181,7 @@ GENERATORS: dict[str, GeneratorInfo] = {
         _info("moons", "Two moons", "two interleaving half circles", moons, (2, 2, 2), 0.4),
         _info("circles", "Concentric circles", "one ring per class", circles, (2, 2, 5), 0.2),
         _info("xor", "XOR quadrants", "opposite quadrants share a class", xor, (2, 2, 2), 0.2),
-        _info("gaussians", "Gaussian blobs", "one round blob per class", gaussians, (2, 3, 8), 0.7),
+        _info("gaussians", "Gaussian blobs", "one round blob per class", gaussians, (2, 3, 20), 0.7),
         _info("spiral", "Spiral", "one spiral arm per class", spiral, (2, 2, 8), 0.2),
         _info(
             "checkerboard", "Checkerboard", "4×4 board of alternating cells", checkerboard, (2, 2, 4), 0.05
