@@ -206,3 +206,21 @@ def test_the_step_the_timeline_shows_is_marked_on_the_runs_path(qtbot, make_view
     assert (x[0], y[0]) == pytest.approx((path.alpha[i] + ox, path.beta[i] + oy))
     view.show_step(None)
     assert view.shown_marker.getData()[0].size == 0
+
+
+def test_behind_another_tab_the_surface_waits_and_catches_up_when_brought_to_the_front(
+    qtbot, make_window
+) -> None:
+    """A tabified dock's hidden page counts as visible to Qt; following training there cost a third of the
+    window's process. It must compute nothing until its tab comes to the front."""
+    from workbench.qt.app import install_panels
+
+    window = make_window()
+    install_panels(window)
+    view = window.loss_landscape
+    window.docks["hiddenSpacePlot"].raise_()
+    qtbot.waitUntil(lambda: not view._dock_shown and not view._change_timer.isActive())
+    window.document.recordingChanged.emit()
+    assert not view._change_timer.isActive()  # nothing scheduled (schedule() starts this timer at once)
+    with qtbot.waitSignal(view.surfaceShown, timeout=20000):
+        window.findChild(type(window.docks["hiddenSpacePlot"]), "lossLandscapeDock").raise_()
