@@ -12,6 +12,7 @@ from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
 from workbench.core.present.landscape import Objective
 from workbench.qt.document import Document
 from workbench.qt.loss_landscape import LossLandscapeView
+from workbench.qt.project_io import load_project_into
 
 
 @pytest.fixture(scope="module")
@@ -35,17 +36,9 @@ def project(tmp_path_factory):
 
 
 def _document(project) -> Document:
+    """The project opened as the window opens it (`project_io.load_project_into`)."""
     document = Document(project.dataset, project.spec, project.settings)
-    document.load(
-        project.dataset,
-        project.spec,
-        project.settings,
-        weights=project.weights,
-        history=project.history,
-        step=project.step,
-        epoch=project.epoch,
-        recording=project.recording,
-    )
+    load_project_into(document, project, None)
     return document
 
 
