@@ -98,6 +98,7 @@ def test_options_reach_the_spec_and_settings(capsys):
         "features": ["x", "y", "xy"],
         "hidden": [{"width": 5, "activation": "relu"}, {"width": 3, "activation": "sigmoid"}],
         "n_classes": 4,
+        "task": "classification",
         "connections": [],
         "residuals": [],
     }

@@ -1,4 +1,8 @@
-"""The dataset a user draws or generates: 2D points, integer labels, class names and a seeded split.
+"""The dataset a user draws or generates: 2D points, integer labels (or target values), class names and a
+seeded split.
+
+Regression data carries ``targets`` (one float per point); its labels are all 0 and it has the one class
+`REGRESSION_CLASS_NAMES` (the class machinery then stays out of the way). ``dataset.task`` says which it is.
 
 A `Dataset` is immutable: its arrays are read-only and every change goes through an edit
 (`edits`) that returns a new dataset plus the inverse edit. That is what lets the GUI's undo
@@ -24,6 +28,8 @@ from workbench.core.palette import palette
 CLASS_COLORS: tuple[str, ...] = palette().classes
 
 DEFAULT_CLASS_NAMES: tuple[str, ...] = tuple(f"class {i + 1}" for i in range(MAX_CLASSES))
+#: The single "class" of regression data.
+REGRESSION_CLASS_NAMES: tuple[str, ...] = ("target",)
 
 
 class DatasetFormatError(ValueError):
@@ -44,7 +50,8 @@ def split_keys_for(n: int, seed: int, salt: int) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """Points (N, 2) float64, labels (N,) int64, class names, split keys and test fraction."""
+    """Points (N, 2) float64, labels (N,) int64, class names, split keys, test fraction and, for regression,
+    targets (N,) float64."""
 
     points: np.ndarray
     labels: np.ndarray
@@ -52,6 +59,8 @@ class Dataset:
     split_keys: np.ndarray = field(default=None)  # type: ignore[assignment]
     test_fraction: float = 0.2
     split_seed: int = 0
+    #: None for classification; one finite value per point for regression.
+    targets: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         points = np.asarray(self.points, dtype=np.float64).reshape(-1, 2)
@@ -78,11 +87,62 @@ class Dataset:
         object.__setattr__(self, "class_names", names)
         object.__setattr__(self, "split_keys", _frozen(keys))
         object.__setattr__(self, "test_fraction", float(self.test_fraction))
+        if self.targets is not None:
+            targets = np.asarray(self.targets, dtype=np.float64).reshape(-1)
+            if len(targets) != len(points):
+                raise DatasetFormatError(f"{len(points)} points but {len(targets)} target values")
+            if not np.isfinite(targets).all():
+                raise DatasetFormatError("target values must be finite numbers (no NaN or infinity)")
+            object.__setattr__(self, "targets", _frozen(targets))
 
     # ----------------------------------------------------------------------------------------------------
     @classmethod
     def empty(cls, class_names: tuple[str, ...] = DEFAULT_CLASS_NAMES[:2], **kwargs: Any) -> Dataset:
         return cls(np.zeros((0, 2)), np.zeros(0, dtype=np.int64), class_names, **kwargs)
+
+    @classmethod
+    def regression(cls, points: Any, targets: Any, **kwargs: Any) -> Dataset:
+        """Regression data: a target value per point (labels all 0, the one class "target")."""
+        targets = np.asarray(targets, dtype=np.float64).reshape(-1)
+        kwargs.setdefault("class_names", REGRESSION_CLASS_NAMES)
+        n = len(np.asarray(points, dtype=np.float64).reshape(-1, 2))
+        return cls(points, np.zeros(n, dtype=np.int64), targets=targets, **kwargs)
+
+    @property
+    def task(self) -> str:
+        """ "regression" when the points carry target values, else "classification"."""
+        return "classification" if self.targets is None else "regression"
+
+    @property
+    def is_regression(self) -> bool:
+        return self.targets is not None
+
+    def as_regression(self) -> Dataset:
+        """The same points with their class numbers (0, 1, ...) as target values (switching the task)."""
+        if self.targets is not None:
+            return self
+        return Dataset.regression(
+            self.points,
+            self.labels.astype(np.float64),
+            split_keys=self.split_keys,
+            test_fraction=self.test_fraction,
+            split_seed=self.split_seed,
+        )
+
+    def as_classification(self) -> Dataset:
+        """Classes from the target values (switching the task): whole numbers 0..19 become classes named
+        "0", "1", ...; any other values two classes, "below 0" and "0 or above"."""
+        if self.targets is None:
+            return self
+        targets = self.targets
+        whole = len(targets) and np.all(targets == np.round(targets)) and targets.min() >= 0
+        if whole and targets.max() < MAX_CLASSES:
+            labels = targets.astype(np.int64)
+            names = tuple(str(i) for i in range(max(2, int(labels.max()) + 1)))
+        else:
+            labels = (targets >= 0).astype(np.int64)
+            names = ("below 0", "0 or above")
+        return Dataset(self.points, labels, names, self.split_keys, self.test_fraction, self.split_seed)
 
     @property
     def n_points(self) -> int:
@@ -124,12 +184,13 @@ class Dataset:
             "split_keys": self.split_keys,
             "test_fraction": self.test_fraction,
             "split_seed": self.split_seed,
+            "targets": self.targets,
         }
         fields.update(changes)
         return Dataset(**fields)
 
     def equals(self, other: Dataset) -> bool:
-        """Same points, labels, classes and split, exactly."""
+        """Same points, labels, targets, classes and split, exactly."""
         return (
             self.class_names == other.class_names
             and self.test_fraction == other.test_fraction
@@ -137,6 +198,8 @@ class Dataset:
             and np.array_equal(self.points, other.points)
             and np.array_equal(self.labels, other.labels)
             and np.array_equal(self.split_keys, other.split_keys)
+            and (self.targets is None) == (other.targets is None)
+            and (self.targets is None or np.array_equal(self.targets, other.targets))
         )
 
     def bounds(self, margin: float = 0.1) -> tuple[float, float, float, float]:

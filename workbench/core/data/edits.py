@@ -3,6 +3,9 @@
 ``new_dataset, inverse = edit.apply(dataset)``; applying ``inverse`` to ``new_dataset`` gives back a dataset
 equal to the original (points, labels, classes, split). The GUI wraps any edit in one QUndoCommand; a mouse
 gesture becomes one undo macro. Edits copy what they are given, so callers may reuse their arrays.
+
+Regression data (``dataset.targets``) is edited by the same edits: adding points needs their target values,
+deleting and re-inserting carries them, `SetTargets` is the "set value" brush.
 """
 
 from __future__ import annotations
@@ -40,26 +43,40 @@ def _indices(indices: np.ndarray | list[int], n: int) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class AddPoints:
-    """Append points with labels (and split keys; drawn from the dataset's seed when omitted)."""
+    """Append points with labels (and split keys; drawn from the dataset's seed when omitted).
+
+    For regression data give ``targets`` (one value each, or one value for all); labels are then ignored.
+    """
 
     points: np.ndarray
     labels: np.ndarray
     split_keys: np.ndarray | None = None
     description: str = "Add points"
+    targets: np.ndarray | float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "points", _ro(np.reshape(self.points, (-1, 2)), np.float64))
         object.__setattr__(self, "labels", _ro(np.reshape(self.labels, -1), np.int64))
         if self.split_keys is not None:
             object.__setattr__(self, "split_keys", _ro(np.reshape(self.split_keys, -1), np.float64))
+        if self.targets is not None:
+            targets = np.broadcast_to(np.asarray(self.targets, dtype=np.float64), (len(self.points),))
+            object.__setattr__(self, "targets", _ro(targets, np.float64))
 
     def apply(self, dataset: Dataset) -> tuple[Dataset, Edit]:
         n = len(self.points)
         keys = self.split_keys if self.split_keys is not None else dataset.new_split_keys(n)
+        targets = None
+        if dataset.targets is not None:
+            if self.targets is None:
+                raise DatasetFormatError("regression data needs a target value for every new point")
+            targets = np.concatenate([dataset.targets, self.targets])
+        labels = self.labels if targets is None else np.zeros(n, dtype=np.int64)
         new = dataset.replace(
             points=np.concatenate([dataset.points, self.points]),
-            labels=np.concatenate([dataset.labels, self.labels]),
+            labels=np.concatenate([dataset.labels, labels]),
             split_keys=np.concatenate([dataset.split_keys, keys]),
+            targets=targets,
         )
         inverse = DeletePoints(np.arange(len(dataset), len(dataset) + n), description=self.description)
         return new, inverse
@@ -74,6 +91,7 @@ class InsertPoints:
     labels: np.ndarray
     split_keys: np.ndarray
     description: str = "Insert points"
+    targets: np.ndarray | None = None
 
     def apply(self, dataset: Dataset) -> tuple[Dataset, Edit]:
         total = len(dataset) + len(self.indices)
@@ -84,7 +102,12 @@ class InsertPoints:
         keys = np.empty(total)
         points[keep], labels[keep], keys[keep] = dataset.points, dataset.labels, dataset.split_keys
         points[~keep], labels[~keep], keys[~keep] = self.points, self.labels, self.split_keys
-        new = dataset.replace(points=points, labels=labels, split_keys=keys)
+        targets = None
+        if dataset.targets is not None:
+            targets = np.empty(total)
+            targets[keep] = dataset.targets
+            targets[~keep] = self.targets if self.targets is not None else 0.0
+        new = dataset.replace(points=points, labels=labels, split_keys=keys, targets=targets)
         return new, DeletePoints(self.indices, description=self.description)
 
 
@@ -108,9 +131,13 @@ class DeletePoints:
             _ro(dataset.labels[idx], np.int64),
             _ro(dataset.split_keys[idx], np.float64),
             description=self.description,
+            targets=None if dataset.targets is None else _ro(dataset.targets[idx], np.float64),
         )
         new = dataset.replace(
-            points=dataset.points[keep], labels=dataset.labels[keep], split_keys=dataset.split_keys[keep]
+            points=dataset.points[keep],
+            labels=dataset.labels[keep],
+            split_keys=dataset.split_keys[keep],
+            targets=None if dataset.targets is None else dataset.targets[keep],
         )
         return new, inverse
 
@@ -167,6 +194,32 @@ class Relabel:
 
 
 @dataclass(frozen=True, eq=False)
+class SetTargets:
+    """Give the points at the given indices new target values (one for all, or one each): the "set value"
+    brush of regression data."""
+
+    indices: np.ndarray
+    targets: np.ndarray | float
+    description: str = "Set values"
+
+    def __post_init__(self) -> None:
+        idx = _ro(np.reshape(self.indices, -1), np.int64)
+        targets = np.broadcast_to(np.asarray(self.targets, dtype=np.float64), idx.shape)
+        object.__setattr__(self, "indices", idx)
+        object.__setattr__(self, "targets", _ro(targets, np.float64))
+
+    def apply(self, dataset: Dataset) -> tuple[Dataset, Edit]:
+        if dataset.targets is None:
+            raise DatasetFormatError("these points have classes, not values: switch the task to regression")
+        _indices(self.indices, len(dataset))
+        targets = dataset.targets.copy()
+        old = targets[self.indices].copy()
+        targets[self.indices] = self.targets
+        new = dataset.replace(targets=targets)
+        return new, SetTargets(self.indices, old, description=self.description)
+
+
+@dataclass(frozen=True, eq=False)
 class ReplaceDataset:
     """Swap in a whole new dataset (generate, import, clear, class changes); the inverse swaps back."""
 
@@ -180,7 +233,12 @@ class ReplaceDataset:
 def clear_points(dataset: Dataset) -> ReplaceDataset:
     """Remove every point but keep the classes and split settings."""
     return ReplaceDataset(
-        dataset.replace(points=np.zeros((0, 2)), labels=np.zeros(0, np.int64), split_keys=np.zeros(0)),
+        dataset.replace(
+            points=np.zeros((0, 2)),
+            labels=np.zeros(0, np.int64),
+            split_keys=np.zeros(0),
+            targets=None if dataset.targets is None else np.zeros(0),
+        ),
         description="Clear data",
     )
 

@@ -1,4 +1,6 @@
-"""Classic toy datasets to start from: moons, circles, XOR, Gaussian blobs, spirals and a checkerboard.
+"""Classic toy datasets to start from: moons, circles, XOR, Gaussian blobs, spirals and a checkerboard, and
+for regression a plane, six Gaussian bumps and a typed formula (TensorFlow Playground's two regression
+datasets plus one the user writes).
 
 Every generator takes the same knobs (number of points, number of classes where that makes sense, noise and a
 seed), returns a `Dataset` with balanced classes (class sizes differ by at most one) and is deterministic per
@@ -7,7 +9,10 @@ seed. Coordinates span about ±5 so a fresh dataset fills the canvas's default [
 ``noise`` is always the standard deviation of Gaussian jitter in data units, added after the clean shape and
 its labels are drawn; each generator's default keeps the classes learnable. `GENERATORS` maps the registry
 name to a `GeneratorInfo`, which carries what the GUI needs to build a dialog (label, class-count range,
-default noise) and the function itself.
+default noise, task) and the function itself.
+
+Regression generators draw points uniformly over [-6, 6]² and compute each target at the point moved by the
+noise (so noise blurs the target, as in Playground, while the points still fill the square).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import numpy as np
 
 from workbench.core import limits
 from workbench.core.data.dataset import DEFAULT_CLASS_NAMES, Dataset
+from workbench.core.data.formula import FormulaError, parse_formula
 from workbench.core.model.spec import SpecError
 
 #: Half the width of the region the generators fill; the canvas shows [-6, 6]² by default.
@@ -118,6 +124,50 @@ def checkerboard(n_points: int, n_classes: int, noise: float, rng: np.random.Gen
 
 
 ShapeFunction = Callable[[int, int, float, np.random.Generator], list[np.ndarray]]
+#: (points (N, 2), formula text) -> target values (N,), for regression generators.
+TargetFunction = Callable[[np.ndarray, str], np.ndarray]
+
+#: Half the width of the square regression generators fill (Playground's).
+REGRESSION_EXTENT = 6.0
+#: What the formula generator draws when no formula is given.
+DEFAULT_FORMULA = "sin(x) * cos(y)"
+
+
+def plane(points: np.ndarray, formula: str = "") -> np.ndarray:
+    """x + y rescaled to [-1, 1] over [-6, 6]²."""
+    return (points[:, 0] + points[:, 1]) / (2 * REGRESSION_EXTENT)
+
+
+#: (centre x, centre y, sign) of the six bumps of the multi-Gaussian dataset.
+_BUMPS = (
+    (-4.0, 2.5, 1.0),
+    (0.0, 2.5, -1.0),
+    (4.0, 2.5, 1.0),
+    (-4.0, -2.5, -1.0),
+    (0.0, -2.5, 1.0),
+    (4.0, -2.5, -1.0),
+)
+
+
+def gauss(points: np.ndarray, formula: str = "") -> np.ndarray:
+    """Six signed bumps, each ±(1 − distance / 2) within distance 2 of its centre; where bumps meet, the
+    one with the larger magnitude wins."""
+    values = np.stack(
+        [
+            sign * np.clip(1.0 - np.hypot(points[:, 0] - cx, points[:, 1] - cy) / 2.0, 0.0, 1.0)
+            for cx, cy, sign in _BUMPS
+        ]
+    )
+    strongest = np.argmax(np.abs(values), axis=0)
+    return values[strongest, np.arange(len(points))]
+
+
+def formula_targets(points: np.ndarray, formula: str) -> np.ndarray:
+    """The user's formula at the points (SpecError with the parser's message when it cannot be used)."""
+    try:
+        return parse_formula(formula or DEFAULT_FORMULA)(points[:, 0], points[:, 1])
+    except FormulaError as exc:
+        raise SpecError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -134,6 +184,9 @@ class GeneratorInfo:
     default_classes: int
     default_noise: float
     default_points: int = 400
+    #: "classification" (the shape function draws classes) or "regression" (`targets` gives values).
+    task: str = "classification"
+    targets: TargetFunction | None = None
 
     def noise_for(self, n_classes: int) -> float:
         """The default noise for `n_classes`: up to eight classes `default_noise`; beyond, the classes sit
@@ -147,9 +200,17 @@ class GeneratorInfo:
         noise: float | None = None,
         seed: int = 0,
         test_fraction: float = 0.2,
+        formula: str | None = None,
     ) -> Dataset:
-        """Draw a dataset; None means the generator's default. Raises SpecError for unusable values."""
+        """Draw a dataset; None means the generator's default. Raises SpecError for unusable values.
+
+        ``formula`` is the target of the "formula" generator (default `DEFAULT_FORMULA`); others refuse it.
+        """
         n_points = self.default_points if n_points is None else n_points
+        if formula is not None and self.name != "formula":
+            raise SpecError(f"{self.label} has no formula; --formula goes with the formula dataset")
+        if self.task == "regression":
+            return self._regression(n_points, n_classes, noise, seed, test_fraction, formula)
         n_classes = self.default_classes if n_classes is None else n_classes
         noise = self.noise_for(n_classes) if noise is None else noise
         if isinstance(n_points, bool) or not isinstance(n_points, int) or not 0 <= n_points <= MAX_POINTS:
@@ -165,6 +226,35 @@ class GeneratorInfo:
         rng = np.random.default_rng([seed & 0xFFFFFFFF, 0x6E4])
         parts = self.shape(n_points, n_classes, noise, rng)
         return _finish(parts, rng, noise, seed).replace(test_fraction=test_fraction)
+
+    def _regression(
+        self,
+        n_points: int,
+        n_classes: int | None,
+        noise: float | None,
+        seed: int,
+        test_fraction: float,
+        formula: str | None,
+    ) -> Dataset:
+        noise = self.default_noise if noise is None else noise
+        if isinstance(n_points, bool) or not isinstance(n_points, int) or not 0 <= n_points <= MAX_POINTS:
+            raise SpecError(f"the number of points must be a whole number from 0 to {MAX_POINTS:,}")
+        if n_classes not in (None, 1):
+            raise SpecError(f"{self.label} is a regression dataset: its points have values, not classes")
+        if not (math.isfinite(noise) and 0 <= noise <= EXTENT):
+            raise SpecError(f"the noise must be between 0 and {EXTENT:g}")
+        assert self.targets is not None
+        text = (formula or DEFAULT_FORMULA) if self.name == "formula" else ""
+        self.targets(np.zeros((1, 2)), text)  # a formula error shows before any drawing
+        rng = np.random.default_rng([seed & 0xFFFFFFFF, 0x6E5])
+        points = rng.uniform(-REGRESSION_EXTENT, REGRESSION_EXTENT, size=(n_points, 2))
+        measured_at = points + rng.normal(0.0, noise, size=points.shape) if noise > 0 else points
+        targets = self.targets(measured_at, text)
+        return Dataset.regression(points, targets, split_seed=seed, test_fraction=test_fraction)
+
+
+def _no_shape(n_points: int, n_classes: int, noise: float, rng: np.random.Generator) -> list[np.ndarray]:
+    raise AssertionError("regression generators draw through their target function")
 
 
 def _info(
@@ -186,6 +276,21 @@ GENERATORS: dict[str, GeneratorInfo] = {
         _info(
             "checkerboard", "Checkerboard", "4×4 board of alternating cells", checkerboard, (2, 2, 4), 0.05
         ),
+        *(
+            GeneratorInfo(
+                name, label, description, _no_shape, False, 1, 1, 1, 0.0, 400, "regression", targets
+            )
+            for name, label, description, targets in (
+                ("plane", "Plane", "target x + y, scaled to [-1, 1] (regression)", plane),
+                ("gauss", "Multi-Gaussian", "six bumps, three up and three down (regression)", gauss),
+                (
+                    "formula",
+                    "Formula",
+                    "target = a formula of x and y you type (regression)",
+                    formula_targets,
+                ),
+            )
+        ),
     )
 }
 
@@ -202,9 +307,10 @@ def generate(
     noise: float | None = None,
     seed: int = 0,
     test_fraction: float = 0.2,
+    formula: str | None = None,
 ) -> Dataset:
     """Draw the named dataset (see `GENERATORS`); raises SpecError for an unknown name or unusable values."""
     info = GENERATORS.get(name)
     if info is None:
         raise SpecError(f"unknown dataset {name!r}; choose from {', '.join(GENERATORS)}")
-    return info.generate(n_points, n_classes, noise, seed, test_fraction)
+    return info.generate(n_points, n_classes, noise, seed, test_fraction, formula)

@@ -30,7 +30,13 @@ from workbench.core import limits
 from workbench.core.data.dataset import Dataset, DatasetFormatError
 from workbench.core.files.atomic import atomic_write_bytes
 from workbench.core.model.spec import NetworkSpec, SpecError, TrainingSettings
-from workbench.core.training.history import COLUMNS, COUNT_COLUMNS, MAX_ENTRIES, TrainingHistory
+from workbench.core.training.history import (
+    COLUMNS,
+    COUNT_COLUMNS,
+    MAX_ENTRIES,
+    OPTIONAL_COLUMNS,
+    TrainingHistory,
+)
 from workbench.core.training.recording import Recording, RecordingFormatError
 
 if TYPE_CHECKING:
@@ -530,6 +536,8 @@ def _decode_history(columns: dict[str, Any]) -> TrainingHistory:
     arrays = {}
     length = None
     for name in COLUMNS:
+        if name in OPTIONAL_COLUMNS and name not in columns:
+            continue  # written before regression: `from_columns` fills NaN
         dtype = "int64" if name in COUNT_COLUMNS else "float64"
         array = _decode_array(columns.get(name), dtype, f"history {name}", (length,))
         length = len(array)

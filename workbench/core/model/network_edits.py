@@ -196,6 +196,12 @@ def with_class_count(spec: NetworkSpec, n_classes: int) -> NetworkSpec:
     return fit_residuals(replace(spec, n_classes=n_classes))
 
 
+def with_outputs(spec: NetworkSpec, task: str, n_classes: int) -> NetworkSpec:
+    """The spec for data of `task` with `n_classes` classes (the output follows the dataset: one value for
+    regression, a logit per class otherwise). Not validated."""
+    return fit_residuals(replace(spec, task=task, n_classes=n_classes))
+
+
 # ------------------------------------------------------------------------------------------------------
 # Links: connections (weighted) and residual links (added, no weights)
 # ------------------------------------------------------------------------------------------------------
@@ -350,4 +356,5 @@ __all__ = [
     "toggle_feature",
     "weight_shapes",
     "with_class_count",
+    "with_outputs",
 ]

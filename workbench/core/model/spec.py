@@ -30,6 +30,10 @@ ACTIVATIONS: tuple[str, ...] = tuple(ACTIVATION_INFO)
 
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam")
 
+#: What the network learns: classes (softmax output, cross-entropy) or a number (one linear output, the
+#: lecture's Euclidean loss mean ½(ŷ − y)²).
+TASKS: tuple[str, ...] = ("classification", "regression")
+
 #: Limits where the app would become unusable, not arbitrary caps: from the one table in `limits`.
 MAX_CLASSES = int(limits.CLASSES.maximum)
 MAX_HIDDEN_LAYERS = int(limits.HIDDEN_LAYERS.maximum)
@@ -135,11 +139,23 @@ class NetworkSpec:
     residuals: tuple[Link, ...] = ()
     #: None = raw coordinates; otherwise the frozen statistics the inputs are standardized with.
     input_scaling: InputScaling | None = None
+    #: "classification" (``n_classes`` softmax outputs) or "regression" (one linear output; ``n_classes`` is
+    #: then ignored).
+    task: str = "classification"
+
+    @property
+    def is_regression(self) -> bool:
+        return self.task == "regression"
+
+    @property
+    def n_outputs(self) -> int:
+        """Width of the output layer: one value for regression, one logit per class otherwise."""
+        return 1 if self.task == "regression" else self.n_classes
 
     @property
     def layer_sizes(self) -> list[int]:
         """Widths from input to output, e.g. [2, 8, 8, 2]; index = node number."""
-        return [len(self.features), *(layer.width for layer in self.hidden), self.n_classes]
+        return [len(self.features), *(layer.width for layer in self.hidden), self.n_outputs]
 
     @property
     def output_node(self) -> int:
@@ -190,6 +206,8 @@ class NetworkSpec:
         return replace(self, connections=tuple(sorted(connections)), residuals=tuple(sorted(residuals)))
 
     def validate(self) -> NetworkSpec:
+        if self.task not in TASKS:
+            raise SpecError(f"unknown task {self.task!r}; choose from {', '.join(TASKS)}")
         if not self.features:
             raise SpecError("the network needs at least one input feature")
         unknown = [f for f in self.features if f not in FEATURES]
@@ -248,6 +266,7 @@ class NetworkSpec:
             "features": list(self.features),
             "hidden": [layer.to_dict() for layer in self.hidden],
             "n_classes": self.n_classes,
+            "task": self.task,
             "connections": [self.link_text(link) for link in self.connections],
             "residuals": [self.link_text(link) for link in self.residuals],
             **({"input_scaling": self.input_scaling.to_dict()} if self.input_scaling is not None else {}),
@@ -263,6 +282,7 @@ class NetworkSpec:
                 LayerSpec(_strict_int(layer["width"]), str(layer["activation"])) for layer in data["hidden"]
             )
             n_classes = _strict_int(data["n_classes"])
+            task = str(data.get("task", "classification"))  # files from before regression have none
             texts = {key: data.get(key, []) for key in ("connections", "residuals")}
             for key, value in texts.items():
                 if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -271,7 +291,7 @@ class NetworkSpec:
             raise SpecError(f"malformed network spec: {exc}") from None
         raw_scaling = data.get("input_scaling")  # optional: older files have raw inputs
         scaling = None if raw_scaling is None else InputScaling.from_dict(raw_scaling)
-        spec = cls(features, hidden, n_classes, input_scaling=scaling)
+        spec = cls(features, hidden, n_classes, input_scaling=scaling, task=task)
         return spec.with_links(
             parse_links(",".join(texts["connections"]), len(hidden), "connection"),
             parse_links(",".join(texts["residuals"]), len(hidden), "residual link"),

@@ -29,10 +29,24 @@ import numpy as np
 #: ~35 MB training process (20,000 grew it and the window by 3.6-4.1 % in a 10-minute soak).
 MAX_ENTRIES = 10_000
 #: The columns, in the project file's order: step and epoch are int64, the rest float64 (NaN: no points).
-COLUMNS = ("step", "epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy")
+#: Accuracy is NaN for regression; RMSE and R² are NaN for classification.
+COLUMNS = (
+    "step",
+    "epoch",
+    "train_loss",
+    "train_accuracy",
+    "test_loss",
+    "test_accuracy",
+    "train_rmse",
+    "train_r2",
+    "test_rmse",
+    "test_r2",
+)
 COUNT_COLUMNS = ("step", "epoch")
-#: Columns whose lowest and highest values in each bin survive a thinning.
-KEY_COLUMNS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
+#: Columns added with regression: histories written before them read as NaN.
+OPTIONAL_COLUMNS = ("train_rmse", "train_r2", "test_rmse", "test_r2")
+#: Columns whose lowest and highest values in each bin survive a thinning (RMSE follows the loss).
+KEY_COLUMNS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "train_r2", "test_r2")
 _MIN_ENTRIES = 32
 _revisions = itertools.count(1)
 
@@ -65,7 +79,13 @@ class TrainingHistory:
     ) -> TrainingHistory:
         """A history owning copies of `columns` (equal lengths), thinned to the bound when longer."""
         history = cls(max_entries)
-        arrays = {n: np.array(columns[n], dtype=_dtype(n), copy=True).reshape(-1) for n in COLUMNS}
+        length = len(np.asarray(columns["step"]).reshape(-1))
+        arrays = {
+            n: np.array(columns[n], dtype=_dtype(n), copy=True).reshape(-1)
+            if n in columns or n not in OPTIONAL_COLUMNS
+            else np.full(length, np.nan)
+            for n in COLUMNS
+        }
         lengths = {len(a) for a in arrays.values()}
         if len(lengths) != 1:
             raise ValueError("history columns must all have the same length")
@@ -154,6 +174,10 @@ class TrainingHistory:
             float(c["train_accuracy"][i]),
             float(c["test_loss"][i]),
             float(c["test_accuracy"][i]),
+            float(c["train_rmse"][i]),
+            float(c["train_r2"][i]),
+            float(c["test_rmse"][i]),
+            float(c["test_r2"][i]),
         )
 
     def __iter__(self) -> Iterator[Any]:
@@ -230,6 +254,10 @@ class TrainingHistory:
         c["train_accuracy"][n] = metrics.train_accuracy
         c["test_loss"][n] = metrics.test_loss
         c["test_accuracy"][n] = metrics.test_accuracy
+        c["train_rmse"][n] = getattr(metrics, "train_rmse", math.nan)
+        c["train_r2"][n] = getattr(metrics, "train_r2", math.nan)
+        c["test_rmse"][n] = getattr(metrics, "test_rmse", math.nan)
+        c["test_r2"][n] = getattr(metrics, "test_r2", math.nan)
         self._length = n + 1
 
     def extend(self, other: TrainingHistory) -> None:
@@ -342,4 +370,4 @@ def _keep_mask(columns: dict[str, np.ndarray], width: int) -> np.ndarray:
     return keep
 
 
-__all__ = ["COLUMNS", "KEY_COLUMNS", "MAX_ENTRIES", "TrainingHistory"]
+__all__ = ["COLUMNS", "KEY_COLUMNS", "MAX_ENTRIES", "OPTIONAL_COLUMNS", "TrainingHistory"]

@@ -31,7 +31,7 @@ import numpy as np
 from workbench.core.data.dataset import Dataset
 from workbench.core.model.engine.network import Network, Weights
 from workbench.core.model.engine.optimizers import Optimizer, apply_settings, make_optimizer
-from workbench.core.model.network_edits import with_class_count
+from workbench.core.model.network_edits import with_outputs
 from workbench.core.model.spec import NetworkSpec, TrainingSettings
 from workbench.core.training.gradient_flow import GradientFlow, GradientProbe
 from workbench.core.training.history import MAX_ENTRIES, TrainingHistory
@@ -40,9 +40,20 @@ NO_TRAINING_POINTS = "no training points: add points to the dataset or lower the
 _EVAL_CHUNK = 65536
 
 
-@dataclass(frozen=True)
+def astuple_fast(metrics: Metrics) -> tuple[Any, ...]:
+    return tuple(getattr(metrics, name) for name in _METRIC_FIELDS)
+
+
+_METRIC_FIELDS = (
+    "step", "epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy",
+    "train_rmse", "train_r2", "test_rmse", "test_r2",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
 class Metrics:
-    """Loss and accuracy at one step; NaN where there are no points of that split."""
+    """Loss and accuracy (classification) or RMSE and R² (regression) at one step; NaN where there are no
+    points of that split and for the other task's metrics."""
 
     step: int
     epoch: int
@@ -50,6 +61,21 @@ class Metrics:
     train_accuracy: float
     test_loss: float
     test_accuracy: float
+    train_rmse: float = math.nan
+    train_r2: float = math.nan
+    test_rmse: float = math.nan
+    test_r2: float = math.nan
+
+    def __eq__(self, other: object) -> bool:
+        """Field by field, with NaN equal to NaN ("no value" is the same in both)."""
+        if not isinstance(other, Metrics):
+            return NotImplemented
+        return all(
+            a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
+            for a, b in zip(astuple_fast(self), astuple_fast(other), strict=True)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +85,10 @@ class Metrics:
             "train_accuracy": self.train_accuracy,
             "test_loss": self.test_loss,
             "test_accuracy": self.test_accuracy,
+            "train_rmse": self.train_rmse,
+            "train_r2": self.train_r2,
+            "test_rmse": self.test_rmse,
+            "test_r2": self.test_r2,
         }
 
     @classmethod
@@ -70,6 +100,7 @@ class Metrics:
             float(data["train_accuracy"]),
             float(data["test_loss"]),
             float(data["test_accuracy"]),
+            *(float(data.get(name, math.nan)) for name in ("train_rmse", "train_r2", "test_rmse", "test_r2")),
         )
 
 
@@ -144,7 +175,7 @@ class Trainer:
         self._dtype = np.dtype(dtype)
         self._dataset = dataset
         self._probe: GradientProbe | None = None
-        self._network = Network(with_class_count(spec, dataset.n_classes), self.seed, self._dtype)
+        self._network = Network(with_outputs(spec, dataset.task, dataset.n_classes), self.seed, self._dtype)
         if weights is not None:
             self._network.set_weights(weights)
         self._start_fresh()
@@ -232,7 +263,8 @@ class Trainer:
     def _prepare_data(self) -> None:
         dataset = self._dataset
         self._network.release_buffers()
-        self._table = self._network.training_table(dataset.points, dataset.labels)
+        targets = dataset.targets if dataset.targets is not None else dataset.labels
+        self._table = self._network.training_table(dataset.points, targets)
         self._train_idx = dataset.train_indices.astype(np.intp)
         self._test_idx = dataset.test_indices.astype(np.intp)
         rng = np.random.default_rng([self.seed % 2**63, 2])
@@ -259,11 +291,13 @@ class Trainer:
             self._update_l2()
 
     def set_dataset(self, dataset: Dataset) -> None:
-        """Train on new data, keeping the weights; a changed class count re-initialises the output layer."""
+        """Train on new data, keeping the weights; a changed class count or task re-initialises the output
+        layer."""
         self._dataset = dataset
-        if dataset.n_classes != self.spec.n_classes:
+        if dataset.n_classes != self.spec.n_classes or dataset.task != self.spec.task:
             old = self._network
-            self._network = Network(with_class_count(old.spec, dataset.n_classes), self.seed, self._dtype)
+            spec = with_outputs(old.spec, dataset.task, dataset.n_classes)
+            self._network = Network(spec, self.seed, self._dtype)
             self._network.copy_fitting_layers(old)
             self._make_optimizer()
         self._prepare_data()
@@ -274,7 +308,8 @@ class Trainer:
         """A new architecture: a fresh start (step 0, no history), keeping every weight block that still fits
         (`Network.copy_fitting_layers`: a new connection starts at zero, so the function does not jump)."""
         old = self._network
-        self._network = Network(with_class_count(spec, self._dataset.n_classes), self.seed, self._dtype)
+        data = self._dataset
+        self._network = Network(with_outputs(spec, data.task, data.n_classes), self.seed, self._dtype)
         self._network.copy_fitting_layers(old)
         self._start_fresh()
 
@@ -509,8 +544,35 @@ class Trainer:
             correct += int(np.count_nonzero(np.argmax(logits, axis=1) == truth))
         return total_loss / len(indices), correct / len(indices)
 
+    def _regression_metrics(self, indices: np.ndarray) -> tuple[float, float, float]:
+        """Loss mean ½(ŷ − y)², RMSE and R² = 1 − Σ(ŷ − y)² / Σ(y − ȳ)² (NaN without spread in y)."""
+        if len(indices) == 0:
+            return math.nan, math.nan, math.nan
+        n_features = len(self.spec.features)
+        targets = self._dataset.targets
+        squared = 0.0
+        for start in range(0, len(indices), _EVAL_CHUNK):
+            chunk = indices[start : start + _EVAL_CHUNK]
+            features_t = self._table[:n_features, chunk]
+            output = self._network.node_outputs(features_t=features_t, nodes=[self.spec.output_node])[0]
+            diff = output[:, 0].astype(np.float64) - targets[chunk]  # type: ignore[index]
+            squared += float(np.dot(diff, diff))
+        truth = targets[indices]  # type: ignore[index]
+        spread = float(np.sum((truth - truth.mean()) ** 2))
+        mean_squared = squared / len(indices)
+        r2 = 1.0 - squared / spread if spread > 1e-12 else math.nan
+        return 0.5 * mean_squared, math.sqrt(mean_squared), r2
+
     def _metrics_for(self, train: np.ndarray, test: np.ndarray) -> Metrics:
         with np.errstate(all="ignore"):
+            if self.spec.is_regression:
+                train_loss, train_rmse, train_r2 = self._regression_metrics(train)
+                test_loss, test_rmse, test_r2 = self._regression_metrics(test)
+                nan = math.nan
+                return Metrics(
+                    self._step, self._epoch, train_loss, nan, test_loss, nan,
+                    train_rmse, train_r2, test_rmse, test_r2,
+                )  # fmt: skip
             train_loss, train_accuracy = self._loss_and_accuracy(train)
             test_loss, test_accuracy = self._loss_and_accuracy(test)
         return Metrics(self._step, self._epoch, train_loss, train_accuracy, test_loss, test_accuracy)

@@ -98,7 +98,7 @@ class Network:
         spec: NetworkSpec,
         seed: int = 0,
         dtype: np.dtype | type = np.float32,
-        loss: str = "cross_entropy",
+        loss: str | None = None,
     ) -> None:
         self.spec = spec.validate()
         self.dtype = np.dtype(dtype)
@@ -129,8 +129,11 @@ class Network:
         self.activations: list[Activation] = [make_activation(layer.activation) for layer in spec.hidden]
         self.merges = [Concat() for _ in nodes]
         self.adds = [ResidualAdd() for _ in nodes]
-        #: Softmax + cross-entropy by default; ``loss="euclidean"`` trains the logits towards the one-hot
-        #: targets with the lecture's Euclidean loss (both have the fused `forward_backward` of the hot path).
+        #: Softmax + cross-entropy for classification, the Euclidean loss for regression (the default by
+        #: task); ``loss="euclidean"`` on a classifier trains the logits towards the one-hot targets. Both
+        #: have the fused `forward_backward` of the hot path.
+        if loss is None:
+            loss = "euclidean" if spec.is_regression else "cross_entropy"
         self.loss = make_loss(loss)
         self._workspaces: dict[int, Workspace] = {}
         self._inference: Workspace | None = None
@@ -279,8 +282,14 @@ class Network:
                 add(source, part)
 
     def loss_and_gradients(self, features: np.ndarray, labels: np.ndarray, l2: float = 0.0) -> float:
-        """Mean data loss + (λ/2)·Σ‖W‖² for a batch; fills `flat_grads` (= `grads`) with its gradient."""
-        loss = self.loss.forward(self.forward(features), np.asarray(labels))
+        """Mean data loss + (λ/2)·Σ‖W‖² for a batch; fills `flat_grads` (= `grads`) with its gradient.
+
+        ``labels`` are class numbers (B,) for classification, target values (B,) or (B, 1) for regression.
+        """
+        target = np.asarray(labels)
+        if self.spec.is_regression:
+            target = target.reshape(-1, 1).astype(self.dtype)
+        loss = self.loss.forward(self.forward(features), target)
         self.backward(self.loss.backward())
         if l2:
             theta = self.flat_params * self.weight_mask
@@ -335,7 +344,8 @@ class Network:
     ) -> list[np.ndarray]:
         """Outputs (N, width) of the given nodes (default: all, 0..L+1), computing only up to the last one
         asked for. Node 0 is the features, hidden nodes are after activation and residual adds, the output
-        node gives class probabilities (or its logits with ``logits=True``)."""
+        node gives class probabilities (or its logits with ``logits=True``); for regression it gives the
+        predicted values (N, 1) either way."""
         nodes = list(range(self.output_node + 1)) if nodes is None else [int(node) for node in nodes]
         sizes = self.spec.layer_sizes
         n = len(points) if points is not None else features_t.shape[1]  # type: ignore[union-attr]
@@ -345,7 +355,7 @@ class Network:
         ):
             for result, node in zip(results, nodes, strict=True):
                 result[start : start + rows] = workspace.value(node)[:, :rows].T
-        if not logits and self.output_node in nodes:
+        if not logits and self.output_node in nodes and not self.spec.is_regression:
             index = nodes.index(self.output_node)
             results[index] = softmax(results[index])
         return results
@@ -356,21 +366,31 @@ class Network:
 
     def predict_proba(self, points: np.ndarray) -> np.ndarray:
         """Raw (N, 2) points -> (N, C) class probabilities."""
+        if self.spec.is_regression:
+            raise ValueError("a regression network predicts values, not class probabilities")
         return self.node_outputs(points, [self.output_node])[0]
 
     def predict(self, points: np.ndarray) -> np.ndarray:
-        return np.argmax(self.node_outputs(points, [self.output_node], logits=True)[0], axis=1)
+        """Raw (N, 2) points -> the class numbers (N,), or for regression the predicted values (N,)."""
+        output = self.node_outputs(points, [self.output_node], logits=True)[0]
+        if self.spec.is_regression:
+            return output[:, 0]
+        return np.argmax(output, axis=1)
 
     # ----------------------------------------------------------------------------- training hot path
     def training_table(self, points: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """Feature-major ``[features.T ; 1 ; onehot.T]`` (F + 1 + C, N): one gather of columns fetches a
-        whole mini-batch (inputs with their ones row, and targets)."""
+        """Feature-major ``[features.T ; 1 ; targets]`` (F + 1 + outputs, N): one gather of columns fetches a
+        whole mini-batch (inputs with their ones row, and targets). ``labels`` are class numbers (one-hot
+        rows in the table) or, for regression, the target values (one row)."""
         features = self.features(points)
         n, f = features.shape
-        table = np.empty((f + 1 + self.spec.n_classes, n), dtype=self.dtype)
+        table = np.empty((f + 1 + self.spec.n_outputs, n), dtype=self.dtype)
         table[:f] = features.T
         table[f] = 1
-        table[f + 1 :] = one_hot(labels, self.spec.n_classes, self.dtype).T
+        if self.spec.is_regression:
+            table[f + 1] = np.asarray(labels, dtype=np.float64).reshape(-1)
+        else:
+            table[f + 1 :] = one_hot(labels, self.spec.n_classes, self.dtype).T
         return table
 
     def workspace(self, batch_size: int) -> Workspace:
