@@ -629,7 +629,6 @@ def _train_dataset(args: argparse.Namespace, base: Dataset | None) -> Dataset:
 
 def _train_spec(args: argparse.Namespace, base: NetworkSpec | None, dataset: Dataset) -> NetworkSpec:
     """The network of the options (else the --project's), its output fitted to the data's task."""
-    from workbench.core.model.network_edits import with_outputs
     from workbench.core.model.spec import parse_layers
 
     spec = base or NetworkSpec()
@@ -643,8 +642,10 @@ def _train_spec(args: argparse.Namespace, base: NetworkSpec | None, dataset: Dat
         spec = spec.with_hidden([replace(layer, activation=args.activation) for layer in spec.hidden])
     connections = _links_option("--connect", args.connect, spec.connections, len(spec.hidden), "connection")
     residuals = _links_option("--residual", args.residual, spec.residuals, len(spec.hidden), "residual link")
-    spec = spec.with_links(connections, residuals)
-    return with_outputs(spec, dataset.task, dataset.n_classes).validate()
+    # The output follows the data's task and classes; a link that no longer fits is an error, not dropped.
+    return replace(
+        spec.with_links(connections, residuals), task=dataset.task, n_classes=dataset.n_classes
+    ).validate()
 
 
 def _links_option(
