@@ -8,7 +8,6 @@ import pytest
 
 from workbench.cli import main
 from workbench.core.data.scaling import suggest_standardize
-
 from workbench.core.files.examples import example, examples
 from workbench.core.model.spec import MAX_CLASSES
 

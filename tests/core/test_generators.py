@@ -9,7 +9,7 @@ from workbench.core.data.generators import GENERATORS, generate
 from workbench.core.model.spec import SpecError
 
 CLASSIFIERS = {name: info for name, info in GENERATORS.items() if info.task == "classification"}
-CASES = [(name, k) for name, info in CLASSIFIERS.items() for k in sorted({info.min_classes, info.max_classes})]
+CASES = [(name, k) for name, i in CLASSIFIERS.items() for k in sorted({i.min_classes, i.max_classes})]
 
 
 def test_registry_names_match_the_issue():
