@@ -252,8 +252,8 @@ def neuron_maps(
     for index, values in enumerate(outputs[1:]):
         if index < len(spec.hidden):
             value_range = _ACTIVATION_RANGES.get(spec.hidden[index].activation)
-        else:  # probabilities; a regression output's value in its own range, 0 in the middle
-            value_range = None if spec.is_regression else (0.0, 1.0)
+        else:
+            value_range = (0.0, 1.0)
         scaled = _scale_to_bytes(np.asarray(values, dtype=np.float32), value_range)
         maps.append(np.ascontiguousarray(scaled.T.reshape(-1, size, size)))
     return maps
