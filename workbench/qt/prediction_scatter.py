@@ -75,6 +75,8 @@ class PredictionScatter(QWidget):
         self._points: PredictionPoints | None = None
         self._pending: ViewFrame | None = None  # the newest frame, drawn once the dock is seen
         self._range: tuple[float, float] | None = None
+        # A tabbed dock's page behind another tab still counts as visible to Qt: the dock says when it is seen.
+        self._dock_shown = True
         self.compute_seconds = 0.0  # the last frame's forward pass and metrics, for the benchmarks
 
         self.readout = QLabel()
@@ -160,7 +162,7 @@ class PredictionScatter(QWidget):
     def show_frame(self, frame: ViewFrame) -> None:
         """Draw the predictions of the frame's weights (the timeline's moment when it shows one); a frame
         that arrives while the dock is behind another waits until it is shown."""
-        if not self.isVisible():
+        if not self.is_seen:
             self._pending = frame
             return
         self._pending = None
@@ -213,8 +215,25 @@ class PredictionScatter(QWidget):
     def shown_range(self) -> tuple[float, float] | None:
         return self._range
 
+    @property
+    def is_seen(self) -> bool:
+        """Shown, and not behind another tab of its dock area."""
+        return self.isVisible() and self._dock_shown
+
+    @Slot(bool)
+    def dock_visibility_changed(self, visible: bool) -> None:
+        """Its dock's tab came to the front (catch up with the newest frame) or went behind another."""
+        self._dock_shown = visible
+        if visible:
+            self._catch_up()
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        if not self.is_seen:
+            return
         frame = self._pending
         if frame is None and self._controller is not None and self._points is None:
             frame = self._controller.last_frame
@@ -234,6 +253,7 @@ def install_prediction_scatter(window: Any) -> PredictionScatter:
     dock.setObjectName("predictionScatterDock")
     scatter.setAccessibleName("Predicted vs Actual")
     dock.setWidget(scatter)
+    dock.visibilityChanged.connect(scatter.dock_visibility_changed)
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
     docks = getattr(window, "docks", {})
     if "lossPlot" in docks:
