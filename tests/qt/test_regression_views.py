@@ -68,7 +68,7 @@ def test_the_scatter_shows_train_and_test_points_against_their_targets_and_the_d
     qtbot.waitUntil(lambda: scatter.points is not None, timeout=WAIT_MS)
     dataset = window.document.dataset
     assert scatter.showing_plot
-    train_x, train_y = scatter.train_item.getData()
+    train_x, _ = scatter.train_item.getData()
     test_x, test_y = scatter.test_item.getData()
     assert len(train_x) == len(dataset.train_indices) and len(test_x) == len(dataset.test_indices) > 0
     np.testing.assert_array_equal(np.sort(train_x), np.sort(dataset.targets[dataset.train_indices]))
@@ -177,7 +177,8 @@ def test_a_classification_project_keeps_its_accuracy_rows(qtbot, make_window) ->
     panel = window.findChild(QWidget, "trainingPanel")
     _train(qtbot, window, 2)
     qtbot.waitUntil(lambda: panel.readout["train_acc"].text().endswith("%"), timeout=WAIT_MS)
-    assert panel.readout_labels["train_acc"].text() == "Train accuracy" and panel.readout["train_r2"].isHidden()
+    assert panel.readout_labels["train_acc"].text() == "Train accuracy"
+    assert panel.readout["train_r2"].isHidden()
 
 
 def test_the_network_panel_shows_one_linear_output_value(qtbot, regression_window) -> None:
@@ -187,7 +188,8 @@ def test_the_network_panel_shows_one_linear_output_value(qtbot, regression_windo
     window = regression_window
     spec = window.document.spec
     output = spec.output_node
-    assert "one linear neuron" in header_tooltip(spec, output) and "softmax" not in header_tooltip(spec, output)
+    tooltip = header_tooltip(spec, output)
+    assert "one linear neuron" in tooltip and "softmax" not in tooltip
     table = palette_for(spec, output, 0, ("#0072B2",))
     assert tuple(table[0]) != tuple(table[-1]) and tuple(table[128]) != tuple(table[0])  # two-sided
     assert "predicted value" in neuron_caption(spec, output, 0, ("target",))

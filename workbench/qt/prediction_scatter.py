@@ -75,7 +75,7 @@ class PredictionScatter(QWidget):
         self._points: PredictionPoints | None = None
         self._pending: ViewFrame | None = None  # the newest frame, drawn once the dock is seen
         self._range: tuple[float, float] | None = None
-        # A tabbed dock's page behind another tab still counts as visible to Qt: the dock says when it is seen.
+        # A dock page behind another tab still counts as visible to Qt: its dock says when it is seen.
         self._dock_shown = True
         self.compute_seconds = 0.0  # the last frame's forward pass and metrics, for the benchmarks
 
