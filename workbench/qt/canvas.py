@@ -241,7 +241,9 @@ class DatasetCanvas(pg.PlotWidget):
         self._value_test_items: list[pg.ScatterPlotItem] = []
         for b, rgba in enumerate(value_colors.bucket_colors(VALUE_BUCKETS)):
             color = QColor(*(int(v) for v in rgba))
-            train = UniformScatter(size=POINT_SIZE, brush=pg.mkBrush(color), hoverable=False, name=f"values {b}")
+            train = UniformScatter(
+                size=POINT_SIZE, brush=pg.mkBrush(color), hoverable=False, name=f"values {b}"
+            )
             test = UniformScatter(
                 size=POINT_SIZE + 1, brush=pg.mkBrush(color), hoverable=False, name=f"test values {b}"
             )

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from workbench.core.data.dataset import CLASS_COLORS, Dataset
 from workbench.core.data.edits import ReplaceDataset, clear_points
 from workbench.core.model.spec import MAX_CLASSES, NetworkSpec, TrainingSettings
+from workbench.core.present.value_colors import format_value
 from workbench.qt import icons
 from workbench.qt.canvas import DatasetCanvas
 from workbench.qt.class_panel import ClassPanel, class_key, swatch
@@ -44,7 +45,6 @@ from workbench.qt.document import Document
 from workbench.qt.file_operations import FileOperations
 from workbench.qt.recovery import RecoveryCandidate, RecoveryManager
 from workbench.qt.theme import ThemeManager, theme_color
-from workbench.core.present.value_colors import format_value
 from workbench.qt.tools import TOOLS
 
 APP_NAME = "Neural Network Workbench"
