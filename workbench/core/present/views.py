@@ -19,6 +19,8 @@ from workbench.core.data.dataset import CLASS_COLORS
 from workbench.core.model.activations import ACTIVATION_INFO
 from workbench.core.model.spec import NetworkSpec
 from workbench.core.palette import palette
+from workbench.core.present import value_colors
+from workbench.core.present.value_colors import N_COLORS, value_lut
 
 Bounds = tuple[float, float, float, float]  # (x0, x1, y0, y1)
 Rect = tuple[float, float, float, float]  # (x0, y0, width, height)
@@ -196,6 +198,44 @@ def decision_image(
     return out, bounds_rect(bounds)
 
 
+def predicted_values(network: Any, points: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """A regression network's predictions at `points` (N,) float32, chunk by chunk (the one forward path)."""
+    points = np.asarray(points)
+    out = np.empty(len(points), dtype=np.float32)
+    output = network.spec.output_node
+    for start, rows, workspace in network.iter_forward(points, chunk=chunk):
+        out[start : start + rows] = workspace.value(output)[0, :rows]
+    return out
+
+
+def value_image(
+    network: Any, bounds: Bounds, resolution: int, half_range: float, *, alpha: float = DECISION_ALPHA
+) -> tuple[np.ndarray, Rect]:
+    """A regression network's prediction surface over `bounds` as (RGBA image, rect), coloured by the
+    diverging value map on the scale [-half_range, half_range] (`value_colors`), with opacity `alpha`.
+
+    The regression counterpart of `decision_image`, for the same canvas slot; straight from the forward
+    pass, the map applied through its 256-entry table in place (no float RGB arrays).
+    """
+    resolution = int(resolution)
+    points = grid_points(bounds, resolution)
+    out = np.empty((resolution, resolution, 4), dtype=np.uint8)
+    flat = out.reshape(-1, 4)
+    lut = value_lut()
+    output = network.spec.output_node
+    scale = np.float32((N_COLORS - 1) / (2.0 * half_range))
+    middle = np.float32((N_COLORS - 1) / 2.0 + 0.5)
+    for start, rows, workspace in network.iter_forward(points):
+        values = workspace.value(output)[0, :rows].astype(np.float32)
+        values *= scale
+        values += middle
+        np.clip(values, 0.0, N_COLORS - 1, out=values)
+        np.nan_to_num(values, copy=False, nan=float(middle))
+        flat[start : start + rows] = lut[values.astype(np.uint8)]
+    flat[:, 3] = round(alpha * 255.0)
+    return out, bounds_rect(bounds)
+
+
 # ------------------------------------------------------------------------------------------------------
 # Neuron thumbnails
 # ------------------------------------------------------------------------------------------------------
@@ -252,8 +292,8 @@ def neuron_maps(
     for index, values in enumerate(outputs[1:]):
         if index < len(spec.hidden):
             value_range = _ACTIVATION_RANGES.get(spec.hidden[index].activation)
-        else:
-            value_range = (0.0, 1.0)
+        else:  # class probabilities; a regression output's values have no fixed range
+            value_range = None if spec.is_regression else (0.0, 1.0)
         scaled = _scale_to_bytes(np.asarray(values, dtype=np.float32), value_range)
         maps.append(np.ascontiguousarray(scaled.T.reshape(-1, size, size)))
     return maps
@@ -548,6 +588,9 @@ class ViewFrame:
     #: The recorded moment the views show (a `Record` of the run's recording), or None for the live network.
     #: The snapshot stays the live one either way: it is what training has reached, and what is saved.
     recorded: Any = None
+    #: Regression: the half-width R of the colour scale [-R, R] the prediction surface (`decision_rgba`)
+    #: was drawn with (`value_colors.value_range` of the targets); None for classification.
+    value_range: float | None = None
 
     @property
     def at_step(self) -> int | None:
@@ -582,11 +625,16 @@ def compute_frame(
     started = time.perf_counter()
     if reuse_secondary and (previous is None or previous.snapshot.spec != snapshot.spec):
         reuse_secondary = False
-    decision = rect = None
+    decision = rect = half_range = None
+    if network.spec.is_regression:
+        half_range = value_colors.value_range(getattr(dataset, "targets", None))
     if request.decision and len(request.bounds) == 4:
-        decision, rect = decision_image(
-            network, request.bounds, request.resolution, discrete=request.discrete
-        )
+        if half_range is not None:  # regression: the prediction surface in the same slot
+            decision, rect = value_image(network, request.bounds, request.resolution, half_range)
+        else:
+            decision, rect = decision_image(
+                network, request.bounds, request.resolution, discrete=request.discrete
+            )
     decision_seconds = time.perf_counter() - started
     maps: tuple[np.ndarray, ...] = ()
     hidden = None
@@ -622,6 +670,7 @@ def compute_frame(
         steps_per_second=steps_per_second,
         running=running,
         decision_seconds=decision_seconds,
+        value_range=half_range,
     )
 
 
@@ -717,6 +766,8 @@ __all__: Sequence[str] = (
     "grid_points",
     "hidden_space",
     "neuron_maps",
+    "predicted_values",
     "probabilities_to_rgba",
     "stable_pca",
+    "value_image",
 )
