@@ -1,4 +1,4 @@
-"""Wider CSV files: choosing the x, y and label columns, the preview, and refusing measurement targets."""
+"""Wider CSV files: choosing the x, y and label columns, the preview, and measurement columns as targets."""
 
 from __future__ import annotations
 
@@ -48,15 +48,18 @@ def test_parse_columns_refuses_anything_but_three_columns(text):
         parse_columns(text)
 
 
-def test_a_measurement_label_column_is_refused_as_regression():
-    with pytest.raises(DatasetFormatError, match="regression comes in a later version"):
-        parse_csv(WIDE, columns=("petal_len", "petal_wid", "weight"))
+def test_a_measurement_column_is_read_as_regression_targets():
+    dataset = parse_csv(WIDE, columns=("petal_len", "petal_wid", "weight"))
+    assert dataset.is_regression and dataset.targets.tolist() == [3.5, 2.25]
     many = "".join(f"{i},{i},{i / 7:.3f}\n" for i in range(40))  # more values than classes allowed
-    with pytest.raises(DatasetFormatError, match="regression comes in a later version"):
-        parse_csv(many)
+    assert parse_csv(many).targets.tolist() == [round(i / 7, 3) for i in range(40)]
     european = "".join(f"{i};{i};{i / 7:.3f}\n".replace(".", ",") for i in range(40))  # decimal commas
-    with pytest.raises(DatasetFormatError, match="regression comes in a later version"):
-        parse_csv(european)
+    assert parse_csv(european).targets.tolist() == [round(i / 7, 3) for i in range(40)]
+
+
+def test_a_measurement_column_forced_to_classes_is_refused_clearly():
+    with pytest.raises(DatasetFormatError, match=r"holds measurements .* or read it as regression targets"):
+        parse_csv(WIDE, columns=("petal_len", "petal_wid", "weight"), task="classification")
 
 
 def test_preview_shows_header_and_first_rows():

@@ -298,7 +298,7 @@ def test_huge_shape_does_not_allocate(valid_bytes, monkeypatch):
     document["dataset"]["points"]["shape"] = [10**15, 2]
     with pytest.raises(ProjectFormatError, match="data length does not match"):
         project_from_bytes(json.dumps(document).encode())
-    assert project_module.FORMAT_VERSION == 3
+    assert project_module.FORMAT_VERSION == 4
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])

@@ -43,7 +43,7 @@ def test_the_recording_survives_save_and_open_bit_for_bit(tmp_path) -> None:
     path = tmp_path / "run.wbproj"
     save_project(Project.from_trainer(trainer, recording), path)
     document = json.loads(path.read_text(encoding="utf-8"))
-    assert document["format_version"] == 3 and document["state"]["recording"]["network"]
+    assert document["format_version"] == 4 and document["state"]["recording"]["network"]
     loaded = load_project(path).recording
     assert loaded is not None and loaded.is_frozen
     assert loaded.steps.tolist() == recording.steps.tolist()
@@ -55,12 +55,12 @@ def test_the_recording_survives_save_and_open_bit_for_bit(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("name", ["version1.wbproj", "version1-before-links.wbproj"])
-def test_older_files_open_without_a_recording_and_save_as_version_3(tmp_path, name) -> None:
+def test_older_files_open_without_a_recording_and_save_as_the_current_version(tmp_path, name) -> None:
     project = load_project(FIXTURES / name)
     assert project.recording is None
     save_project(project, tmp_path / "again.wbproj")
     document = json.loads((tmp_path / "again.wbproj").read_text(encoding="utf-8"))
-    assert document["format_version"] == 3 and document["state"]["recording"] is None
+    assert document["format_version"] == 4 and document["state"]["recording"] is None
     assert load_project(tmp_path / "again.wbproj").recording is None
 
 

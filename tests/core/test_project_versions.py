@@ -88,13 +88,13 @@ def test_version_1_files_open_unchanged_and_continue_training(tmp_path, name):
     # Saving writes the current version; nothing is lost on the way.
     save_project(project, tmp_path / "again.wbproj")
     document = json.loads((tmp_path / "again.wbproj").read_text(encoding="utf-8"))
-    assert document["format_version"] == FORMAT_VERSION == 3
+    assert document["format_version"] == FORMAT_VERSION == 4
     again = load_project(tmp_path / "again.wbproj")
     assert again.spec == project.spec and again.step == project.step
     assert same_weights(again.weights, project.weights)
 
 
-@pytest.mark.parametrize("version", [4, 17])
+@pytest.mark.parametrize("version", [5, 17])
 def test_a_file_from_a_newer_workbench_is_refused_with_the_versions(version):
     document = json.loads((FIXTURES / "version1.wbproj").read_text(encoding="utf-8"))
     document["format_version"] = version
@@ -102,7 +102,7 @@ def test_a_file_from_a_newer_workbench_is_refused_with_the_versions(version):
         project_from_bytes(json.dumps(document).encode())
     message = str(info.value)
     assert "made by a newer Workbench" in message
-    assert f"version {version}; this one reads up to version 3" in message
+    assert f"version {version}; this one reads up to version 4" in message
 
 
 def test_a_graph_and_its_weights_survive_save_and_open(tmp_path):
@@ -114,7 +114,7 @@ def test_a_graph_and_its_weights_survive_save_and_open(tmp_path):
     save_project(project, path)
 
     document = json.loads(path.read_text(encoding="utf-8"))
-    assert document["format_version"] == 3
+    assert document["format_version"] == 4
     assert document["network"]["connections"] == ["in>3", "1>out", "2>out"]
     assert document["network"]["residuals"] == ["1>3"]
     assert [layer["W"]["shape"] for layer in document["state"]["weights"]] == [

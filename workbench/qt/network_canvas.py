@@ -802,6 +802,9 @@ class NetworkCanvas(QWidget):
             if column.layer == 0:
                 text = f"{len(self._spec.features)} of {len(FEATURES)} on\nclick to toggle"
                 short = f"{len(self._spec.features)} of {len(FEATURES)}\non"
+            elif self._spec.is_regression:
+                text = "linear output:\none value"
+                short = "linear"
             else:
                 text = f"softmax over\n{column.total} classes"
                 short = "softmax"
@@ -1105,9 +1108,8 @@ class NetworkCanvas(QWidget):
             name = (
                 self._class_names[hit.neuron] if hit.neuron < len(self._class_names) else f"{hit.neuron + 1}"
             )
-            return (
-                f"Output: probability of {name}" + ("\n" + self._delta_text(hit.layer, hit.neuron)).rstrip()
-            )
+            what = "the predicted value" if self._spec.is_regression else f"probability of {name}"
+            return f"Output: {what}" + ("\n" + self._delta_text(hit.layer, hit.neuron)).rstrip()
         activation = self._spec.hidden[hit.layer - 1].activation
         return (
             f"Layer {hit.layer}, neuron {hit.neuron + 1} ({ACTIVATION_LABELS[activation]})\n"

@@ -1,21 +1,27 @@
-"""Read and write datasets as ``x,y,label`` CSV files.
+"""Read and write datasets as ``x,y,label`` (classification) or ``x,y,target`` (regression) CSV files.
 
 Reading is forgiving about the things spreadsheets vary in and strict about the data itself:
 
 - separators ``,``, ``;`` or tab (detected from the first line); with ``;`` a decimal comma (``1,5``) is
   accepted too, as European spreadsheets write it;
 - UTF-8 with or without a byte-order mark; blank lines and lines starting with ``#`` are skipped;
-- an optional header line: when it names columns ``x``, ``y`` and ``label`` (or ``class``) in any order those
-  columns are used, otherwise the first three columns are; columns after them are ignored;
+- an optional header line: when it names columns ``x``, ``y`` and ``label`` (or ``class``, ``y_true``,
+  ``target``) in any order those columns are used, otherwise the first three columns are; columns after them
+  are ignored;
 - wider files: ``columns=(x, y, label)`` picks the three columns by header name (case-insensitive) or by
   0-based index (`parse_columns` turns the CLI's ``X,Y,T`` with 1-based numbers into that);
   `preview_csv` gives the header and first rows so the window can show them before choosing;
-- labels may be any text (a column of fractional numbers such as ``2.5`` is a measurement, not a class, and is
-  refused: regression comes in a later version). When *every* label is a whole number (``0``, ``1``, ``-3``)
-  the classes are ordered numerically, so class ids follow the numbers a user already has; otherwise classes
-  are numbered in the order they first appear. The label text becomes the class name either way.
+- the task is guessed from the third column: text or whole numbers are classes, numbers of which some are
+  fractional (``2.5``) are target values (regression), and so are whole numbers with more distinct values
+  than `MAX_CLASSES`. ``task="regression"`` reads any numbers as values (whole ones too);
+  ``task="classification"`` refuses fractional numbers with a message saying so;
+- class labels may be any text. When *every* label is a whole number (``0``, ``1``, ``-3``) the classes are
+  ordered numerically, so class ids follow the numbers a user already has; otherwise classes are numbered in
+  the order they first appear. The label text becomes the class name either way;
+- target values must be finite numbers within float32 range (the network computes in float32);
 - ``write_csv`` adds a ``# classes: [...]`` comment (a JSON list of the class names) so that a round trip
-  keeps class order and empty classes exactly; the reader honours that line, other tools skip it as a comment.
+  keeps class order and empty classes exactly, or for regression ``# task: regression`` (so whole-number
+  values stay values); the reader honours those lines, other tools skip them as comments.
 
 Anything unusable raises `DatasetFormatError` whose message starts with the line number.
 """
@@ -49,6 +55,9 @@ MAX_COORDINATE = limits.MAX_COORDINATE
 #: Longer labels are refused (they become class names, which must fit on screen).
 MAX_LABEL_LENGTH = int(limits.CLASS_NAME_LENGTH.maximum)
 _CLASSES_COMMENT = re.compile(r"^#\s*classes:\s*(\[.*\])\s*$")
+_TASK_COMMENT = re.compile(r"^#\s*task:\s*(\w+)\s*$")
+#: The tasks a CSV file can be read as (None: guess from the column).
+TASKS = ("classification", "regression")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 
 
@@ -58,11 +67,11 @@ def read_csv(
     test_fraction: float = 0.2,
     split_seed: int = 0,
     columns: tuple[Column, Column, Column] | None = None,
+    task: str | None = None,
 ) -> Dataset:
-    """Read a dataset from a CSV file path or an open text stream."""
-    if hasattr(source, "read"):
-        return parse_csv(source.read(), test_fraction=test_fraction, split_seed=split_seed, columns=columns)  # type: ignore[union-attr]
-    return parse_csv(read_text(source), test_fraction=test_fraction, split_seed=split_seed, columns=columns)
+    """Read a dataset from a CSV file path or an open text stream (`task`: see `parse_csv`)."""
+    text = source.read() if hasattr(source, "read") else read_text(source)  # type: ignore[union-attr]
+    return parse_csv(text, test_fraction=test_fraction, split_seed=split_seed, columns=columns, task=task)
 
 
 def read_text(source: str | os.PathLike[str]) -> str:
@@ -152,20 +161,37 @@ def parse_csv(
     test_fraction: float = 0.2,
     split_seed: int = 0,
     columns: tuple[Column, Column, Column] | None = None,
+    task: str | None = None,
 ) -> Dataset:
-    """Parse CSV text (see the module docstring for what is accepted)."""
+    """Parse CSV text (see the module docstring for what is accepted).
+
+    ``task`` None guesses classification or regression from the label column; "classification" or
+    "regression" forces it (with a clear message when the column cannot be read that way).
+    """
+    if task is not None and task not in TASKS:
+        raise DatasetFormatError(f"unknown task {task!r}; choose from {', '.join(TASKS)}")
     text, delimiter, decimal_comma = _prepare(text)
 
-    declared = _declared_classes(text)
+    declared_task = _declared_task(text)
+    if task is None:
+        task = declared_task
+    declared = _declared_classes(text) if task != "regression" else []
+    if declared:
+        task = task or "classification"
     class_of: dict[str, int] = {name: i for i, name in enumerate(declared)}  # provisional ids
     first_line: dict[str, int] = {}
     xs: list[float] = []
     ys: list[float] = []
     ids: list[int] = []
+    #: The label column as numbers while every label is one (None once a label is not a number).
+    values: list[float] | None = [] if task != "classification" else None
+    fractional = False
+    too_many_classes = 0  # line of the first class over MAX_CLASSES (whole numbers may still be values)
     ix, iy, il = 0, 1, 2
     n_columns = 3
     header_possible = True
     limit = MAX_COORDINATE
+    role = "target" if task == "regression" else "label"
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         for row in reader:
@@ -183,7 +209,7 @@ def parse_csv(
                     continue
             if len(row) < n_columns:
                 raise DatasetFormatError(
-                    f"line {reader.line_num}: expected {n_columns} columns (x, y, label), found {len(row)}"
+                    f"line {reader.line_num}: expected {n_columns} columns (x, y, {role}), found {len(row)}"
                 )
             try:  # fast path; float() accepts surrounding spaces
                 x = float(row[ix])
@@ -195,25 +221,37 @@ def parse_csv(
                 _number(row[ix], "x", reader.line_num, decimal_comma)
                 _number(row[iy], "y", reader.line_num, decimal_comma)
             label = row[il].strip()
-            class_id = class_of.get(label)
+            if values is not None:
+                try:
+                    value: float | None = float(label)
+                except ValueError:
+                    value = _label_value(label, decimal_comma)
+                if value is None or not -limit <= value <= limit:  # also NaN
+                    if task == "regression" or (value is not None and fractional):  # an unusable value
+                        _number(row[il], "the target", reader.line_num, decimal_comma)
+                    values = None
+                    if too_many_classes:
+                        raise DatasetFormatError(_too_many_message(too_many_classes, first_line))
+                else:
+                    values.append(value)
+                    fractional = fractional or not value.is_integer()
+            class_id = class_of.get(label) if task != "regression" else 0
+            if class_id is None and too_many_classes:
+                class_id = 0  # the label column is being read as values (checked at the end)
             if class_id is None:
                 line = reader.line_num
                 if not label:
                     raise DatasetFormatError(f"line {line}: the label is empty")
-                if len(label) > MAX_LABEL_LENGTH:
-                    raise DatasetFormatError(
-                        f"line {line}: the label {label[:20]!r}… is {len(label):,} characters long; "
-                        f"labels (class names) may have at most {MAX_LABEL_LENGTH}"
-                    )
-                if len(class_of) >= MAX_CLASSES and _looks_continuous([*class_of, label]):
-                    raise DatasetFormatError(_measurement_message([*class_of, label]))
-                if len(class_of) >= MAX_CLASSES:
-                    raise DatasetFormatError(
-                        f"line {line}: label {label[:40]!r} is a class too many; "
-                        f"Workbench supports at most {MAX_CLASSES} classes"
-                    )
-                class_id = class_of[label] = len(class_of)
                 first_line[label] = line
+                if len(class_of) >= MAX_CLASSES:
+                    if values is None and task == "classification" and _looks_continuous([*class_of, label]):
+                        raise DatasetFormatError(_measurement_message([*class_of, label]))
+                    if values is None:
+                        raise DatasetFormatError(_too_many_message(line, first_line))
+                    too_many_classes = line
+                    class_id = 0
+                else:
+                    class_id = class_of[label] = len(class_of)
             if len(xs) >= MAX_ROWS:
                 raise DatasetFormatError(
                     f"line {reader.line_num}: more than {MAX_ROWS:,} rows; use a smaller dataset"
@@ -226,22 +264,57 @@ def parse_csv(
     if not xs:
         raise DatasetFormatError("the file has no data rows")
 
-    if not declared and _looks_continuous(list(first_line)):
+    points = np.column_stack([np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)])
+    if task == "regression" or (task is None and values is not None and (fractional or too_many_classes)):
+        assert values is not None
+        targets = np.array(values, dtype=np.float64)
+        return Dataset.regression(points, targets, test_fraction=test_fraction, split_seed=split_seed)
+    if task == "classification" and not declared and _looks_continuous(list(first_line)):
         raise DatasetFormatError(_measurement_message(list(first_line)))
+    long = next((name for name in first_line if len(name) > MAX_LABEL_LENGTH), None)
+    if long is not None:
+        raise DatasetFormatError(
+            f"line {first_line[long]}: the label {long[:20]!r}… is {len(long):,} characters long; "
+            f"labels (class names) may have at most {MAX_LABEL_LENGTH}"
+        )
     names = _class_order(declared, list(first_line))
     remap = np.array([names.index(name) for name in class_of], dtype=np.int64)
     labels = remap[np.array(ids, dtype=np.int64)]
-    points = np.column_stack([np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64)])
     return Dataset(points, labels, tuple(names), test_fraction=test_fraction, split_seed=split_seed)
 
 
+def _label_value(label: str, decimal_comma: bool) -> float | None:
+    """A label as a number (None when it is not one): ``2,5`` is 2.5 in files with decimal commas."""
+    if decimal_comma and "," in label and "." not in label:
+        try:
+            return float(label.replace(",", "."))
+        except ValueError:
+            return None
+    return None
+
+
+def _too_many_message(line: int, first_line: dict[str, int]) -> str:
+    label = next((name for name, at in first_line.items() if at == line), "?")
+    return (
+        f"line {line}: label {label[:40]!r} is a class too many; "
+        f"Workbench supports at most {MAX_CLASSES} classes"
+    )
+
+
 def write_csv(dataset: Dataset, path: str | os.PathLike[str]) -> None:
-    """Write ``x,y,label`` with shortest round-trip floats and class names as labels (atomically)."""
+    """Write ``x,y,label`` with shortest round-trip floats and class names as labels, or ``x,y,target`` for
+    regression data (atomically)."""
     atomic_write_text(path, format_csv(dataset))
 
 
 def format_csv(dataset: Dataset) -> str:
     """The CSV text `write_csv` writes."""
+    if dataset.targets is not None:
+        rows = [
+            f"{x!r},{y!r},{t!r}\n"
+            for (x, y), t in zip(dataset.points.tolist(), dataset.targets.tolist(), strict=True)
+        ]
+        return "# task: regression\nx,y,target\n" + "".join(rows)
     names = [_csv_field(name) for name in dataset.class_names]  # quoted once, as csv would
     header = "# classes: " + json.dumps(list(dataset.class_names), ensure_ascii=False) + "\nx,y,label\n"
     rows = [
@@ -327,7 +400,7 @@ def _chosen_columns(
 def _measurement_message(labels: list[str]) -> str:
     return (
         f"the label column holds measurements ({', '.join(labels[:3])}, …), not class labels; choose a "
-        "column of class labels (regression comes in a later version)"
+        "column of class labels, or read it as regression targets"
     )
 
 
@@ -338,6 +411,24 @@ def _looks_continuous(labels: list[str]) -> bool:
     except ValueError:
         return False
     return any(not value.is_integer() for value in values if math.isfinite(value))
+
+
+def _declared_task(text: str) -> str | None:
+    """The task of a ``# task: ...`` comment among the leading comment lines (None if there is none)."""
+    for line, raw in enumerate(io.StringIO(text), start=1):
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            return None
+        match = _TASK_COMMENT.match(stripped)
+        if match:
+            if match.group(1) not in TASKS:
+                raise DatasetFormatError(
+                    f"line {line}: unknown task {match.group(1)!r}; choose from {', '.join(TASKS)}"
+                )
+            return match.group(1)
+    return None
 
 
 def _declared_classes(text: str) -> list[str]:

@@ -1,6 +1,7 @@
 """The project file (``.wbproj``): one JSON document holding a whole session.
 
-It stores the dataset (points, labels, class names, split keys, test fraction, split seed), the network spec,
+It stores the dataset (points, labels or target values, class names, split keys, test fraction, split seed),
+the network spec (with its task),
 the training settings, the weights, the optimizer state, the loss history, the step/epoch counters and the
 run's weight recording (version 3), so reopening a project continues training exactly where it stopped and
 can still scrub back through the run. The layout is documented in
@@ -44,8 +45,10 @@ if TYPE_CHECKING:
 
 FORMAT_NAME = "workbench-project"
 #: 2 added the network's connections and residual links (and weights whose W stacks one block per source);
-#: 3 added the run's weight recording (`state.recording`). Older files open unchanged (without a recording).
-FORMAT_VERSION = 3
+#: 3 added the run's weight recording (`state.recording`); 4 added regression (`dataset.targets`, the spec's
+#: "task"), so an older Workbench refuses a regression project instead of reading its values as classes.
+#: Older files open unchanged (classification, without a recording before 3).
+FORMAT_VERSION = 4
 #: Bytes of recorded weights a file keeps at most (the window keeps up to `recording.MAX_BYTES`): base64
 #: makes that ~21 MB of text at most; a small network's full recording of 256 records is far below it.
 FILE_RECORDING_BYTES = 16 * 2**20
@@ -147,6 +150,7 @@ def project_to_bytes(project: Project) -> bytes:
             "points": _encode_array(dataset.points, "float64"),
             "labels": _encode_array(dataset.labels, "int64"),
             "split_keys": _encode_array(dataset.split_keys, "float64"),
+            **({} if dataset.targets is None else {"targets": _encode_array(dataset.targets, "float64")}),
         },
         "network": project.spec.to_dict(),
         "training": project.settings.to_dict(),
@@ -182,7 +186,9 @@ def _check_savable(project: Project) -> None:
     try:
         spec = project.spec.validate()
         project.settings.validate()
-        if spec.n_classes != project.dataset.n_classes:
+        if spec.task != project.dataset.task:
+            raise _Invalid(_task_mismatch(spec, project.dataset))
+        if not spec.is_regression and spec.n_classes != project.dataset.n_classes:
             n_classes = project.dataset.n_classes
             raise _Invalid(
                 f"the network has {spec.n_classes} outputs but the dataset has {n_classes} classes"
@@ -325,7 +331,9 @@ def _decode_document(document: dict[str, Any]) -> Project:
         raise _Invalid(_short(exc)) from None
     if not 0 <= settings.seed <= _MAX_SEED:
         raise _Invalid(f"training seed must be between 0 and {_MAX_SEED}")
-    if spec.n_classes != dataset.n_classes:
+    if spec.task != dataset.task:
+        raise _Invalid(_task_mismatch(spec, dataset))
+    if not spec.is_regression and spec.n_classes != dataset.n_classes:
         raise _Invalid(
             f"the network has {spec.n_classes} outputs but the dataset has {dataset.n_classes} classes"
         )
@@ -342,6 +350,11 @@ def _decode_document(document: dict[str, Any]) -> Project:
     return Project(
         dataset, spec, settings, weights, optimizer_state, history, step, epoch, shuffle, recording
     )
+
+
+def _task_mismatch(spec: NetworkSpec, dataset: Dataset) -> str:
+    has = "target values" if dataset.is_regression else "classes"
+    return f"the network is for {spec.task} but the dataset has {has}"
 
 
 def _decode_recording(value: Any, spec: NetworkSpec, step: int) -> Recording | None:
@@ -427,8 +440,13 @@ def _decode_dataset(data: dict[str, Any]) -> Dataset:
     keys = _decode_array(data.get("split_keys"), "float64", "dataset split_keys", (n,))
     if not (np.isfinite(keys).all() and (keys >= 0).all() and (keys <= 1).all()):
         raise _Invalid("dataset split keys must lie between 0 and 1")
+    targets = None
+    if data.get("targets") is not None:  # version 4: regression
+        targets = _decode_array(data.get("targets"), "float64", "dataset targets", (n,))
+        if not (np.abs(targets) <= _MAX_COORDINATE).all():
+            raise _Invalid("dataset targets must be finite and within float32 range")
     try:
-        return Dataset(points, labels, tuple(names), keys, float(fraction), split_seed)
+        return Dataset(points, labels, tuple(names), keys, float(fraction), split_seed, targets)
     except DatasetFormatError as exc:
         raise _Invalid(f"dataset: {exc}") from None
 

@@ -13,6 +13,9 @@ so ``weight_grad[:, rows]`` for the rows of source s (`source_blocks`) is exactl
 exported tensor of that arrow: ``linear.{node}.weight`` for the previous layer, ``connections.{s}_to_{node}
 .weight`` for an extra connection. For a chain it is simply the gradient of ``{index}.weight``.
 
+Regression (``spec.is_regression``): the "labels" are target values, the output is the predicted value ŷ
+(one linear neuron) and the loss the lecture's Euclidean module ½(ŷ − y)², so the output's δ is ŷ − y.
+
 Mini-batch mode: the loss is the batch mean (as in training), δ and the gradients are of that mean, so the
 per-neuron δ shown is Σ_i ∂L/∂z_i (= ∂L/∂b) and z, g(z) are batch means. `next_batch` reproduces the batch the
 trainer draws next from its saved batch order, so the update shown is the very next training step.
@@ -95,7 +98,7 @@ class BackpropTrace:
     spec: NetworkSpec
     loss_name: str
     points: np.ndarray  # (B, 2)
-    labels: np.ndarray  # (B,)
+    labels: np.ndarray  # (B,) class numbers (int64), or for regression the target values (float64)
     features: np.ndarray  # (F,) the inputs (batch: mean)
     feature_names: tuple[str, ...]
     loss: float
@@ -107,6 +110,11 @@ class BackpropTrace:
     @property
     def batch_size(self) -> int:
         return len(self.points)
+
+    @property
+    def is_regression(self) -> bool:
+        """True when `labels` are target values and the output is the predicted value."""
+        return self.spec.is_regression
 
     def layer(self, node: int) -> LayerTrace:
         return self.layers[node - 1]
@@ -161,14 +169,16 @@ def trace(
     spec: NetworkSpec,
     weights: Weights,
     points: np.ndarray,
-    labels: np.ndarray | Sequence[int],
+    labels: np.ndarray | Sequence[float],
     *,
-    loss: str = "cross_entropy",
+    loss: str | None = None,
     settings: TrainingSettings | None = None,
     optimizer_state: Mapping[str, Any] | None = None,
     batch_note: str = "",
 ) -> BackpropTrace:
-    """F-pass and B-pass of the mean loss over ``points`` (B, 2) with integer ``labels`` (B,).
+    """F-pass and B-pass of the mean loss over ``points`` (B, 2) with integer ``labels`` (B,), or for a
+    regression network their target values (B,). ``loss`` None is the task's loss (cross-entropy or, for
+    regression, the Euclidean loss, the only one a regression network has).
 
     With ``settings`` each layer also gets the `Update` its optimizer would make (L2 included, as in
     training); ``optimizer_state`` is the trainer's saved state (`Trainer.optimizer_state()`), used when it
@@ -182,11 +192,23 @@ def trace(
         raise BackpropError(f"{len(points)} points but {len(labels)} labels")
     if not np.all(np.isfinite(points)):
         raise BackpropError("the point must be two finite numbers")
-    n_classes = spec.n_classes
-    if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= n_classes:
-        raise BackpropError(f"labels must be class numbers 0 to {n_classes - 1}")
+    if loss is None:
+        loss = "euclidean" if spec.is_regression else "cross_entropy"
     if loss not in LOSS_LABELS:
         raise SpecError(f"unknown loss {loss!r}; choose from {', '.join(LOSS_LABELS)}")
+    if spec.is_regression:
+        if labels.dtype.kind not in "iuf" or not np.all(np.isfinite(labels)):
+            raise BackpropError("target values must be finite numbers")
+        if loss != "euclidean":
+            raise BackpropError("a regression network learns with the Euclidean loss ½(ŷ − y)²")
+        labels = labels.astype(np.float64)
+        target = labels.reshape(-1, 1)
+    else:
+        n_classes = spec.n_classes
+        if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= n_classes:
+            raise BackpropError(f"labels must be class numbers 0 to {n_classes - 1}")
+        labels = labels.astype(np.int64)
+        target = labels
     out = spec.output_node
     sizes = spec.layer_sizes
     if len(weights) != out:
@@ -218,7 +240,7 @@ def trace(
         slopes.append(slope)
         h.append(value)
     loss_module = make_loss(loss)
-    loss_value = loss_module.forward(zs[-1], labels.astype(np.int64))
+    loss_value = loss_module.forward(zs[-1], target)
     if loss == "cross_entropy":
         acts[-1] = loss_module._p  # the probabilities the loss computed (stable softmax)
     dlogits = loss_module.backward()
@@ -280,7 +302,7 @@ def trace(
         spec=spec,
         loss_name=loss,
         points=points,
-        labels=labels.astype(np.int64),
+        labels=labels,
         features=x.mean(axis=0),
         feature_names=tuple(FEATURES[f] for f in spec.features),
         loss=float(loss_value),
@@ -407,7 +429,8 @@ def walk(trace_: BackpropTrace) -> list[WalkStep]:
     out = spec.output_node
     steps = []
     for node in range(1, out + 1):
-        what = "the logits z" if node == out else f"z and g(z) of layer {node}"
+        output = "the predicted value ŷ" if spec.is_regression else "the logits z"
+        what = output if node == out else f"z and g(z) of layer {node}"
         steps.append(WalkStep("forward", node, f"F-pass {node}/{out}: {what}"))
     steps.append(WalkStep("loss", out, f"Loss: {LOSS_LABELS[trace_.loss_name]} = {trace_.loss:.4g}"))
     for i, node in enumerate(range(out, 0, -1), start=1):
@@ -482,6 +505,8 @@ def formulas(trace_: BackpropTrace, step: WalkStep, neuron: int | None = None) -
             if layer.residual_sources:
                 names = ", ".join(spec.node_name(r) for r in layer.residual_sources)
                 lines.append(f"Residual add: h = g(z) + h_{{{names}}} = {fmt(layer.h[k])}")
+        elif trace_.is_regression:
+            lines.append("Output: the predicted value ŷ = z, linear (no activation, no softmax)")
         else:
             lines.append("Output: the logits z, no activation; softmax turns them into probabilities")
         return lines
@@ -489,7 +514,13 @@ def formulas(trace_: BackpropTrace, step: WalkStep, neuron: int | None = None) -
         return _loss_lines(trace_)
     # backward
     if node == out:
-        if trace_.loss_name == "cross_entropy":
+        if trace_.is_regression:
+            sign = " (÷B, summed over the batch)" if trace_.batch_size > 1 else ""
+            lines.append(
+                f"Euclidean: δ_{label} = ŷ − y = {fmt(layer.a[k])} − {fmt(float(np.mean(trace_.labels)))} = "
+                f"{fmt(layer.delta[k])}{sign}"
+            )
+        elif trace_.loss_name == "cross_entropy":
             lines.append(
                 f"Softmax + cross-entropy: δ_{label} = p_{k} − [y = {k}] = {fmt(layer.a[k])} − "
                 f"{fmt(float(np.mean(trace_.labels == k)))} = {fmt(layer.delta[k])}"
@@ -513,6 +544,11 @@ def formulas(trace_: BackpropTrace, step: WalkStep, neuron: int | None = None) -
 def _loss_lines(trace_: BackpropTrace) -> list[str]:
     last = trace_.layers[-1]
     batch = trace_.batch_size
+    if trace_.is_regression:
+        if batch == 1:
+            y, y_hat = float(trace_.labels[0]), float(last.a[0])
+            return [f"Euclidean: L = ½(ŷ − y)² = ½({fmt(y_hat)} − {_factor(y)})² = {fmt(trace_.loss)}"]
+        return [f"Euclidean: L = mean over {batch} points of ½(ŷ − y)² = {fmt(trace_.loss)}"]
     if trace_.loss_name == "cross_entropy":
         if batch == 1:
             c = int(trace_.labels[0])

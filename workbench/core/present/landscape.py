@@ -1,6 +1,7 @@
 """The loss surface: the training objective on a 2D slice through the weights, and paths drawn on it.
 
-The objective is what training minimises: the mean cross-entropy over **all** training points plus the L2
+The objective is what training minimises: the mean cross-entropy (for regression the Euclidean loss
+mean ½(ŷ − y)²) over **all** training points plus the L2
 term (λ/2)·Σ‖W‖² (weight matrices only, as the engine's `Network` defines it). A slice is
 θ + α·d1 + β·d2 around the weights θ, for three kinds of directions d1, d2 (flat vectors in the layout of
 `Network.flat_params`):
@@ -67,8 +68,10 @@ class Objective:
     """
 
     def __init__(self, spec: NetworkSpec, points: np.ndarray, labels: np.ndarray, l2: float = 0.0) -> None:
+        """``labels`` are class numbers, or for a regression spec the target values."""
         points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-        labels = np.asarray(labels, dtype=np.int64).reshape(-1)
+        kind = np.float64 if spec.is_regression else np.int64
+        labels = np.asarray(labels, dtype=kind).reshape(-1)
         if len(points) == 0:
             raise LandscapeError("there are no training points: the loss surface needs some")
         if len(points) != len(labels):
@@ -89,7 +92,8 @@ class Objective:
     def of_training_set(cls, spec: NetworkSpec, dataset: Dataset, l2: float) -> Objective:
         """The objective over a dataset's training points (its test points are not trained on)."""
         train = dataset.train_indices
-        return cls(spec, dataset.points[train], dataset.labels[train], l2)
+        truth = dataset.targets if dataset.targets is not None else dataset.labels
+        return cls(spec, dataset.points[train], truth[train], l2)
 
     @property
     def n_parameters(self) -> int:
@@ -117,8 +121,11 @@ class Objective:
         return 0.5 * self.l2 * float(np.dot(weights, weights))
 
     def _data_losses(self, logits: np.ndarray) -> np.ndarray:
-        """Mean cross-entropy per grid point of stacked (G, C, N) float32 logits, in float64."""
+        """Mean cross-entropy per grid point of stacked (G, C, N) float32 logits, in float64 (regression:
+        mean ½(ŷ − y)² of the (G, 1, N) outputs)."""
         logits = logits.astype(np.float64)
+        if self.spec.is_regression:
+            return 0.5 * np.mean((logits[:, 0, :] - self.labels[None, :]) ** 2, axis=1)
         shift = logits.max(axis=1, keepdims=True)
         log_sum_exp = shift[:, 0] + np.log(np.exp(logits - shift).sum(axis=1))
         truth = np.take_along_axis(logits, self.labels[None, None, :], axis=1)[:, 0]
@@ -144,7 +151,7 @@ class Objective:
         d1, d2 = np.asarray(d1, dtype=np.float64), np.asarray(d2, dtype=np.float64)
         loss = np.empty((len(alpha), len(beta)), dtype=np.float64)
         params = self.network.flat_params
-        n_classes, n = self.spec.n_classes, len(self.labels)
+        n_classes, n = self.spec.n_outputs, len(self.labels)
         block = np.empty((_LOSS_BLOCK, n_classes, n), dtype=np.float32)
         l2 = np.zeros(_LOSS_BLOCK)
         where: list[tuple[int, int]] = []

@@ -2,8 +2,9 @@
 
 For each checked parameter θ_i the numerical derivative is the central difference
 (L(θ + h·e_i) − L(θ − h·e_i)) / 2h with h = `STEP`, L the training objective (mean cross-entropy over the
-checked points plus the L2 term), and the analytic one is what `Network.loss_and_gradients` computes by
-back-propagation. The relative error of one parameter is
+checked points, or for regression the Euclidean loss mean ½(ŷ − y)² of the linear output, plus the L2
+term), and the analytic one is what `Network.loss_and_gradients` computes by back-propagation. The
+relative error of one parameter is
 
     |analytic − numerical| / max(|analytic|, |numerical|, FLOOR)
 
@@ -111,6 +112,8 @@ def check_gradients(
     """
     features = np.asarray(features, dtype=network.dtype)
     labels = np.asarray(labels)
+    if network.spec.is_regression:  # target values as the Euclidean loss takes them: (B, 1)
+        labels = labels.reshape(-1, 1).astype(network.dtype)
     total = network.n_parameters
     network.loss_and_gradients(features, labels, l2)
     analytic = network.flat_grads.astype(np.float64).copy()
@@ -166,7 +169,8 @@ def check_project_gradients(
     **options: object,
 ) -> GradientCheckResult:
     """`check_gradients` on a float64 copy of these weights, over (at most `MAX_POINTS` of) the training
-    points; ValueError when there are no training points or the weights do not fit."""
+    points (their labels, or their target values for regression); ValueError when there are no training
+    points or the weights do not fit."""
     indices = np.asarray(dataset.train_indices)
     if len(indices) == 0:
         raise ValueError("no training points to check the gradient on")
@@ -174,7 +178,8 @@ def check_project_gradients(
         indices = np.sort(np.random.default_rng(0).choice(indices, MAX_POINTS, replace=False))
     network = Network.from_weights(spec, weights, dtype=np.float64)
     features = network.features(dataset.points[indices])
-    return check_gradients(network, features, dataset.labels[indices], l2=l2, **options)  # type: ignore[arg-type]
+    truth = dataset.targets if dataset.targets is not None else dataset.labels
+    return check_gradients(network, features, truth[indices], l2=l2, **options)  # type: ignore[arg-type]
 
 
 def parameter_name(network: Network, index: int) -> str:

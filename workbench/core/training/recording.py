@@ -62,7 +62,18 @@ ARRAY_OVERHEAD = 130
 #: Version of the recording's block in a project file.
 FORMAT_VERSION = 1
 
-METRIC_NAMES = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
+METRIC_NAMES = (
+    "train_loss",
+    "train_accuracy",
+    "test_loss",
+    "test_accuracy",
+    "train_rmse",
+    "train_r2",
+    "test_rmse",
+    "test_r2",
+)
+#: Metrics added with regression: recordings written before them read NaN.
+OPTIONAL_METRIC_NAMES = ("train_rmse", "train_r2", "test_rmse", "test_r2")
 _MAX_STEP = 2**63 - 1
 _MAX_LEVEL = 62
 
@@ -121,6 +132,10 @@ class Record:
     train_accuracy: float = math.nan
     test_loss: float = math.nan
     test_accuracy: float = math.nan
+    train_rmse: float = math.nan
+    train_r2: float = math.nan
+    test_rmse: float = math.nan
+    test_r2: float = math.nan
     #: Unique in the process that recorded it (a branch's copy gets a new one): mirrors match records by it.
     serial: int = field(default_factory=lambda: next(_serials), repr=False)
 
@@ -548,7 +563,7 @@ def _metric_values(metrics: Any) -> dict[str, float]:
     try:
         if isinstance(metrics, Mapping):
             return {name: float(metrics.get(name, math.nan)) for name in METRIC_NAMES}
-        return {name: float(getattr(metrics, name)) for name in METRIC_NAMES}
+        return {name: float(getattr(metrics, name, math.nan)) for name in METRIC_NAMES}
     except (TypeError, ValueError, AttributeError):
         raise RecordingError(f"metrics must have {', '.join(METRIC_NAMES)} as numbers") from None
 
@@ -645,7 +660,10 @@ def _decode(data: Mapping[str, Any], spec: NetworkSpec | None, max_records: int,
     steps = _decode_array(steps_record, "int64", "columns.step", (n,))
     epochs = _decode_array(columns.get("epoch"), "int64", "columns.epoch", (n,))
     metrics = {
-        name: _decode_array(columns.get(name), "float64", f"columns.{name}", (n,)) for name in METRIC_NAMES
+        name: np.full(n, np.nan)
+        if name in OPTIONAL_METRIC_NAMES and name not in columns  # written before regression
+        else _decode_array(columns.get(name), "float64", f"columns.{name}", (n,))
+        for name in METRIC_NAMES
     }
     assert origin is not None and level is not None
     if n and (steps[0] < origin or (np.diff(steps) <= 0).any()):

@@ -1,0 +1,61 @@
+"""Predicted against actual values (the regression scatter's numbers): the network's own predictions, the
+trainer's RMSE and R² on every point, and a thinned drawing that keeps the metrics exact."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from workbench.core.data.generators import generate
+from workbench.core.model.engine import Network
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.present.prediction import predicted_vs_actual, split_metrics
+from workbench.core.training.trainer import Trainer
+
+SPEC = NetworkSpec(hidden=(LayerSpec(6, "tanh"),), task="regression", n_classes=1)
+
+
+def trained(dataset, steps: int = 300) -> Trainer:
+    trainer = Trainer(dataset, SPEC, TrainingSettings(learning_rate=0.03, batch_size=16), seed=0)
+    trainer.step(steps)
+    return trainer
+
+
+def test_each_point_is_its_target_against_the_networks_prediction_with_the_trainers_metrics() -> None:
+    dataset = generate("plane", 200, noise=0.1, seed=3, test_fraction=0.25)
+    trainer = trained(dataset)
+    network = Network(SPEC)
+    network.set_weights(trainer.get_weights())
+    points = predicted_vs_actual(network, dataset)
+    np.testing.assert_array_equal(points.actual, dataset.targets)
+    np.testing.assert_allclose(points.predicted, network.predict(dataset.points))
+    np.testing.assert_array_equal(points.is_test, dataset.is_test)
+    metrics = trainer.evaluate()  # every point, as the scatter computes them
+    assert points.train_rmse == pytest.approx(metrics.train_rmse, rel=1e-4)
+    assert points.test_rmse == pytest.approx(metrics.test_rmse, rel=1e-4)
+    assert points.train_r2 == pytest.approx(metrics.train_r2, rel=1e-4)
+    assert points.test_r2 == pytest.approx(metrics.test_r2, rel=1e-4)
+    assert points.train_r2 > 0.8  # a trained plane: the points hug the diagonal
+    lo, hi = points.value_range
+    assert lo <= min(points.actual.min(), points.predicted.min()) and hi >= points.actual.max()
+
+
+def test_many_points_are_thinned_for_drawing_but_measured_on_all() -> None:
+    dataset = generate("gauss", 3000, noise=0.05, seed=1)
+    network = Network(SPEC)
+    full = predicted_vs_actual(network, dataset)
+    thin = predicted_vs_actual(network, dataset, max_points=500)
+    assert len(thin.actual) == 500 and len(full.actual) == 3000
+    assert thin.is_test.any() and not thin.is_test.all()
+    assert (thin.train_rmse, thin.test_r2) == (full.train_rmse, full.test_r2)
+
+
+def test_a_classification_network_or_dataset_is_refused() -> None:
+    with pytest.raises(ValueError, match="regression"):
+        predicted_vs_actual(Network(NetworkSpec()), generate("moons", 50, 2))
+
+
+def test_empty_splits_and_constant_targets_have_no_metric_instead_of_a_warning() -> None:
+    assert all(np.isnan(split_metrics(np.zeros(0), np.zeros(0))))
+    rmse, r2 = split_metrics(np.ones(4), np.array([1.0, 1.0, 2.0, 0.0]))
+    assert rmse == pytest.approx(np.sqrt(0.5)) and np.isnan(r2)

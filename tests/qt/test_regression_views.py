@@ -1,0 +1,198 @@
+"""Regression in the window's views: the predicted-vs-actual scatter, R² and RMSE curves, the training panel,
+status bar, network panel, hidden space, timeline, comparison, backprop inspector and loss surface."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QApplication, QWidget
+
+from workbench.core.data.generators import generate
+from workbench.core.model.engine import Network
+from workbench.core.model.spec import LayerSpec, NetworkSpec, TrainingSettings
+from workbench.core.training.history import TrainingHistory
+from workbench.core.training.trainer import Trainer
+from workbench.qt.document import Document
+from workbench.qt.loss_plot import LossPlot
+
+WAIT_MS = 30_000
+SPEC = NetworkSpec(hidden=(LayerSpec(6, "tanh"), LayerSpec(2, "tanh")), task="regression", n_classes=1)
+SETTINGS = TrainingSettings(learning_rate=0.03, batch_size=16)
+
+
+def regression_document(name: str = "plane", n: int = 120) -> Document:
+    return Document(generate(name, n, noise=0.1, seed=1, test_fraction=0.25), SPEC, SETTINGS)
+
+
+@pytest.fixture
+def regression_window(make_window):
+    from workbench.qt.app import install_panels
+
+    window = make_window(regression_document())
+    install_panels(window)
+    return window
+
+
+def _front(qtbot, window, name: str) -> None:
+    """Bring a tabbed dock to the front (once the window has laid its tabs out)."""
+    dock = window.docks[name]
+    qtbot.waitUntil(lambda: bool(window.tabifiedDockWidgets(dock)), timeout=WAIT_MS)
+    dock.raise_()
+
+
+def _frame_after(qtbot, window, step: int):
+    controller = window.training
+    qtbot.waitUntil(
+        lambda: controller.last_frame is not None and controller.last_frame.snapshot.step >= step,
+        timeout=WAIT_MS,
+    )
+    return controller.last_frame
+
+
+def _train(qtbot, window, steps: int = 1):
+    for _ in range(steps):
+        window.training.step_once()
+    return _frame_after(qtbot, window, steps)
+
+
+# --- predicted vs actual ------------------------------------------------------------------------------
+def test_the_scatter_shows_train_and_test_points_against_their_targets_and_the_diagonal(
+    qtbot, regression_window
+) -> None:
+    window = regression_window
+    _front(qtbot, window, "predictionScatter")
+    assert window.docks["lossPlot"] in window.tabifiedDockWidgets(window.docks["predictionScatter"])
+    scatter = window.findChild(QWidget, "predictionScatter")
+    qtbot.waitUntil(lambda: scatter.is_seen, timeout=WAIT_MS)
+    frame = _train(qtbot, window, 3)
+    qtbot.waitUntil(lambda: scatter.points is not None, timeout=WAIT_MS)
+    dataset = window.document.dataset
+    assert scatter.showing_plot
+    train_x, _ = scatter.train_item.getData()
+    test_x, test_y = scatter.test_item.getData()
+    assert len(train_x) == len(dataset.train_indices) and len(test_x) == len(dataset.test_indices) > 0
+    np.testing.assert_array_equal(np.sort(train_x), np.sort(dataset.targets[dataset.train_indices]))
+    network = Network(frame.snapshot.spec)
+    network.set_weights(frame.shown_weights)
+    predicted = network.predict(dataset.points)
+    np.testing.assert_allclose(np.sort(test_y), np.sort(predicted[dataset.test_indices]), rtol=1e-6)
+    # Test points are drawn hollow in the test colour, training points filled: told apart without colour.
+    assert scatter.test_item.opts["brush"].color().alpha() < 255 < scatter.test_item.opts["pen"].width() + 255
+    diagonal_x, diagonal_y = scatter.diagonal.getData()
+    np.testing.assert_array_equal(diagonal_x, diagonal_y)  # y = x
+    lo, hi = scatter.shown_range
+    assert diagonal_x[0] == lo and diagonal_x[-1] == hi
+    assert lo <= dataset.targets.min() and hi >= dataset.targets.max()
+    assert "RMSE" in scatter.readout.text() and "R²" in scatter.readout.text()
+    assert scatter.compute_seconds < 0.05  # one forward pass of 120 points (generous for a loaded machine)
+
+
+def test_the_scatter_waits_while_hidden_and_says_what_it_is_for_in_classification(qtbot, make_window) -> None:
+    from workbench.qt.app import install_panels
+
+    window = make_window()  # a classification project
+    install_panels(window)
+    _front(qtbot, window, "predictionScatter")
+    scatter = window.findChild(QWidget, "predictionScatter")
+    qtbot.waitUntil(lambda: scatter.is_seen, timeout=WAIT_MS)
+    _train(qtbot, window, 1)
+    assert not scatter.showing_plot and scatter.points is None
+    assert "regression" in scatter.message.text()
+    _front(qtbot, window, "lossPlot")  # behind another tab: nothing is computed
+    qtbot.waitUntil(lambda: not scatter.is_seen, timeout=WAIT_MS)
+    window.document.load(regression_document().dataset, SPEC, SETTINGS)
+    _frame_after(qtbot, window, 0)
+    assert scatter.points is None
+    _front(qtbot, window, "predictionScatter")  # shown again: it catches up with the newest frame
+    qtbot.waitUntil(lambda: scatter.points is not None, timeout=WAIT_MS)
+    assert scatter.showing_plot
+
+
+# --- curves -------------------------------------------------------------------------------------------
+def _regression_history() -> tuple[TrainingHistory, object]:
+    dataset = regression_document().dataset
+    trainer = Trainer(dataset, SPEC, SETTINGS, seed=0)
+    trainer.step(200)
+    return trainer.history, trainer.snapshot()
+
+
+def test_the_curves_show_r2_or_rmse_where_classification_shows_accuracy(qtbot) -> None:
+    history, snapshot = _regression_history()
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.show()
+    plot.set_regression(True)
+    plot.set_history(history, snapshot.metrics)
+    assert plot.metric == "r2" and plot.acc_plot.getAxis("left").labelText == "R²"
+    assert not plot.metric_combo.isHidden()
+    steps = history.column("step")
+    x, y = plot.curves["train_acc"].getData()
+    np.testing.assert_array_equal(x, steps)
+    np.testing.assert_allclose(y, np.maximum(history.column("train_r2"), -1.0))
+    (_, top) = plot.acc_plot.getViewBox().viewRange()[1]
+    assert top == pytest.approx(1.0, abs=0.05)  # R² ends at 1, like accuracy
+    plot.metric_combo.setCurrentIndex(plot.metric_combo.findData("rmse"))
+    assert plot.metric == "rmse" and plot.acc_plot.getAxis("left").labelText == "RMSE"
+    x, y = plot.curves["test_acc"].getData()
+    np.testing.assert_allclose(y, history.column("test_rmse"))
+    low, high = plot.acc_plot.getViewBox().viewRange()[1]
+    assert low <= 0.0 < np.nanmax(y) <= high
+    # The hover readout gives the loss, RMSE and R² of the step under the mouse.
+    scene_point = plot.acc_plot.getViewBox().mapViewToScene(pg_point(float(steps[len(steps) // 2]), 0.1))
+    plot._on_mouse_moved(scene_point)
+    assert "RMSE" in plot.readout.text() and "R²" in plot.readout.text() and "loss" in plot.readout.text()
+    plot.set_regression(False)  # a classification project again: accuracy, no metric choice
+    assert plot.metric == "accuracy" and plot.metric_combo.isHidden()
+    assert plot.acc_plot.getAxis("left").labelText == "accuracy"
+
+
+def pg_point(x: float, y: float):
+    from PySide6.QtCore import QPointF
+
+    return QPointF(x, y)
+
+
+# --- training panel, status bar, network panel ----------------------------------------------------------
+def test_the_training_panel_and_status_bar_read_rmse_r2_and_the_targets(qtbot, regression_window) -> None:
+    window = regression_window
+    panel = window.findChild(QWidget, "trainingPanel")
+    frame = _train(qtbot, window, 5)
+    qtbot.waitUntil(lambda: panel.readout["train_r2"].text() != "–", timeout=WAIT_MS)
+    metrics = frame.snapshot.metrics
+    assert panel.readout_labels["train_acc"].text() == "Train RMSE"
+    assert panel.readout_labels["test_r2"].text() == "Test R²" and not panel.readout["test_r2"].isHidden()
+    assert float(panel.readout["train_acc"].text()) == pytest.approx(metrics.train_rmse, rel=1e-3)
+    assert float(panel.readout["test_r2"].text()) == pytest.approx(metrics.test_r2, rel=1e-3, abs=1e-4)
+    targets = window.document.dataset.targets
+    text = window.counts_label.text()
+    assert f"<b>{len(targets)}</b> points, targets {targets.min():.3g} to {targets.max():.3g}" in text
+    assert "train / " in text and "target:" not in text
+
+
+def test_a_classification_project_keeps_its_accuracy_rows(qtbot, make_window) -> None:
+    from workbench.qt.app import install_panels
+
+    window = make_window()
+    install_panels(window)
+    panel = window.findChild(QWidget, "trainingPanel")
+    _train(qtbot, window, 2)
+    qtbot.waitUntil(lambda: panel.readout["train_acc"].text().endswith("%"), timeout=WAIT_MS)
+    assert panel.readout_labels["train_acc"].text() == "Train accuracy"
+    assert panel.readout["train_r2"].isHidden()
+
+
+def test_the_network_panel_shows_one_linear_output_value(qtbot, regression_window) -> None:
+    from workbench.core.present.network_layout import header_tooltip, palette_for
+    from workbench.qt.live_network import neuron_caption
+
+    window = regression_window
+    spec = window.document.spec
+    output = spec.output_node
+    tooltip = header_tooltip(spec, output)
+    assert "one linear neuron" in tooltip and "softmax" not in tooltip
+    table = palette_for(spec, output, 0, ("#0072B2",))
+    assert tuple(table[0]) != tuple(table[-1]) and tuple(table[128]) != tuple(table[0])  # two-sided
+    assert "predicted value" in neuron_caption(spec, output, 0, ("target",))
+    canvas = window.findChild(QWidget, "networkPanel").canvas
+    QApplication.processEvents()
+    assert [node.neuron for node in canvas.layout_geometry.columns[-1].nodes] == [0]
