@@ -398,6 +398,7 @@ class TimelineExports(QObject):
                 count=options.count,
                 points=document.dataset.points,
                 labels=document.dataset.labels,
+                targets=document.dataset.targets,
                 bounds=self._window.canvas.visible_range() if options.view == "regions" else None,
                 hidden=request.hidden,
                 discrete=request.discrete,

@@ -75,10 +75,11 @@ def value_range(targets: np.ndarray | None) -> float:
 
 def value_index(values: np.ndarray, half_range: float) -> np.ndarray:
     """Lookup-table index (uint8) of each value on the scale [-half_range, half_range] (clipped)."""
+    middle = (N_COLORS - 1) / 2.0 + 0.5  # +0.5 rounds on the cast
     scaled = np.asarray(values, dtype=np.float32) * np.float32((N_COLORS - 1) / (2.0 * half_range))
-    scaled += np.float32((N_COLORS - 1) / 2.0 + 0.5)  # +0.5 rounds on the cast
+    scaled += np.float32(middle)
     np.clip(scaled, 0.0, N_COLORS - 1, out=scaled)
-    np.nan_to_num(scaled, copy=False, nan=(N_COLORS - 1) / 2.0)
+    np.nan_to_num(scaled, copy=False, nan=middle)
     return scaled.astype(np.uint8)
 
 
