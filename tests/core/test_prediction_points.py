@@ -59,3 +59,55 @@ def test_empty_splits_and_constant_targets_have_no_metric_instead_of_a_warning()
     assert all(np.isnan(split_metrics(np.zeros(0), np.zeros(0))))
     rmse, r2 = split_metrics(np.ones(4), np.array([1.0, 1.0, 2.0, 0.0]))
     assert rmse == pytest.approx(np.sqrt(0.5)) and np.isnan(r2)
+
+
+# --- the hidden space in regression ---------------------------------------------------------------------
+def test_hidden_space_keeps_each_points_target_and_draws_the_prediction_plane_in_the_output_layer() -> None:
+    from workbench.core.present import value_colors
+    from workbench.core.present.views import HiddenSpaceRequest, hidden_space
+
+    spec = NetworkSpec(hidden=(LayerSpec(5, "tanh"), LayerSpec(2, "tanh")), task="regression", n_classes=1)
+    dataset = generate("plane", 150, noise=0.05, seed=2)
+    network = Network(spec)
+    view = hidden_space(
+        network,
+        dataset.points,
+        dataset.bounds(),
+        HiddenSpaceRequest(layer=2),
+        spec=spec,
+        values=dataset.targets,
+    )
+    np.testing.assert_array_equal(view.values, dataset.targets)
+    assert view.value_range == value_colors.value_range(dataset.targets)
+    assert view.mode == "exact" and "plane" in view.caption and "class" not in view.caption
+    # The output's prediction over this plane, in the value colours: ŷ = h·W + b at each pixel.
+    weight, bias = network.get_weights()[-1]
+    x0, x1, y0, y1 = view.bounds
+    corner = np.array([x0, y0]) + 0.5 * np.array([(x1 - x0), (y1 - y0)]) / view.output_rgba.shape[0]
+    predicted = float(corner @ weight[:, 0] + bias[0])
+    expected = value_colors.values_to_rgba(np.array([predicted]), view.value_range)[0, :3]
+    np.testing.assert_array_equal(view.output_rgba[0, 0, :3], expected)
+    # Thinned views keep each point's own target.
+    thin = hidden_space(
+        network, dataset.points, dataset.bounds(), HiddenSpaceRequest(layer=1), spec=spec,
+        values=dataset.targets, max_points=40,
+    )  # fmt: skip
+    keep = np.linspace(0, len(dataset.targets) - 1, 40).astype(np.intp)
+    np.testing.assert_array_equal(thin.values, dataset.targets[keep])
+
+
+def test_a_one_neuron_layer_spreads_the_points_by_their_target() -> None:
+    from workbench.core.present.views import HiddenSpaceRequest, hidden_space
+
+    spec = NetworkSpec(hidden=(LayerSpec(1, "tanh"),), task="regression", n_classes=1)
+    dataset = generate("plane", 60, noise=0.05, seed=2)
+    view = hidden_space(
+        Network(spec),
+        dataset.points,
+        dataset.bounds(),
+        HiddenSpaceRequest(),
+        spec=spec,
+        values=dataset.targets,
+    )
+    assert view.mode == "line" and view.axis_labels == ("neuron 1", "target")
+    np.testing.assert_allclose(view.points[:, 1], dataset.targets, rtol=1e-6)

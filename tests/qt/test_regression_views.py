@@ -165,7 +165,7 @@ def test_the_training_panel_and_status_bar_read_rmse_r2_and_the_targets(qtbot, r
     assert float(panel.readout["test_r2"].text()) == pytest.approx(metrics.test_r2, rel=1e-3, abs=1e-4)
     targets = window.document.dataset.targets
     text = window.counts_label.text()
-    assert f"<b>{len(targets)}</b> points, targets {targets.min():.3g} to {targets.max():.3g}" in text
+    assert f"<b>{len(targets)}</b> points with values {targets.min():.3g} to {targets.max():.3g}" in text
     assert "train / " in text and "target:" not in text
 
 
@@ -196,3 +196,27 @@ def test_the_network_panel_shows_one_linear_output_value(qtbot, regression_windo
     canvas = window.findChild(QWidget, "networkPanel").canvas
     QApplication.processEvents()
     assert [node.neuron for node in canvas.layout_geometry.columns[-1].nodes] == [0]
+
+
+# --- hidden space ----------------------------------------------------------------------------------------
+def test_hidden_space_points_are_coloured_by_their_target_on_the_canvas_scale(
+    qtbot, regression_window
+) -> None:
+    from workbench.core.present import value_colors
+    from workbench.qt.canvas import VALUE_BUCKETS
+
+    window = regression_window
+    _front(qtbot, window, "hiddenSpacePlot")
+    plot = window.findChild(QWidget, "hiddenSpacePlot")
+    _train(qtbot, window, 2)
+    qtbot.waitUntil(lambda: plot.value_points_item.isVisible(), timeout=WAIT_MS)
+    targets = window.document.dataset.targets
+    view = plot._view
+    np.testing.assert_array_equal(view.values, targets)
+    half_range = window.canvas.value_range  # the canvas's colour bar: one scale for both views
+    assert view.value_range == half_range
+    expected = value_colors.bucket_of(targets, half_range, VALUE_BUCKETS)
+    np.testing.assert_array_equal(plot.value_points_item.labels, expected)
+    assert not plot.points_item.isVisible()
+    # The exact output layer (2 neurons feeding the output) shows the prediction in the value colours.
+    assert view.mode == "exact" and plot.regions.isVisible() and "plane" in plot.caption.text()

@@ -350,6 +350,10 @@ class HiddenSpaceView:
     output_rgba: np.ndarray | None = None
     output_rect: Rect | None = None
     labels: np.ndarray | None = None  # (N,) class of each row of `points`
+    #: Regression: (N,) target value of each row of `points`, and the half-width R of the colour scale
+    #: [-R, R] of the points and `output_rgba` (`value_colors`); None for classification.
+    values: np.ndarray | None = None
+    value_range: float | None = None
 
 
 def grid_line_points(bounds: Bounds, n_lines: int, samples: int) -> np.ndarray:
@@ -424,6 +428,8 @@ def hidden_space(
     output_resolution: int = 128,
     labels: np.ndarray | None = None,
     max_points: int = 5000,
+    values: np.ndarray | None = None,
+    value_range: float | None = None,
 ) -> HiddenSpaceView:
     """The data points and a warped grid of input lines, seen in one hidden layer's space.
 
@@ -431,6 +437,10 @@ def hidden_space(
     neurons or a PCA projection kept stable against `previous`; a 1-wide layer is drawn along the x axis with
     the class index spreading points vertically. More than `max_points` points are thinned evenly (a scatter
     that dense shows no more, and costs the GUI thread time every frame).
+
+    Regression (a regression spec with the points' target `values`): the points keep their targets for
+    colouring on the scale ±`value_range` (default: from the targets), a 1-wide layer spreads them by target
+    instead of class, and where the output is exact in this plane it is drawn as its predicted value.
     """
     spec = spec if spec is not None else network.spec
     request = request.validate(spec)
@@ -438,10 +448,15 @@ def hidden_space(
     points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if labels is not None:
         labels = np.asarray(labels).reshape(-1)
+    regression = spec.is_regression and values is not None and len(values) == len(points)
+    values = np.asarray(values, dtype=np.float64).reshape(-1) if regression else None
+    if regression and value_range is None:
+        value_range = value_colors.value_range(values)
     if len(points) > max_points:
         keep = np.linspace(0, len(points) - 1, max_points).astype(np.intp)
         points = points[keep]
         labels = labels[keep] if labels is not None else None
+        values = values[keep] if values is not None else None
     lines = grid_line_points(input_bounds, request.grid_lines, request.samples_per_line)
     n_lines, samples = lines.shape[:2]
     inputs = np.concatenate([points, lines.reshape(-1, 2)], axis=0)
@@ -450,7 +465,17 @@ def hidden_space(
     name = f"hidden layer {request.layer}"
     basis = center = explained = None
     mode = request.mode
-    if width == 1:
+    if width == 1 and values is not None:
+        mode = "line"
+        data_2d = np.column_stack([data_h[:, 0], values])
+        below = float(values.min()) if len(values) else 0.0
+        line_2d = np.column_stack([line_h[:, 0], np.full(len(line_h), below - 0.1 * (value_range or 1.0))])
+        axis_labels = ("neuron 1", "target")
+        caption = (
+            f"{name} has one neuron: each point sits at that neuron's value (across) and its target (up). "
+            "What the output predicts from here is a straight line over this neuron's value."
+        )
+    elif width == 1:
         mode = "line"
         jitter = np.zeros(len(points)) if labels is None else np.asarray(labels, dtype=np.float64)
         data_2d = np.column_stack([data_h[:, 0], jitter])
@@ -496,14 +521,18 @@ def hidden_space(
     view_bounds = _padded_bounds(np.concatenate([data_2d, line_2d.reshape(-1, 2)]))
     output_rgba = output_rect = None
     if mode == "exact" and request.layer == len(spec.hidden):
-        caption += _output_regions_caption(spec)
+        caption += _output_values_caption(spec) if spec.is_regression else _output_regions_caption(spec)
         if _output_reads_only_last_layer(spec):
             weight, bias = network.get_weights()[-1]
             grid = grid_points(view_bounds, output_resolution)
             logits = grid @ np.asarray(weight, dtype=np.float64) + np.asarray(bias, dtype=np.float64)
             if spec.residual_sources(spec.output_node):  # the last layer is also added to the logits
                 logits += grid
-            output_rgba = probabilities_to_rgba(_softmax(logits), output_resolution, output_resolution)
+            if spec.is_regression:  # the predicted value, a plane over this layer's two neurons
+                output_rgba = value_colors.values_to_rgba(logits[:, 0], value_range or 1.0, DECISION_ALPHA)
+                output_rgba = output_rgba.reshape(output_resolution, output_resolution, 4)
+            else:
+                output_rgba = probabilities_to_rgba(_softmax(logits), output_resolution, output_resolution)
             output_rect = bounds_rect(view_bounds)
     return HiddenSpaceView(
         layer=request.layer,
@@ -520,6 +549,8 @@ def hidden_space(
         output_rgba=output_rgba,
         output_rect=output_rect,
         labels=labels,
+        values=values,
+        value_range=value_range if values is not None else None,
     )
 
 
@@ -536,6 +567,19 @@ def _output_reads_only_last_layer(spec: NetworkSpec) -> bool:
     values this plane does not show, so nothing is drawn and the caption says why."""
     last = len(spec.hidden)
     return set(spec.sources(spec.output_node)) | set(spec.residual_sources(spec.output_node)) == {last}
+
+
+def _output_values_caption(spec: NetworkSpec) -> str:
+    """The regression counterpart of `_output_regions_caption`: the prediction is a plane over this layer."""
+    if _output_reads_only_last_layer(spec):
+        return (
+            " This layer feeds the output, so the predicted value is a plane over it (the colours behind the "
+            "points): equal predictions lie on parallel straight lines."
+        )
+    out = spec.output_node
+    others = sorted((set(spec.sources(out)) | set(spec.residual_sources(out))) - {len(spec.hidden)})
+    names = ", ".join("the inputs" if node == 0 else f"layer {node}" for node in others)
+    return f" The output also reads {names}, so its prediction depends on more than this plane shows."
 
 
 def _output_regions_caption(spec: NetworkSpec) -> str:
@@ -655,6 +699,8 @@ def compute_frame(
                 prev_hidden,
                 spec=network.spec,
                 labels=dataset.labels,
+                values=getattr(dataset, "targets", None),
+                value_range=half_range,
             )
         except ViewError as exc:
             hidden_error = str(exc)
