@@ -355,3 +355,17 @@ def test_the_loss_surface_of_a_regression_network_is_its_euclidean_loss(qtbot) -
         assert "Euclidean" in view.caption.text()
     finally:
         view.shutdown()
+
+
+def test_hovering_a_neuron_sizes_the_points_by_their_regression_error_signal(
+    qtbot, regression_window
+) -> None:
+    window = regression_window
+    _train(qtbot, window, 3)
+    document = window.document
+    sizes = window.delta_sizer.sizes_for(document.spec.output_node, 0)
+    assert sizes is not None and len(sizes) == len(document.dataset)
+    network = Network(document.spec)
+    network.set_weights(window.live_network.current_weights())
+    error = np.abs(network.predict(document.dataset.points) - document.dataset.targets)
+    assert np.argmax(sizes) == np.argmax(error)  # the largest error, the largest point

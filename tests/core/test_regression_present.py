@@ -1,5 +1,6 @@
-"""Predicted against actual values (the regression scatter's numbers): the network's own predictions, the
-trainer's RMSE and R² on every point, and a thinned drawing that keeps the metrics exact."""
+"""The views' numbers in regression: predicted against actual values (the network's own predictions, the
+trainer's RMSE and R² on every point, a thinned drawing that keeps the metrics exact), the hidden space
+with each point's target, and each point's δ = ŷ − y."""
 
 from __future__ import annotations
 
@@ -111,3 +112,13 @@ def test_a_one_neuron_layer_spreads_the_points_by_their_target() -> None:
     )
     assert view.mode == "line" and view.axis_labels == ("neuron 1", "target")
     np.testing.assert_allclose(view.points[:, 1], dataset.targets, rtol=1e-6)
+
+
+def test_each_points_output_delta_is_its_prediction_minus_its_target() -> None:
+    from workbench.core.present.deltas import point_deltas
+
+    dataset = generate("plane", 40, noise=0.05, seed=4)
+    network = Network(SPEC)
+    deltas = point_deltas(network, dataset.points, dataset.targets)
+    assert [d.shape for d in deltas] == [(40, 6), (40, 1)]
+    np.testing.assert_allclose(deltas[-1][:, 0], network.predict(dataset.points) - dataset.targets, atol=1e-5)
