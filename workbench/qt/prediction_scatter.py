@@ -108,8 +108,8 @@ class PredictionScatter(QWidget):
         self.test_item = UniformScatter(
             size=7, pen=pg.mkPen(TEST_COLOR, width=1.5), brush=pg.mkBrush(255, 255, 255, 150), pxMode=True
         )
+        self.plot.addItem(self.test_item)  # the rings under the filled dots: neither hides the other
         self.plot.addItem(self.train_item)
-        self.plot.addItem(self.test_item)
 
         self.message = QLabel(CLASSIFICATION_TEXT)
         self.message.setObjectName("predictionMessage")
