@@ -98,7 +98,7 @@ class PredictionScatter(QWidget):
             axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             axis.setStyle(maxTickLevel=1)
             axis.enableAutoSIPrefix(False)
-        diagonal_pen = pg.mkPen(view_color("legend_text"), width=1, style=Qt.PenStyle.DashLine)
+        diagonal_pen = pg.mkPen(view_color("node_border"), width=1, style=Qt.PenStyle.DashLine)  # both themes
         diagonal_pen.setCosmetic(True)
         self.diagonal = pg.PlotCurveItem(pen=diagonal_pen)
         self.diagonal.setZValue(-5)
