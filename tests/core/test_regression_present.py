@@ -122,3 +122,13 @@ def test_each_points_output_delta_is_its_prediction_minus_its_target() -> None:
     deltas = point_deltas(network, dataset.points, dataset.targets)
     assert [d.shape for d in deltas] == [(40, 6), (40, 1)]
     np.testing.assert_allclose(deltas[-1][:, 0], network.predict(dataset.points) - dataset.targets, atol=1e-5)
+
+
+def test_the_output_neurons_overlay_shows_the_predicted_value_with_zero_in_the_middle() -> None:
+    from workbench.core.present.neuron_overlay import neuron_overlay, to_bytes
+
+    network = Network(SPEC)
+    rgba, rect = neuron_overlay(network, SPEC.output_node, 0, (-6.0, 6.0, -6.0, 6.0), ("#0072B2",))
+    assert rgba.shape[2] == 4 and rect == (-6.0, -6.0, 12.0, 12.0)
+    np.testing.assert_array_equal(to_bytes(np.array([-2.0, 0.0, 1.0]), SPEC, SPEC.output_node), [0, 128, 191])
+    assert len({tuple(pixel) for pixel in rgba.reshape(-1, 4)[:, :3]}) > 10  # a picture, not one colour
