@@ -369,3 +369,17 @@ def test_hovering_a_neuron_sizes_the_points_by_their_regression_error_signal(
     network.set_weights(window.live_network.current_weights())
     error = np.abs(network.predict(document.dataset.points) - document.dataset.targets)
     assert np.argmax(sizes) == np.argmax(error)  # the largest error, the largest point
+
+
+def test_hovering_the_output_shows_the_predicted_value_large_on_the_canvas(qtbot, regression_window) -> None:
+    from PySide6.QtCore import QPoint
+
+    window = regression_window
+    _train(qtbot, window, 2)
+    panel = window.findChild(QWidget, "networkPanel")
+    output = window.document.spec.output_node
+    x, y = panel.canvas.layout_geometry.node(output, 0).rect.center
+    qtbot.mouseMove(panel.canvas, QPoint(round(x), round(y)))
+    assert panel.canvas.hovered_neuron() == (output, 0)
+    qtbot.waitUntil(lambda: window.canvas.overlay_image.isVisible(), timeout=WAIT_MS)
+    assert "predicted value" in window.live_network.caption.text()
