@@ -383,3 +383,20 @@ def test_hovering_the_output_shows_the_predicted_value_large_on_the_canvas(qtbot
     assert panel.canvas.hovered_neuron() == (output, 0)
     qtbot.waitUntil(lambda: window.canvas.overlay_image.isVisible(), timeout=WAIT_MS)
     assert "predicted value" in window.live_network.caption.text()
+
+
+def test_past_regression_runs_are_listed_with_their_r2(qtbot, regression_window) -> None:
+    window = regression_window
+    controller = window.training
+    frame = _train(qtbot, window, 4)
+    controller.reset_weights()
+    qtbot.waitUntil(lambda: len(window.run_log.runs) == 1, timeout=WAIT_MS)
+    comparison = window.open_comparison(1)
+    table = comparison.past_table
+    assert table.rowCount() == 1
+    past = window.run_log.runs[0]
+    assert past.spec.is_regression
+    assert table.item(0, 4).text().startswith("R² ") and table.item(0, 4).value == pytest.approx(
+        past.metrics.train_r2
+    )
+    assert np.isfinite(frame.snapshot.metrics.train_r2)
