@@ -400,3 +400,25 @@ def test_past_regression_runs_are_listed_with_their_r2(qtbot, regression_window)
         past.metrics.train_r2
     )
     assert np.isfinite(frame.snapshot.metrics.train_r2)
+
+
+def test_switching_the_task_switches_every_view_and_undo_switches_back(qtbot, make_window) -> None:
+    from workbench.qt.app import install_panels
+
+    window = make_window()  # the default classification project
+    install_panels(window)
+    _front(qtbot, window, "predictionScatter")
+    scatter = window.prediction_scatter
+    loss_plot = window.findChild(QWidget, "lossPlot")
+    panel = window.findChild(QWidget, "trainingPanel")
+    assert not scatter.showing_plot
+    window.actions_by_name["actionTaskRegression"].trigger()
+    assert window.document.spec.is_regression and scatter.showing_plot
+    window.training.step_once()
+    qtbot.waitUntil(lambda: scatter.points is not None and loss_plot.metric == "r2", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.readout_labels["train_acc"].text() == "Train RMSE", timeout=WAIT_MS)
+    window.document.undo_stack.undo()
+    assert not window.document.spec.is_regression and not scatter.showing_plot
+    window.training.step_once()
+    qtbot.waitUntil(lambda: loss_plot.metric == "accuracy", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.readout_labels["train_acc"].text() == "Train accuracy", timeout=WAIT_MS)
