@@ -137,10 +137,11 @@ def test_the_curves_show_r2_or_rmse_where_classification_shows_accuracy(qtbot) -
     np.testing.assert_allclose(y, history.column("test_rmse"))
     low, high = plot.acc_plot.getViewBox().viewRange()[1]
     assert low <= 0.0 < np.nanmax(y) <= high
-    # The hover readout gives the loss, RMSE and R² of the step under the mouse.
+    # The hover readout gives the loss and the plotted metric of the step under the mouse.
     scene_point = plot.acc_plot.getViewBox().mapViewToScene(pg_point(float(steps[len(steps) // 2]), 0.1))
     plot._on_mouse_moved(scene_point)
-    assert "RMSE" in plot.readout.text() and "R²" in plot.readout.text() and "loss" in plot.readout.text()
+    assert "RMSE" in plot.readout.text() and "loss" in plot.readout.text()
+    assert plot.readout.sizeHint().width() <= plot.width()  # the readout never widens the dock
     plot.set_regression(False)  # a classification project again: accuracy, no metric choice
     assert plot.metric == "accuracy" and plot.metric_combo.isHidden()
     assert plot.acc_plot.getAxis("left").labelText == "accuracy"
