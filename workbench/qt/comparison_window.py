@@ -259,6 +259,7 @@ def render_tile(dataset: Any, result: RunResult, record: Any, size: int) -> np.n
         size=(size, size),
         points=dataset.points,
         labels=dataset.labels,
+        targets=dataset.targets,
         bounds=dataset.bounds(),
         style=FrameStyle(caption=False, point_radius=max(1.5, size / 110)),
     )
