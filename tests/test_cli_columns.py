@@ -29,7 +29,6 @@ def test_columns_by_name_or_number_train_on_the_chosen_data(tmp_path, capsys, co
 @pytest.mark.parametrize(
     ("columns", "message"),
     [
-        ("a,b,weight", "regression comes in a later version"),
         ("a,b,height", "no column 'height' for label"),
         ("2,3", "--columns needs three columns"),
         ("2,3,9", "the label column number 9 does not exist; the file has 5 columns"),
@@ -41,6 +40,15 @@ def test_bad_columns_get_a_one_line_error(tmp_path, capsys, columns, message):
     assert main(["train", "--data", str(path), "--columns", columns, "--steps", "1", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_a_measurement_column_trains_regression_and_forced_classes_make_two(tmp_path, capsys):
+    path = tmp_path / "wide.csv"
+    path.write_text(WIDE, encoding="utf-8")
+    result = _train(capsys, "--data", str(path), "--columns", "a,b,weight")
+    assert result["task"] == "regression" and result["network"]["task"] == "regression"
+    forced = _train(capsys, "--data", str(path), "--columns", "a,b,weight", "--task", "classification")
+    assert forced["task"] == "classification" and forced["network"]["n_classes"] == 2
 
 
 def test_columns_without_data_is_a_usage_error(capsys):

@@ -7,10 +7,11 @@
     workbench export PROJECT --at-step K -o OUT   the weights recorded at step K of the run
     workbench timeline PROJECT [--json]        list the recorded steps of the project's run
     workbench animate PROJECT -o run.gif       an animation of the recorded run (GIF or MP4)
-    workbench generate NAME -o data.csv        write a generated dataset as CSV
+    workbench generate NAME -o data.csv        write a generated dataset as CSV (regression: x,y,target)
     workbench landscape PROJECT --params P1,P2 | --random SEED | --pca -o OUT.npz
                                                the loss surface on a 2D slice through the weights
-    workbench backprop PROJECT --point X,Y --label NAME [--json]   the F-pass and B-pass of one point
+    workbench backprop PROJECT --point X,Y --label NAME | --target VALUE [--json]
+                                               the F-pass and B-pass of one point
     workbench gradcheck PROJECT [--json]       back-propagation against finite differences
 
 Anything wrong with the arguments or the input files ends with exit status 2 and one ``error: ...`` line on
@@ -43,6 +44,7 @@ from workbench.core.model.spec import (
     ACTIVATIONS,
     FEATURES,
     OPTIMIZERS,
+    TASKS,
     Link,
     NetworkSpec,
     SpecError,
@@ -92,8 +94,11 @@ class _Parser(argparse.ArgumentParser):
 
 # ------------------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    from workbench.core.data.generators import GENERATORS, STARTING_DATASET
+    from workbench.core.data.formula import FUNCTIONS
+    from workbench.core.data.generators import DEFAULT_FORMULA, GENERATORS, STARTING_DATASET
     from workbench.core.files.export import EXPORT_FORMATS
+
+    regression_names = [name for name, info in GENERATORS.items() if info.task == "regression"]
 
     settings, spec = TrainingSettings(), NetworkSpec()
     layers = ",".join(str(layer.width) for layer in spec.hidden)
@@ -131,13 +136,36 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="P",
         help="continue from a saved project (--save names another file: inputs are never overwritten)",
     )
-    source.add_argument("--data", metavar="CSV", help="CSV file with x,y,label columns")
+    source.add_argument(
+        "--data",
+        metavar="CSV",
+        help="CSV file with x,y,label (or x,y,target: numbers with fractions are read as regression targets)",
+    )
     source.add_argument(
         "--columns",
         metavar="X,Y,T",
-        help="the x, y and label columns of a wider --data file: header names or 1-based numbers",
+        help="the x, y and label (or target) columns of a wider --data file: header names or 1-based numbers",
     )
-    source.add_argument("--dataset", metavar="NAME", help="generated dataset: " + ", ".join(GENERATORS))
+    source.add_argument(
+        "--dataset",
+        metavar="NAME",
+        help="generated dataset: "
+        + ", ".join(GENERATORS)
+        + f" (the last {len(regression_names)} are regression)",
+    )
+    source.add_argument(
+        "--formula",
+        metavar="EXPR",
+        help=f"the target of --dataset formula, e.g. 'sin(x) * cos(y)' (default {DEFAULT_FORMULA!r}): "
+        "numbers, x, y, pi, e, + - * / ** % and the functions " + ", ".join(FUNCTIONS),
+    )
+    source.add_argument(
+        "--task",
+        choices=TASKS,
+        help="classification or regression (default: the data's; regression datasets imply regression). "
+        "'--task regression' on classes uses the class numbers as target values; '--task classification' "
+        "on values makes classes of them (whole numbers 0-19 each a class, else below 0 / 0 or above)",
+    )
     source.add_argument(
         "--classes",
         type=int,
@@ -299,8 +327,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--layer", type=int, default=1, metavar="L", help="hidden layer of --view hidden (default 1)"
     )
 
-    generate = commands.add_parser("generate", help="write a generated dataset as CSV")
+    generate = commands.add_parser(
+        "generate",
+        help="write a generated dataset as CSV",
+        description="Write a generated dataset as CSV: x,y,label, or x,y,target for the regression "
+        f"datasets {', '.join(regression_names)}.",
+    )
     generate.add_argument("name", metavar="NAME", help=", ".join(GENERATORS))
+    generate.add_argument(
+        "--formula",
+        metavar="EXPR",
+        help=f"the target of the formula dataset, e.g. 'sin(x) * cos(y)' (default {DEFAULT_FORMULA!r})",
+    )
     generate.add_argument("-o", "--output", required=True, metavar="CSV")
     generate.add_argument("--points", type=int, metavar="N", help=f"number of points (default {points})")
     generate.add_argument(
@@ -456,7 +494,7 @@ def run_train(args: argparse.Namespace) -> int:
     _check_option("--seed", args.seed, limits.SEED)
     base = load_project(args.project) if args.project else None
     dataset = _train_dataset(args, base.dataset if base else None)
-    spec = _train_spec(args, base.spec if base else None, dataset.n_classes)
+    spec = _train_spec(args, base.spec if base else None, dataset)
     if args.standardize is not None:
         from workbench.core.data.scaling import standardized_spec
 
@@ -505,10 +543,15 @@ def run_train(args: argparse.Namespace) -> int:
         "steps": int(metrics.step),
         "epochs": int(metrics.epoch),
         "steps_run": trainer.step_count - first_step,
+        "task": dataset.task,
         "train_loss": _finite_or_none(metrics.train_loss),
         "train_accuracy": _finite_or_none(metrics.train_accuracy),
         "test_loss": _finite_or_none(metrics.test_loss),
         "test_accuracy": _finite_or_none(metrics.test_accuracy),
+        "train_rmse": _finite_or_none(metrics.train_rmse),
+        "test_rmse": _finite_or_none(metrics.test_rmse),
+        "train_r2": _finite_or_none(metrics.train_r2),
+        "test_r2": _finite_or_none(metrics.test_r2),
         "diverged": diverged,
         "message": message,
         "seconds": round(seconds, 4),
@@ -558,18 +601,24 @@ def _train_dataset(args: argparse.Namespace, base: Dataset | None) -> Dataset:
     if args.columns is not None and not args.data:
         raise UsageError("--columns only applies to a --data CSV file")
     if not args.dataset:
-        for option in ("classes", "points", "noise"):
+        for option in ("classes", "points", "noise", "formula"):
             if getattr(args, option) is not None:
                 raise UsageError(f"--{option} only applies to a generated --dataset")
     if args.data:
         columns = None if args.columns is None else parse_columns(args.columns)
-        dataset = read_csv(args.data, split_seed=seed, columns=columns)
+        # --task regression reads whole numbers as values too (not as class numbers in order)
+        task = "regression" if args.task == "regression" else None
+        dataset = read_csv(args.data, split_seed=seed, columns=columns, task=task)
     elif args.dataset:
-        dataset = generate(args.dataset, args.points, args.classes, args.noise, seed)
+        dataset = generate(args.dataset, args.points, args.classes, args.noise, seed, formula=args.formula)
     elif base is not None:
         dataset = base
     else:
         raise UsageError("no data: give --data CSV, --dataset NAME or --project P")
+    if args.task == "regression":
+        dataset = dataset.as_regression()
+    elif args.task == "classification":
+        dataset = dataset.as_classification()
     if args.test_fraction is not None:
         _check_option("--test-fraction", args.test_fraction, limits.TEST_FRACTION)
         dataset = dataset.replace(test_fraction=args.test_fraction)
@@ -578,7 +627,8 @@ def _train_dataset(args: argparse.Namespace, base: Dataset | None) -> Dataset:
     return dataset
 
 
-def _train_spec(args: argparse.Namespace, base: NetworkSpec | None, n_classes: int) -> NetworkSpec:
+def _train_spec(args: argparse.Namespace, base: NetworkSpec | None, dataset: Dataset) -> NetworkSpec:
+    """The network of the options (else the --project's), its output fitted to the data's task."""
     from workbench.core.model.spec import parse_layers
 
     spec = base or NetworkSpec()
@@ -592,7 +642,10 @@ def _train_spec(args: argparse.Namespace, base: NetworkSpec | None, n_classes: i
         spec = spec.with_hidden([replace(layer, activation=args.activation) for layer in spec.hidden])
     connections = _links_option("--connect", args.connect, spec.connections, len(spec.hidden), "connection")
     residuals = _links_option("--residual", args.residual, spec.residuals, len(spec.hidden), "residual link")
-    return replace(spec.with_links(connections, residuals), n_classes=n_classes).validate()
+    # The output follows the data's task and classes; a link that no longer fits is an error, not dropped.
+    return replace(
+        spec.with_links(connections, residuals), task=dataset.task, n_classes=dataset.n_classes
+    ).validate()
 
 
 def _links_option(
@@ -720,11 +773,14 @@ def _summary(result: dict[str, Any]) -> str:
     def show(value: float | None, fmt: str) -> str:
         return "n/a" if value is None else format(value, fmt)
 
-    lines = [
-        f"steps {result['steps']}  epochs {result['epochs']}  ({result['seconds']:.2f} s training)",
-        f"train loss {show(result['train_loss'], '.4f')}  accuracy {show(result['train_accuracy'], '.3f')}",
-        f"test  loss {show(result['test_loss'], '.4f')}  accuracy {show(result['test_accuracy'], '.3f')}",
-    ]
+    lines = [f"steps {result['steps']}  epochs {result['epochs']}  ({result['seconds']:.2f} s training)"]
+    for split in ("train", "test"):
+        loss = f"{split:<5} loss {show(result[f'{split}_loss'], '.4f')}"
+        if result.get("task") == "regression":
+            rmse, r2 = show(result[f"{split}_rmse"], ".4f"), show(result[f"{split}_r2"], ".3f")
+            lines.append(f"{loss}  RMSE {rmse}  R² {r2}")
+        else:
+            lines.append(f"{loss}  accuracy {show(result[f'{split}_accuracy'], '.3f')}")
     if result["diverged"]:
         lines.append(f"training diverged: {result['message']}")
     if result["saved"]:
@@ -803,11 +859,24 @@ def run_timeline(args: argparse.Namespace) -> int:
     span = f"from step {records[0].step:,} to {records[-1].step:,}"
     now = f"the run is at step {project.step:,}{branch}"
     print(f"{args.project}: {len(records)} recorded steps {span} ({now})")
-    print(f"{'step':>12} {'epoch':>8} {'train loss':>11} {'train acc':>10} {'test loss':>10} {'test acc':>9}")
 
     def show(value: float, fmt: str) -> str:
         return format(value, fmt) if math.isfinite(value) else "n/a"
 
+    if project.spec.is_regression:
+        print(
+            f"{'step':>12} {'epoch':>8} {'train loss':>11} {'train RMSE':>11} {'train R²':>9} "
+            f"{'test loss':>10} {'test RMSE':>10} {'test R²':>8}"
+        )
+        for r in records:
+            print(
+                f"{r.step:>12,} {r.epoch:>8,} {show(r.train_loss, '.4f'):>11} "
+                f"{show(r.train_rmse, '.4f'):>11} "
+                f"{show(r.train_r2, '.3f'):>9} {show(r.test_loss, '.4f'):>10} {show(r.test_rmse, '.4f'):>10} "
+                f"{show(r.test_r2, '.3f'):>8}"
+            )
+        return EXIT_OK
+    print(f"{'step':>12} {'epoch':>8} {'train loss':>11} {'train acc':>10} {'test loss':>10} {'test acc':>9}")
     for r in records:
         print(
             f"{r.step:>12,} {r.epoch:>8,} {show(r.train_loss, '.4f'):>11} "
@@ -831,6 +900,11 @@ def run_animate(args: argparse.Namespace) -> int:
     check_output_path(args.output)  # before the project is read: a wrong name fails at once
     size = check_size(args.size)
     project = load_project(args.project)
+    if project.spec.is_regression:
+        raise UsageError(
+            f"{args.project!r} is a regression project: 'workbench animate' draws classification runs only "
+            "so far (the window's File ▸ Export Animation… and 'workbench timeline' work)"
+        )
     recording = _recording_of(project, args.project)
     dataset = project.dataset
     frames = render_frames(
@@ -854,9 +928,14 @@ def run_generate(args: argparse.Namespace) -> int:
     from workbench.core.data.generators import generate
     from workbench.core.files.csv_io import write_csv
 
-    dataset = generate(args.name, args.points, args.classes, args.noise, args.seed)
+    dataset = generate(args.name, args.points, args.classes, args.noise, args.seed, formula=args.formula)
     write_csv(dataset, args.output)
-    print(f"wrote {dataset.n_points} points in {dataset.n_classes} classes to {args.output}")
+    if dataset.is_regression:
+        low, high = (float(dataset.targets.min()), float(dataset.targets.max())) if len(dataset) else (0, 0)
+        what = f"with target values from {low:.3g} to {high:.3g}"
+    else:
+        what = f"in {dataset.n_classes} classes"
+    print(f"wrote {dataset.n_points} points {what} to {args.output}")
     return EXIT_OK
 
 
@@ -870,7 +949,8 @@ def _add_landscape_parser(commands: Any) -> None:
         "landscape",
         help="write the loss surface on a 2D slice through a project's weights (npz)",
         description=textwrap.fill(
-            "The training objective (mean cross-entropy over the training points plus the L2 term) "
+            "The training objective (mean cross-entropy, for regression mean 1/2 (y_hat - y)^2, over the "
+            "training points plus the L2 term) "
             "at theta + alpha[i]*d1 + beta[j]*d2 around the project's weights theta, written to OUT.npz as "
             "'alpha' (N,), 'beta' (N,) and 'loss' (N, N) with loss[i, j] at alpha[i], beta[j]. Directions: "
             "--params P1,P2 (unit vectors along two single parameters named as in the export, e.g. "
@@ -943,10 +1023,11 @@ def run_landscape(args: argparse.Namespace) -> int:
     records = list(project.recording) if project.recording is not None else []
     dataset = project.dataset
     train = dataset.train_indices
+    truth = dataset.targets if dataset.targets is not None else dataset.labels
     request = SliceRequest(
         spec,
         dataset.points[train],
-        dataset.labels[train],
+        truth[train],
         project.settings.l2,
         weights,
         kind=kind,
@@ -1004,7 +1085,8 @@ def run_landscape(args: argparse.Namespace) -> int:
 
 BACKPROP_JSON = (
     'JSON: {"loss": L, "layers": [...]}, one entry per Linear in order (hidden layers, then the output), '
-    'each with "node", "z", "a" (activation output; for the output the softmax probabilities), '
+    'each with "node", "z", "a" (activation output; for the output the softmax probabilities, for '
+    "regression the predicted value), "
     '"delta" (dL/dz), '
     '"weight_grad" (dL/dW in the exported layout, (out_features, in_features)) and "bias_grad". A layer '
     "that also reads extra connections has in_features = its sources side by side (the previous layer first, "
@@ -1020,8 +1102,8 @@ def _add_backprop_parser(commands: Any) -> None:
         description="Back-propagation for one point: z and g(z) of every neuron, the loss, delta = dL/dz,\n"
         "dL/dW and dL/db, with the project's weights (float64, the same numbers as the window's\n"
         "Backprop inspector).\n\n" + BACKPROP_JSON + "\n\n"
-        "--target VALUE is for regression projects; Workbench projects are all classification so far,\n"
-        "so it is refused with a message: use --label.",
+        "Classification projects take the point's class (--label), regression projects its target\n"
+        "value (--target); the loss is then the Euclidean 1/2 (y_hat - y)^2.",
         epilog=_exit_codes_text(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -1038,7 +1120,7 @@ def _add_backprop_parser(commands: Any) -> None:
     backprop.add_argument(
         "--target",
         metavar="VALUE",
-        help="the target value for regression projects (none exist yet: every project is classification)",
+        help="its target value, for regression projects, e.g. --target 0.5 (negative: --target=-0.5)",
     )
     backprop.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
@@ -1072,21 +1154,45 @@ def _parse_label(text: str, class_names: Sequence[str]) -> int:
     raise UsageError(f"--label {text!r} is not a class of this project; its classes are {', '.join(names)}")
 
 
+def _parse_target(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(
+            f"--target {text!r} is not a number; give the point's target value, e.g. 0.5"
+        ) from None
+    if not (math.isfinite(value) and abs(value) <= limits.MAX_COORDINATE):
+        raise UsageError(f"--target {text!r} must be a finite number of at most {limits.MAX_COORDINATE:.3g}")
+    return value
+
+
 def run_backprop(args: argparse.Namespace) -> int:
     from workbench.core.files.export.layout import weight_blocks
     from workbench.core.files.project import load_project
     from workbench.core.present import backprop
 
     point = _parse_point(args.point)
-    if args.target is not None:
-        raise UsageError(
-            "--target is for regression projects, and this Workbench has none yet: every project is "
-            "classification; give the point's class with --label NAME"
-        )
-    if args.label is None:
-        raise UsageError("give the point's class with --label NAME (see 'workbench backprop --help')")
     project = load_project(args.project)
-    label = _parse_label(args.label, project.dataset.class_names)
+    regression = project.spec.is_regression
+    if regression and args.label is not None:
+        raise UsageError(
+            "--label is for classification projects; this one is regression: give the point's target value "
+            "with --target VALUE"
+        )
+    if not regression and args.target is not None:
+        raise UsageError(
+            "--target is for regression projects; this one is classification: give the point's class with "
+            "--label NAME"
+        )
+    if regression and args.target is None:
+        raise UsageError(
+            "give the point's target value with --target VALUE (see 'workbench backprop --help')"
+        )
+    if not regression and args.label is None:
+        raise UsageError("give the point's class with --label NAME (see 'workbench backprop --help')")
+    label: float = (
+        _parse_target(args.target) if regression else _parse_label(args.label, project.dataset.class_names)
+    )
     if project.weights is None:
         raise UsageError(
             f"{args.project!r} has no weights yet; train it first (e.g. 'workbench train --project "
@@ -1099,11 +1205,17 @@ def run_backprop(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_json(names), allow_nan=False))
         return EXIT_OK
     class_names = project.dataset.class_names
-    print(f"point ({point[0]:g}, {point[1]:g}), label {class_names[label]!r}: loss {result.loss:.6g}")
+    truth = f"target {label:g}" if regression else f"label {class_names[int(label)]!r}"
+    print(f"point ({point[0]:g}, {point[1]:g}), {truth}: loss {result.loss:.6g}")
     for layer in result.layers:
         what = "output" if layer.activation is None else f"layer {layer.name} ({layer.activation})"
         print(f"{what}:")
-        rows = [("z", layer.z), ("p" if layer.activation is None else "a", layer.a), ("delta", layer.delta)]
+        output_name = "y_hat" if regression else "p"
+        rows = [
+            ("z", layer.z),
+            (output_name if layer.activation is None else "a", layer.a),
+            ("delta", layer.delta),
+        ]
         for name, values in rows:
             print(f"  {name:<6} " + " ".join(f"{v:+.4f}" for v in values))
         print(

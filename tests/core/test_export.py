@@ -328,9 +328,9 @@ def test_import_refuses_an_unknown_activation_and_a_newer_format(exported, tmp_p
     with pytest.raises(WeightsImportError, match="unknown activation 'swish'"):
         import_weights(tmp_path / "swish.json", spec)
     document = json.loads(paths["json"].read_text(encoding="utf-8"))
-    document["format_version"] = 4  # this Workbench writes 1 (chains), 2 (graphs), 3 (standardized)
+    document["format_version"] = 5  # this Workbench writes 1 (chains), 2 (graphs), 3 (scaled), 4 (values)
     (tmp_path / "newer.json").write_text(json.dumps(document), encoding="utf-8")
-    with pytest.raises(WeightsImportError, match=r"newer Workbench.*up to version 3"):
+    with pytest.raises(WeightsImportError, match=r"newer Workbench.*up to version 4"):
         import_weights(tmp_path / "newer.json", spec)
 
 

@@ -31,8 +31,11 @@ def test_dialog_previews_rows_and_reports_what_the_choice_gives(qtbot):
     assert "3 points in 3 classes: setosa, versicolor, virginica" in dialog.message.text()
     assert ok.isEnabled()
     assert dialog.table.horizontalHeaderItem(2).text() == "petal_len\n(x)"
-    dialog.set_columns(2, 3, 5)  # weight is a measurement
-    assert "regression comes in a later version" in dialog.message.text()
+    dialog.set_columns(2, 3, 5)  # weight is a measurement: target values
+    assert "3 points with target values from 1.5 to 3.5" in dialog.message.text()
+    assert dialog.task() == "regression" and dialog.dataset.is_regression
+    dialog.set_task("classification")
+    assert "or read it as regression targets" in dialog.message.text()
     assert not ok.isEnabled() and dialog.dataset is None
     dialog.set_columns(2, 2, 4)
     assert "three different columns" in dialog.message.text()

@@ -1,8 +1,11 @@
-"""The CSV import dialog: pick the x, y and label columns of a wider file while seeing its first rows.
+"""The CSV import dialog: pick the x, y and label (or target) columns of a wider file while seeing its first
+rows, and whether the third column holds classes or target values.
 
 It opens when a file has more than three columns and its header does not name ``x``, ``y`` and ``label``.
 Every change of a column re-reads the whole text with `parse_csv`, so the line under the table already says
-how many points and classes the import will give, or the exact error; OK is enabled only when it works.
+how many points and classes (or which range of values) the import will give, or the exact error; OK is
+enabled only when it works. The task is guessed from the column (integers or text: classes, other numbers:
+regression) and shown in a list where the user can switch it; choosing another label column guesses again.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from workbench.core.files.csv_io import CsvPreview, parse_csv, preview_csv
 
 PREVIEW_ROWS = 10
 ROLES = ("x", "y", "label")
+#: The task list's entries, in order.
+TASK_CHOICES = ("classification", "regression")
 
 
 def needs_choice(preview: CsvPreview) -> bool:
@@ -74,7 +79,7 @@ class CsvImportDialog(QDialog):
 
         intro = QLabel(
             f"<b>{name}</b> has {self.preview.n_columns} columns. Choose which ones hold the x and y "
-            "coordinates and the class label."
+            "coordinates and the class label or target value."
         )
         intro.setWordWrap(True)
         self.combos: dict[str, QComboBox] = {}
@@ -88,8 +93,21 @@ class CsvImportDialog(QDialog):
             combo.currentIndexChanged.connect(self._update)
             self.combos[role] = combo
             row = QFormLayout()
-            row.addRow(f"{role}:", combo)
+            row.addRow("label / target:" if role == "label" else f"{role}:", combo)
             form.addLayout(row, 1)
+        #: The task the user chose, or None while it follows the guess from the label column.
+        self._chosen_task: str | None = None
+        self._label_column = self.combos["label"].currentIndex()
+        self.task_combo = QComboBox()
+        self.task_combo.setObjectName("csvTask")
+        self.task_combo.addItems(["classes (classification)", "values (regression)"])
+        self.task_combo.setToolTip(
+            "Guessed from the label column: text or whole numbers are classes, other numbers target values"
+        )
+        self.task_combo.activated.connect(self._task_chosen)
+        task_row = QFormLayout()
+        task_row.addRow("task:", self.task_combo)
+        form.addLayout(task_row, 1)
 
         self.table = QTableWidget(len(self.preview.rows), self.preview.n_columns)
         self.table.setObjectName("csvPreview")
@@ -131,10 +149,27 @@ class CsvImportDialog(QDialog):
         for role, column in zip(ROLES, (x, y, label), strict=True):
             self.combos[role].setCurrentIndex(column)
 
+    def task(self) -> str:
+        """The task shown: "classification" or "regression"."""
+        return TASK_CHOICES[self.task_combo.currentIndex()]
+
+    def set_task(self, task: str) -> None:
+        """Switch the task, as a user would with the task list."""
+        self.task_combo.setCurrentIndex(TASK_CHOICES.index(task))
+        self._task_chosen(self.task_combo.currentIndex())
+
+    def _task_chosen(self, index: int) -> None:
+        self._chosen_task = TASK_CHOICES[index]
+        self._update()
+
     def _update(self) -> None:
         chosen = self.columns()
+        if chosen[2] != self._label_column:  # another label column: guess its task anew
+            self._label_column = chosen[2]
+            self._chosen_task = None
+        names = {"x": "x", "y": "y", "label": "target" if self._chosen_task == "regression" else "label"}
         for c, header in enumerate(self.preview.header):
-            role = next((r for r, col in zip(ROLES, chosen, strict=True) if col == c), None)
+            role = next((names[r] for r, col in zip(ROLES, chosen, strict=True) if col == c), None)
             item = QTableWidgetItem(f"{header}\n({role})" if role else f"{header}\n")
             font = QFont(self.font())
             font.setBold(role is not None)
@@ -145,14 +180,26 @@ class CsvImportDialog(QDialog):
                 if cell is not None:
                     cell.setForeground(self.palette().text().color() if role else QColor(140, 140, 140))
         try:
-            self.dataset = parse_csv(self._text, test_fraction=self._test_fraction, columns=chosen)
+            self.dataset = parse_csv(
+                self._text, test_fraction=self._test_fraction, columns=chosen, task=self._chosen_task
+            )
         except (DatasetFormatError, ValueError) as exc:
             self.dataset = None
             self.message.setText(f"<span style='color:#c0392b'>Cannot import: {exc}</span>")
         else:
-            n_classes = len(self.dataset.class_names)
-            classes = ", ".join(self.dataset.class_names)
+            if self._chosen_task is None:  # show the guess
+                self.task_combo.setCurrentIndex(TASK_CHOICES.index(self.dataset.task))
+                if self.dataset.is_regression:
+                    self.table.horizontalHeaderItem(chosen[2]).setText(
+                        f"{self.preview.header[chosen[2]]}\n(target)"
+                    )
             advice = suggest_standardize(self.dataset.points)
-            summary = f"{len(self.dataset):,} points in {n_classes} classes: {classes}"
+            if self.dataset.targets is not None:
+                low, high = self.dataset.targets.min(), self.dataset.targets.max()
+                summary = f"{len(self.dataset):,} points with target values from {low:.4g} to {high:.4g}"
+            else:
+                n_classes = len(self.dataset.class_names)
+                classes = ", ".join(self.dataset.class_names)
+                summary = f"{len(self.dataset):,} points in {n_classes} classes: {classes}"
             self.message.setText(f"{summary}<br>{advice}" if advice else summary)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.dataset is not None)

@@ -10,7 +10,8 @@ layer, ``linear.{node}.weight`` / ``linear.{node}.bias``, reading the previous l
 extra connection, ``connections.{source}_to_{target}.weight``. The engine stacks a layer's blocks into one W
 (rows in the order of `NetworkSpec.sources`); exports split it per source and imports stack it back, so each
 tensor is one arrow of the drawing. Residual links have no weights. Logits are the output; softmax is applied
-by the reader, not a module. Input features (x², x·y, sin x...) are not layers: the metadata describes them.
+by the reader, not a module (a regression network's one output is the predicted value itself: no softmax).
+Input features (x², x·y, sin x...) are not layers: the metadata describes them.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from workbench.core.model.spec import Link, NetworkSpec, SpecError
 FORMAT_NAME = "workbench-weights"
 #: The newest version this code reads. Chains are written as version 1 (any Workbench reads them), graphs
 #: as version 2, so an older Workbench refuses a graph clearly instead of misreading it as a chain.
-FORMAT_VERSION = 3  # 3: input standardization (spec "input_scaling", metadata "input_standardization")
+FORMAT_VERSION = 4  # 3: input standardization (spec "input_scaling", metadata "input_standardization")
 SCALING_FORMAT_VERSION = 3
+#: Regression models (metadata "task": "regression", one output value): an older Workbench refuses them.
+REGRESSION_FORMAT_VERSION = 4
 CHAIN_FORMAT_VERSION = 1
 
 #: What a reader must do with the raw (x, y) points before the first Linear layer.
@@ -72,6 +75,8 @@ def leaky_relu_slope() -> float:
 
 def format_version(spec: NetworkSpec) -> int:
     """The oldest format version that can describe `spec` (see `FORMAT_VERSION`)."""
+    if spec.is_regression:
+        return REGRESSION_FORMAT_VERSION
     if spec.input_scaling is not None:
         return SCALING_FORMAT_VERSION
     return CHAIN_FORMAT_VERSION if spec.is_chain else 2
@@ -173,7 +178,8 @@ def forward_formulas(spec: NetworkSpec) -> list[str]:
 
 
 def build_metadata(spec: NetworkSpec, class_names: Sequence[str]) -> dict[str, Any]:
-    """Everything a reader needs besides the tensors; JSON-serialisable. Graphs add ``forward``."""
+    """Everything a reader needs besides the tensors; JSON-serialisable. Graphs add ``forward``; regression
+    models say ``"task": "regression"`` and have no class names."""
     metadata: dict[str, Any] = {
         "format": FORMAT_NAME,
         "format_version": format_version(spec),
@@ -186,6 +192,10 @@ def build_metadata(spec: NetworkSpec, class_names: Sequence[str]) -> dict[str, A
         "leaky_relu_slope": leaky_relu_slope(),
         "step": STEP_CONVENTION,
     }
+    if spec.is_regression:  # (classification metadata stays exactly as before regression)
+        del metadata["class_names"]
+        metadata["task"] = "regression"
+        metadata["output"] = "the predicted value, shape (batch, 1): one linear output, no softmax"
     if not spec.is_chain:
         metadata["forward"] = forward_formulas(spec)
     if spec.input_scaling is not None:
@@ -220,10 +230,12 @@ def validate_for_export(
         spec.validate()
     except SpecError as exc:
         raise WeightsExportError(f"cannot export: {exc}") from None
+    if spec.is_regression:  # one value out: class names do not apply
+        class_names = ["target"]
     if class_names is None:
         class_names = [f"class {i + 1}" for i in range(spec.n_classes)]
     names = [str(name) for name in class_names]
-    if len(names) != spec.n_classes:
+    if not spec.is_regression and len(names) != spec.n_classes:
         raise WeightsExportError(
             f"cannot export: {len(names)} class names given but the network has {spec.n_classes} outputs"
         )
@@ -301,6 +313,11 @@ def check_metadata(metadata: Mapping[str, Any], spec: NetworkSpec) -> None:
                 f"{ours.mean[0]:.6g}, {ours.mean[1]:.6g} and std {ours.std[0]:.6g}, {ours.std[1]:.6g}: the "
                 "weights would compute another function"
             )
+    file_task = metadata.get("task", file_spec.task)
+    if file_task != spec.task or file_spec.task != spec.task:
+        raise WeightsImportError(
+            f"the file holds a {file_task} model but the network is for {spec.task}; switch the task to match"
+        )
     if file_spec.features != spec.features:
         raise WeightsImportError(
             f"wrong input features: the file was trained on ({', '.join(file_spec.features)}) "
@@ -320,7 +337,7 @@ def check_metadata(metadata: Mapping[str, Any], spec: NetworkSpec) -> None:
                 f"hidden layer {i}: the file uses activation {theirs.activation!r} "
                 f"but the network uses {ours.activation!r}"
             )
-    if file_spec.n_classes != spec.n_classes:
+    if not spec.is_regression and file_spec.n_classes != spec.n_classes:
         raise WeightsImportError(
             f"the file has {file_spec.n_classes} classes but the network has {spec.n_classes}"
         )

@@ -1,4 +1,5 @@
-"""An ONNX graph that takes raw (x, y) points and returns class probabilities.
+"""An ONNX graph that takes raw (x, y) points and returns class probabilities (or for a regression network
+the predicted value, output ``prediction`` of shape (batch, 1), without softmax).
 
 The graph computes the input features, the Linear layers (as Gemm with the PyTorch-layout weights, so the
 initializer names are the state_dict keys), one more Gemm and an Add per extra connection, the activations,
@@ -21,6 +22,8 @@ OPSET = 17
 IR_VERSION = 8  # the IR version that came with opset 17 (onnx 1.12)
 INPUT_NAME = "input"
 OUTPUT_NAME = "probabilities"
+#: The output of a regression model: the predicted value, (batch, 1).
+REGRESSION_OUTPUT_NAME = "prediction"
 
 
 def onnx_bytes(spec: NetworkSpec, state: dict[str, np.ndarray], metadata: dict[str, Any]) -> bytes:
@@ -105,22 +108,26 @@ def build_onnx_model(spec: NetworkSpec, state: dict[str, np.ndarray], metadata: 
             nodes.append(helper.make_node("Add", [current, outputs[source]], [total], name=total))
             current = total
         outputs[node] = current
-    nodes.append(
-        helper.make_node("Softmax", [outputs[spec.output_node]], [OUTPUT_NAME], axis=-1, name="softmax")
-    )
+    if spec.is_regression:
+        output, width, graph_name = REGRESSION_OUTPUT_NAME, 1, "workbench_regressor"
+        nodes.append(helper.make_node("Identity", [outputs[spec.output_node]], [output], name="prediction"))
+        doc = "Neural Network Workbench regression model: (batch, 2) raw x, y in, (batch, 1) values out."
+    else:
+        output, width, graph_name = OUTPUT_NAME, spec.n_classes, "workbench_classifier"
+        nodes.append(
+            helper.make_node("Softmax", [outputs[spec.output_node]], [output], axis=-1, name="softmax")
+        )
+        doc = "Neural Network Workbench classifier: (batch, 2) raw x, y in, class probabilities out."
 
     graph = helper.make_graph(
         nodes,
-        "workbench_classifier",
+        graph_name,
         [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["batch", 2])],
-        [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["batch", spec.n_classes])],
+        [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["batch", width])],
         initializer=initializers,
     )
     model = helper.make_model(
-        graph,
-        opset_imports=[helper.make_opsetid("", OPSET)],
-        producer_name="workbench",
-        doc_string="Neural Network Workbench classifier: (batch, 2) raw x, y in, class probabilities out.",
+        graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="workbench", doc_string=doc
     )
     model.ir_version = IR_VERSION
     helper.set_model_props(

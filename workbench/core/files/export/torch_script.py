@@ -3,7 +3,8 @@
 The weights go to a sibling ``.npz`` with the same stem (it needs only numpy and torch to read, no
 safetensors). The script never imports Workbench, so it can be handed to anyone with PyTorch installed.
 `build_model()` returns a module whose ``state_dict()`` keys are exactly the file's keys (`layout`): an
-``nn.Sequential`` for a chain, a small ``nn.Module`` written out node by node for a graph.
+``nn.Sequential`` for a chain, a small ``nn.Module`` written out node by node for a graph. A regression
+network's ``predict()`` returns the values (N,) instead of class probabilities.
 """
 
 from __future__ import annotations
@@ -107,6 +108,38 @@ if __name__ == "__main__":
         print(f"({{point[0]:g}}, {{point[1]:g}}) -> {{best}}  ({{shares}})")
 '''
 
+
+def _regression_template() -> str:
+    """The same script for a regression network: one predicted value per point, no class names."""
+    template = _TEMPLATE
+    for old, new in (
+        ('"""Classifier exported', '"""Regression model exported'),
+        ("print the class probabilities of", "print the predicted values of"),
+        ("(input features in, logits out)", "(input features in, the value out, no softmax)"),
+        ("CLASS_NAMES = {class_names!r}\n", ""),
+        (
+            "(N, {n_classes}) class probabilities (columns follow CLASS_NAMES).",
+            "(N,) predicted values.",
+        ),
+        ("torch.softmax(_MODEL(features(points)), dim=1).numpy()", "_MODEL(features(points))[:, 0].numpy()"),
+        (
+            "    for point, probabilities in zip(demo, predict(demo)):\n"
+            "        best = CLASS_NAMES[int(probabilities.argmax())]\n"
+            """        shares = ", ".join(f"{{name}} {{p:.4f}}" """
+            "for name, p in zip(CLASS_NAMES, probabilities))\n"
+            """        print(f"({{point[0]:g}}, {{point[1]:g}}) -> {{best}}  ({{shares}})")\n""",
+            "    for point, value in zip(demo, predict(demo)):\n"
+            """        print(f"({{point[0]:g}}, {{point[1]:g}}) -> {{value:.6g}}")\n""",
+        ),
+    ):
+        assert template.count(old) == 1, old
+        template = template.replace(old, new)
+    return template
+
+
+_REGRESSION_TEMPLATE = _regression_template()
+
+
 _CHAIN_MODEL = '''
 def build_model() -> nn.Module:
     """The nn.Sequential without weights; its state_dict keys are '0.weight', '0.bias', '2.weight', ..."""
@@ -156,7 +189,8 @@ def build_model() -> nn.Module:
 
 def torch_script_text(spec: NetworkSpec, class_names: list[str], weights_path: Path) -> str:
     scaling = spec.input_scaling
-    return _TEMPLATE.format(
+    template = _REGRESSION_TEMPLATE if spec.is_regression else _TEMPLATE
+    return template.format(
         kind="nn.Sequential" if spec.is_chain else "nn.Module",
         features=tuple(spec.features),
         formulas=", ".join(FEATURE_FORMULAS[name] for name in spec.features),
