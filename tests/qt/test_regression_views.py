@@ -220,3 +220,183 @@ def test_hidden_space_points_are_coloured_by_their_target_on_the_canvas_scale(
     assert not plot.points_item.isVisible()
     # The exact output layer (2 neurons feeding the output) shows the prediction in the value colours.
     assert view.mode == "exact" and plot.regions.isVisible() and "plane" in plot.caption.text()
+
+
+# --- timeline, comparison, backprop inspector, loss surface -----------------------------------------------
+def _recorded(document: Document, steps: int = 150):
+    from workbench.core.training.recording import Recording
+
+    trainer = Trainer(document.dataset, document.spec, document.settings, seed=0)
+    recording = Recording(trainer.spec)
+    while trainer.step_count < steps:
+        wait = recording.steps_until_due(trainer.step_count)
+        if wait == 0:
+            recording.add(trainer.step_count, trainer.epoch, trainer.get_weights(), trainer.metrics)
+        else:
+            trainer.step(min(wait, steps - trainer.step_count))
+    return recording.frozen()
+
+
+def test_looking_back_at_a_regression_run_shows_its_r2_and_its_predictions(
+    qtbot, make_window, monkeypatch
+) -> None:
+    from workbench.qt.app import install_panels
+
+    document = regression_document()
+    recording = _recorded(document)
+    monkeypatch.setattr(type(document), "recording", property(lambda self: recording), raising=False)
+    window = make_window(document)
+    install_panels(window)
+    _front(qtbot, window, "predictionScatter")
+    bar = window.timeline
+    bar.refresh()
+    record = recording[7]
+    assert np.isfinite(record.train_r2)
+    bar.slider.setValue(7)
+    assert f"R² {record.train_r2:.3g}" in bar.state.text() and "accuracy" not in bar.state.text()
+    assert "RMSE" in bar.state.toolTip()
+    controller = window.training
+    qtbot.waitUntil(
+        lambda: controller.last_frame is not None and controller.last_frame.at_step == record.step
+    )
+    scatter = window.prediction_scatter
+    network = Network(recording.spec)
+    network.set_weights(record.weights_list())
+    expected = network.predict(document.dataset.points)
+    qtbot.waitUntil(
+        lambda: scatter.points is not None and np.allclose(scatter.points.predicted, expected, rtol=1e-6),
+        timeout=WAIT_MS,
+    )
+
+
+def test_comparing_regression_runs_reports_r2_and_offers_r2_and_rmse_curves(qtbot) -> None:
+    from workbench.qt.comparison_window import ComparisonWindow
+
+    document = regression_document()
+    window = ComparisonWindow(document)
+    qtbot.addWidget(window)
+    try:
+        window.parameter_combo.setCurrentIndex(window.parameter_combo.findData("learning_rate"))
+        window.values_edit.setText("0.01, 0.1")
+        window.steps_spin.setValue(80)
+        with qtbot.waitSignal(window.comparisonFinished, timeout=60_000):
+            assert window.start()
+        assert sorted(window.results) == [0, 1]
+        assert all(" R² " in tile.caption.text() for tile in window._tiles)
+        assert all(tile.has_picture for tile in window._tiles)
+        table = window.table
+        assert table.horizontalHeaderItem(4).text() == "Test R²"
+        for row in range(2):
+            index = table.item(row, 0).data(256)  # Qt.UserRole: the run
+            assert table.item(row, 4).value == pytest.approx(window.results[index].metrics.test_r2)
+        items = [window.curve_combo.itemText(i) for i in range(window.curve_combo.count())]
+        assert "test R²" in items and "test RMSE" in items and "test accuracy" not in items
+        window.curve_combo.setCurrentText("test RMSE")
+        assert all(len(curve.getData()[0]) > 1 for curve in window._curves)
+        assert "R²" in window.status.text()
+        window._tiles[1].use_button.click()  # "Use this run" works for regression runs too
+        assert "now has the weights" in window.status.text()
+    finally:
+        window.shutdown()
+
+
+def test_the_backprop_inspector_traces_a_target_value_with_the_euclidean_loss(qtbot) -> None:
+    from workbench.core.present import backprop
+    from workbench.qt.backprop_inspector import BackpropInspector
+
+    document = regression_document()
+    inspector = BackpropInspector(document)
+    qtbot.addWidget(inspector)
+    inspector.show()
+    dataset = document.dataset
+    assert not inspector.target_spin.isHidden() and inspector.label_combo.isHidden()
+    assert inspector.loss_combo.currentData() == "euclidean" and not inspector.loss_combo.isEnabled()
+    x, y = dataset.points[5]
+    inspector.pick(float(x), float(y))  # a data point: its own target
+    assert inspector.point_index == 5
+    assert inspector.target_spin.value() == pytest.approx(dataset.targets[5], abs=1e-3)
+    trace = inspector.trace
+    assert trace is not None and trace.loss_name == "euclidean"
+    assert trace.labels[0] == pytest.approx(dataset.targets[5])
+    y_hat = float(trace.layers[-1].a[0])
+    assert trace.loss == pytest.approx(0.5 * (y_hat - dataset.targets[5]) ** 2, rel=1e-5)
+    loss_step = next(i for i, step in enumerate(inspector.steps) if step.kind == "loss")
+    inspector.set_step(loss_step)
+    assert "½(ŷ − y)²" in inspector.formula_label.text()
+    inspector.set_point(1.0, -2.0, 0.25)  # a place that is not a data point, with the value in the box
+    assert inspector.trace.labels[0] == 0.25 and "target 0.25" in inspector.message
+    inspector.set_mode("batch")
+    batch_trace = inspector.trace
+    assert batch_trace is not None and batch_trace.batch_size > 1
+    assert set(np.round(batch_trace.labels, 9)) <= set(np.round(dataset.targets, 9))
+    assert backprop.LOSS_LABELS["euclidean"] in inspector.loss_combo.currentText()
+
+
+def test_the_loss_surface_of_a_regression_network_is_its_euclidean_loss(qtbot) -> None:
+    from workbench.core.present.landscape import Objective
+    from workbench.qt.loss_landscape import LossLandscapeView
+
+    document = regression_document()
+    trainer = Trainer(document.dataset, document.spec, document.settings, seed=0)
+    trainer.step(100)
+    document.load(document.dataset, document.spec, document.settings, weights=trainer.get_weights(), step=100)
+    view = LossLandscapeView(document)
+    qtbot.addWidget(view)
+    view.resize(560, 560)
+    try:
+        with qtbot.waitSignal(view.surfaceShown, timeout=WAIT_MS):
+            view.show()
+        dataset = document.dataset
+        train = dataset.train_indices
+        objective = Objective(document.spec, dataset.points[train], dataset.targets[train], 0.0)
+        expected = objective.value(objective.flatten(trainer.get_weights()))
+        assert view.frame.slice.center_loss == pytest.approx(expected, rel=1e-6)
+        assert expected == pytest.approx(trainer.evaluate().train_loss, rel=1e-3)  # ½ mean (ŷ − y)²
+        assert "Euclidean" in view.caption.text()
+    finally:
+        view.shutdown()
+
+
+def test_hovering_a_neuron_sizes_the_points_by_their_regression_error_signal(
+    qtbot, regression_window
+) -> None:
+    window = regression_window
+    _train(qtbot, window, 3)
+    document = window.document
+    sizes = window.delta_sizer.sizes_for(document.spec.output_node, 0)
+    assert sizes is not None and len(sizes) == len(document.dataset)
+    network = Network(document.spec)
+    network.set_weights(window.live_network.current_weights())
+    error = np.abs(network.predict(document.dataset.points) - document.dataset.targets)
+    assert np.argmax(sizes) == np.argmax(error)  # the largest error, the largest point
+
+
+def test_hovering_the_output_shows_the_predicted_value_large_on_the_canvas(qtbot, regression_window) -> None:
+    from PySide6.QtCore import QPoint
+
+    window = regression_window
+    _train(qtbot, window, 2)
+    panel = window.findChild(QWidget, "networkPanel")
+    output = window.document.spec.output_node
+    x, y = panel.canvas.layout_geometry.node(output, 0).rect.center
+    qtbot.mouseMove(panel.canvas, QPoint(round(x), round(y)))
+    assert panel.canvas.hovered_neuron() == (output, 0)
+    qtbot.waitUntil(lambda: window.canvas.overlay_image.isVisible(), timeout=WAIT_MS)
+    assert "predicted value" in window.live_network.caption.text()
+
+
+def test_past_regression_runs_are_listed_with_their_r2(qtbot, regression_window) -> None:
+    window = regression_window
+    controller = window.training
+    frame = _train(qtbot, window, 4)
+    controller.reset_weights()
+    qtbot.waitUntil(lambda: len(window.run_log.runs) == 1, timeout=WAIT_MS)
+    comparison = window.open_comparison(1)
+    table = comparison.past_table
+    assert table.rowCount() == 1
+    past = window.run_log.runs[0]
+    assert past.spec.is_regression
+    assert table.item(0, 4).text().startswith("R² ") and table.item(0, 4).value == pytest.approx(
+        past.metrics.train_r2
+    )
+    assert np.isfinite(frame.snapshot.metrics.train_r2)

@@ -135,12 +135,16 @@ def _is_regression(metrics: Any) -> bool:
     )
 
 
-def quality(metrics: Any, split: str, regression: bool | None = None) -> tuple[str, float]:
-    """The text and sort value of a split's quality: accuracy in classification, R² in regression."""
+def quality(
+    metrics: Any, split: str, regression: bool | None = None, named: bool = True
+) -> tuple[str, float]:
+    """The text and sort value of a split's quality: accuracy in classification, R² in regression ("R² "
+    in front unless `named` is False, for a column whose header says it)."""
     regression = _is_regression(metrics) if regression is None else regression
     if regression:
         value = float(getattr(metrics, f"{split}_r2", math.nan))
-        return ("–" if not math.isfinite(value) else f"R² {value:.3f}"), value
+        name = "R² " if named else ""
+        return ("–" if not math.isfinite(value) else f"{name}{value:.3f}"), value
     value = float(getattr(metrics, f"{split}_accuracy"))
     return _percent(value), value
 
@@ -259,7 +263,7 @@ def render_tile(dataset: Any, result: RunResult, record: Any, size: int) -> np.n
         size=(size, size),
         points=dataset.points,
         labels=dataset.labels,
-        targets=dataset.targets,
+        targets=dataset.targets,  # regression: the prediction surface and points in value colours
         bounds=dataset.bounds(),
         style=FrameStyle(caption=False, point_radius=max(1.5, size / 110)),
     )
@@ -980,9 +984,9 @@ class ComparisonWindow(QWidget):
         regression = self._regression
         values = [
             (_loss(metrics.train_loss) if metrics else "", metrics.train_loss if metrics else nan),
-            quality(metrics, "train", regression) if metrics else ("", nan),
+            quality(metrics, "train", regression, named=False) if metrics else ("", nan),
             (_loss(metrics.test_loss) if metrics else "", metrics.test_loss if metrics else nan),
-            quality(metrics, "test", regression) if metrics else ("", nan),
+            quality(metrics, "test", regression, named=False) if metrics else ("", nan),
         ]
         for column, (text, value) in enumerate(values, start=1):
             item = _NumberItem(text, value)

@@ -98,7 +98,7 @@ class PredictionScatter(QWidget):
             axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             axis.setStyle(maxTickLevel=1)
             axis.enableAutoSIPrefix(False)
-        diagonal_pen = pg.mkPen(view_color("legend_text"), width=1, style=Qt.PenStyle.DashLine)
+        diagonal_pen = pg.mkPen(view_color("node_border"), width=1, style=Qt.PenStyle.DashLine)  # both themes
         diagonal_pen.setCosmetic(True)
         self.diagonal = pg.PlotCurveItem(pen=diagonal_pen)
         self.diagonal.setZValue(-5)
@@ -108,8 +108,8 @@ class PredictionScatter(QWidget):
         self.test_item = UniformScatter(
             size=7, pen=pg.mkPen(TEST_COLOR, width=1.5), brush=pg.mkBrush(255, 255, 255, 150), pxMode=True
         )
+        self.plot.addItem(self.test_item)  # the rings under the filled dots: neither hides the other
         self.plot.addItem(self.train_item)
-        self.plot.addItem(self.test_item)
 
         self.message = QLabel(CLASSIFICATION_TEXT)
         self.message.setObjectName("predictionMessage")

@@ -73,9 +73,10 @@ def to_bytes(values: np.ndarray, spec: NetworkSpec, layer: int) -> np.ndarray:
     """Values -> uint8 like the thumbnails: fixed ranges for bounded activations and probabilities, else
     the values' own range (symmetric around 0, at 128, when they go negative)."""
     values = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    if layer == len(spec.hidden) + 1 and not spec.is_regression:  # a regression output: its own range
+    output = layer == len(spec.hidden) + 1
+    if output and not spec.is_regression:  # probabilities; a regression output's value: its own range
         lo, hi = 0.0, 1.0
-    elif spec.hidden[layer - 1].activation in _FIXED_RANGES:
+    elif not output and spec.hidden[layer - 1].activation in _FIXED_RANGES:
         lo, hi = _FIXED_RANGES[spec.hidden[layer - 1].activation]
     else:
         lo, hi = min(float(values.min(initial=0.0)), 0.0), max(float(values.max(initial=0.0)), 0.0)

@@ -1,5 +1,6 @@
-"""Predicted against actual values (the regression scatter's numbers): the network's own predictions, the
-trainer's RMSE and R² on every point, and a thinned drawing that keeps the metrics exact."""
+"""The views' numbers in regression: predicted against actual values (the network's own predictions, the
+trainer's RMSE and R² on every point, a thinned drawing that keeps the metrics exact), the hidden space
+with each point's target, and each point's δ = ŷ − y."""
 
 from __future__ import annotations
 
@@ -111,3 +112,23 @@ def test_a_one_neuron_layer_spreads_the_points_by_their_target() -> None:
     )
     assert view.mode == "line" and view.axis_labels == ("neuron 1", "target")
     np.testing.assert_allclose(view.points[:, 1], dataset.targets, rtol=1e-6)
+
+
+def test_each_points_output_delta_is_its_prediction_minus_its_target() -> None:
+    from workbench.core.present.deltas import point_deltas
+
+    dataset = generate("plane", 40, noise=0.05, seed=4)
+    network = Network(SPEC)
+    deltas = point_deltas(network, dataset.points, dataset.targets)
+    assert [d.shape for d in deltas] == [(40, 6), (40, 1)]
+    np.testing.assert_allclose(deltas[-1][:, 0], network.predict(dataset.points) - dataset.targets, atol=1e-5)
+
+
+def test_the_output_neurons_overlay_shows_the_predicted_value_with_zero_in_the_middle() -> None:
+    from workbench.core.present.neuron_overlay import neuron_overlay, to_bytes
+
+    network = Network(SPEC)
+    rgba, rect = neuron_overlay(network, SPEC.output_node, 0, (-6.0, 6.0, -6.0, 6.0), ("#0072B2",))
+    assert rgba.shape[2] == 4 and rect == (-6.0, -6.0, 12.0, 12.0)
+    np.testing.assert_array_equal(to_bytes(np.array([-2.0, 0.0, 1.0]), SPEC, SPEC.output_node), [0, 128, 191])
+    assert len({tuple(pixel) for pixel in rgba.reshape(-1, 4)[:, :3]}) > 10  # a picture, not one colour
