@@ -288,3 +288,36 @@ def test_the_prediction_surface_follows_the_network(window, qtbot) -> None:
     QApplication.processEvents()
     assert window.canvas.background_image.isVisible()
     np.testing.assert_array_equal(window.canvas.background_image.image, frame.decision_rgba)
+
+
+def test_switching_the_task_while_training_keeps_training_with_the_new_output(window, qtbot) -> None:
+    from workbench.qt.app import install_panels
+
+    install_panels(window)
+    controller = window.training
+    controller.start()
+    qtbot.waitUntil(lambda: controller.reported_step > 0, timeout=20_000)
+    window.set_task("regression")
+
+    def regression_frame_after_steps() -> bool:
+        frame = controller.last_frame
+        return (
+            frame is not None
+            and frame.value_range is not None
+            and frame.snapshot.spec.is_regression
+            and np.isfinite(frame.snapshot.metrics.train_rmse)
+            and frame.snapshot.step > 0
+        )
+
+    qtbot.waitUntil(regression_frame_after_steps, timeout=20_000)
+    assert controller.is_running
+    window.document.undo_stack.undo()
+    qtbot.waitUntil(
+        lambda: (
+            controller.last_frame is not None
+            and not controller.last_frame.snapshot.spec.is_regression
+            and controller.last_frame.value_range is None
+        ),
+        timeout=20_000,
+    )
+    controller.pause()

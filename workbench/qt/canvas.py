@@ -567,11 +567,12 @@ class DatasetCanvas(pg.PlotWidget):
             test.setPen(pg.mkPen(color.lighter(150) if dark else color.darker(110), width=1.6))
         # Value points: a thin outline lets the white middle of the map show on any background and on the
         # prediction surface of the same colour; test points wear a thick ring in the text colour instead.
-        thin = QColor(fg)
+        thin, ring = QColor(fg), QColor(fg)
         thin.setAlpha(150)
+        ring.setAlpha(215)
         for train, test in zip(self._value_train_items, self._value_test_items, strict=True):
             train.setPen(pg.mkPen(thin, width=0.8))
-            test.setPen(pg.mkPen(fg, width=1.4))
+            test.setPen(pg.mkPen(ring, width=1.2))
         for name in ("left", "right", "top", "bottom"):
             axis = self.color_bar.getAxis(name)
             axis.setPen(fg)

@@ -126,7 +126,7 @@ class ClassPanel(QWidget):
             "The value the brush and Put give new points, and the Set value tool (T) paints onto points; "
             "the slider spans the colour scale, the box takes any value"
         )
-        for widget in (self.value_slider, self.value_spin):
+        for widget in (self.value_box, self.value_spin):
             widget.setToolTip(tip)
         value_row = QHBoxLayout()
         value_row.addWidget(self.value_swatch)
@@ -247,12 +247,9 @@ class ClassPanel(QWidget):
         if regression and len(dataset):
             assert dataset.targets is not None
             low, high = float(dataset.targets.min()), float(dataset.targets.max())
-            self.value_hint.setText(
-                f"Values of the points: {format_value(low)} to {format_value(high)}. "
-                "Brush and Put add points with this value; Set value (T) paints it onto points."
-            )
+            self.value_hint.setText(f"The points' values: {format_value(low)} to {format_value(high)}")
         elif regression:
-            self.value_hint.setText("Brush and Put add points with this value.")
+            self.value_hint.setText("No points yet")
 
     def _show_value(self, *_: object) -> None:
         """Write the canvas's current value (and the scale's range) back into the slider and spin box."""

@@ -833,6 +833,22 @@ class MainWindow(QMainWindow):
     def _update_counts(self) -> None:
         dataset = self.document.dataset
         self._show_task()
+        if dataset.is_regression:  # values, not classes: how many and their range
+            assert dataset.targets is not None
+            n_test = int(dataset.is_test.sum())
+            values = (
+                f" with values {format_value(float(dataset.targets.min()))} to "
+                f"{format_value(float(dataset.targets.max()))}"
+                if len(dataset)
+                else ""
+            )
+            self.counts_label.setText(
+                f"<b>{len(dataset)}</b> points{values}&nbsp;·&nbsp;{len(dataset) - n_test} train / "
+                f"{n_test} test"
+            )
+            self.counts_label.setToolTip("Regression: each point has a target value")
+            self._update_action_states()
+            return
         counts = dataset.class_counts()
         parts = [
             f"<span style='color:{CLASS_COLORS[c]}; font-size:14px'>●</span>&nbsp;{_escape(name)}: "
