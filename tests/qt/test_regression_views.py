@@ -239,7 +239,7 @@ def _recorded(document: Document, steps: int = 150):
 
 
 def test_looking_back_at_a_regression_run_shows_its_r2_and_its_predictions(
-    qtbot, make_window, monkeypatch
+    qtbot, make_window, monkeypatch, tmp_path
 ) -> None:
     from workbench.qt.app import install_panels
 
@@ -268,6 +268,15 @@ def test_looking_back_at_a_regression_run_shows_its_r2_and_its_predictions(
         lambda: scatter.points is not None and np.allclose(scatter.points.predicted, expected, rtol=1e-6),
         timeout=WAIT_MS,
     )
+    # File ▸ Export View Image… of the scatter draws the shown moment, even from behind another tab.
+    _front(qtbot, window, "lossPlot")
+    qtbot.waitUntil(lambda: not scatter.is_seen, timeout=WAIT_MS)
+    bar.slider.setValue(3)
+    qtbot.waitUntil(lambda: controller.last_frame.at_step == recording[3].step, timeout=WAIT_MS)
+    png = window.timeline_exports.save_view_image(tmp_path / "prediction.png", "prediction")
+    assert png.stat().st_size > 0
+    network.set_weights(recording[3].weights_list())
+    np.testing.assert_allclose(scatter.points.predicted, network.predict(document.dataset.points), rtol=1e-6)
 
 
 def test_comparing_regression_runs_reports_r2_and_offers_r2_and_rmse_curves(qtbot) -> None:
