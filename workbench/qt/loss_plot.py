@@ -272,7 +272,7 @@ class LossPlot(QWidget):
         self.readout = QLabel(LEGEND)
         self.readout.setObjectName("lossReadout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
-        # A long hover text (regression: loss, RMSE and R²) is cut at the dock's edge, never widens the dock.
+        # A long hover text is cut at the dock's edge: it never widens the dock (nor jumps its layout).
         self.readout.setMinimumWidth(1)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top = QHBoxLayout()
