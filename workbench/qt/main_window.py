@@ -857,11 +857,9 @@ class MainWindow(QMainWindow):
         ]
         n_test = int(dataset.is_test.sum())
         split = f"&nbsp;·&nbsp;{len(dataset) - n_test} train / {n_test} test"
-        if dataset.is_regression:  # values, not classes: how many and their range
-            parts = [_target_summary(dataset.targets)]
         # Past eight classes the names and counts would run off the window's edge: the bar then says how
         # many, and the tooltip lists every class (the class panel shows them all too).
-        if len(parts) > STATUS_BAR_CLASSES and not dataset.is_regression:
+        if len(parts) > STATUS_BAR_CLASSES:
             self.counts_label.setText(f"<b>{len(dataset)}</b> points in {len(parts)} classes{split}")
         else:
             self.counts_label.setText("&nbsp;&nbsp;".join([*parts, split]))
@@ -994,14 +992,6 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.recovery.shutdown(keep_autosave=interrupted)
         event.accept()
-
-
-def _target_summary(targets) -> str:
-    """Status bar text of a regression dataset: the number of points and the range of their targets."""
-    if targets is None or not len(targets):
-        return "<b>0</b> points with target values"
-    low, high = float(targets.min()), float(targets.max())
-    return f"<b>{len(targets)}</b> points with values {low:.3g} to {high:.3g}"
 
 
 def _escape(text: str) -> str:
