@@ -28,7 +28,7 @@ def main() -> None:
     from workbench.qt.main_window import MainWindow
 
     out = sys.argv[1] if len(sys.argv) > 1 else str(Path(__file__).with_name("regression.png"))
-    steps = int(sys.argv[2]) if len(sys.argv) > 2 else 6000
+    steps = int(sys.argv[2]) if len(sys.argv) > 2 else 12000
     folder = Path(tempfile.mkdtemp())
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, data_dir=folder / "recovery")

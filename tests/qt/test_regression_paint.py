@@ -321,3 +321,38 @@ def test_switching_the_task_while_training_keeps_training_with_the_new_output(wi
         timeout=20_000,
     )
     controller.pause()
+
+
+def test_export_animation_of_a_regression_run_draws_values(make_window, qtbot, monkeypatch, tmp_path) -> None:
+    from PIL import Image
+
+    from workbench.core.training.recording import Recording
+    from workbench.qt.live_training import install_training
+    from workbench.qt.timeline_export import AnimationOptions
+
+    plane = generate("plane", 200, seed=2)
+    spec = with_outputs(NetworkSpec(("x", "y"), (LayerSpec(4, "tanh"),)), "regression", 1)
+    document = Document(plane, spec, TrainingSettings(learning_rate=0.03, optimizer="adam", batch_size=16))
+    trainer = Trainer(plane, document.spec, document.settings, seed=0)
+    recording = Recording(trainer.spec)
+    while trainer.step_count < 300:
+        wait = recording.steps_until_due(trainer.step_count)
+        if wait == 0:
+            recording.add(trainer.step_count, trainer.epoch, trainer.get_weights(), trainer.metrics)
+        else:
+            trainer.step(min(wait, 300 - trainer.step_count))
+    frozen = recording.frozen()
+    monkeypatch.setattr(type(document), "recording", property(lambda self: frozen), raising=False)
+    window = make_window(document)
+    install_training(window)
+    window.timeline.refresh()
+    path = tmp_path / "plane.gif"
+    job = window.timeline_exports.start_animation(path, AnimationOptions("regions", 5, (120, 120), 3))
+    qtbot.waitUntil(lambda: job.done, timeout=20_000)
+    assert job.message == "" and job.frames_written == 3
+    with Image.open(path) as gif:
+        gif.seek(gif.n_frames - 1)
+        last = np.asarray(gif.convert("RGB")).astype(int)
+    # Orange bottom-left and blue top-right (the corners of the visible area, clear of caption and bar).
+    bottom_left, top_right = last[-6, 4], last[30, -6]
+    assert bottom_left[0] > bottom_left[2] + 30 and top_right[2] > top_right[0] + 30
