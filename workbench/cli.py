@@ -915,6 +915,7 @@ def run_animate(args: argparse.Namespace) -> int:
         count=args.frames,
         points=dataset.points,
         labels=dataset.labels,
+        targets=dataset.targets,
         hidden=HiddenSpaceRequest(layer=args.layer) if args.view == "hidden" else None,
     )
     written = write_animation(args.output, frames, args.fps)

@@ -24,6 +24,7 @@ def install_panels(window) -> None:
     from workbench.qt.live_training import install_training
     from workbench.qt.loss_landscape import install_landscape
     from workbench.qt.network_panel import NetworkPanel
+    from workbench.qt.prediction_scatter import install_prediction_scatter
 
     panel = NetworkPanel(window.document)
     window.set_dock_widget("networkPanel", panel)
@@ -33,6 +34,7 @@ def install_panels(window) -> None:
     install_landscape(window)
     install_backprop_inspector(window)
     install_gradients(window)
+    install_prediction_scatter(window)
     # The tabs each installer added sit behind the views a window opens with: hidden space and loss curves.
     for name in ("hiddenSpacePlot", "lossPlot"):
         if name in window.docks:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDockWidget,
+    QDoubleSpinBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -166,7 +167,10 @@ class BackpropDiagram(QWidget):
         layer = trace.layer(node)
         name = self._neuron_name(node, neuron)
         lines = [name, f"z = {fmt(layer.z[neuron])}"]
-        if layer.activation is None:
+        if layer.activation is None and trace.spec.is_regression:
+            target = float(np.mean(trace.labels))  # one point's target, or the batch's mean
+            lines.append(f"ŷ = {fmt(layer.a[neuron])}, target y = {fmt(target)}")
+        elif layer.activation is None:
             lines.append(f"p = {fmt(layer.a[neuron])}" if trace.loss_name == "cross_entropy" else "")
         else:
             lines.append(f"g(z) = {fmt(layer.a[neuron])},  g'(z) = {fmt(layer.slope[neuron])}")
@@ -429,7 +433,7 @@ class BackpropDiagram(QWidget):
         small = QFont(self.font())
         small.setPointSizeF(max(small.pointSizeF() - 0.5, 7.0))
         out = trace.spec.output_node
-        labels = set(int(c) for c in trace.labels)
+        labels = set() if trace.spec.is_regression else {int(c) for c in trace.labels}  # regression: values
         for spot in self.spots:
             first, second, emphasis = self._node_lines(spot.node, spot.neuron)
             fill = QColor(base)
@@ -473,6 +477,7 @@ class BackpropInspector(QWidget):
         self.canvas = canvas
         self.point: tuple[float, float] | None = None
         self.point_label = 0
+        self.point_target = 0.0  # regression: the target value of the traced point
         self.point_index: int | None = None  # the dataset point picked, if any
         self.mode = "point"
         self.loss = "cross_entropy"
@@ -490,6 +495,14 @@ class BackpropInspector(QWidget):
         self.follow_box.setToolTip("Trace the point under the mouse on the canvas")
         self.label_combo = QComboBox()
         self.label_combo.setToolTip("The class of a picked place that is not a data point")
+        # Regression: a target value instead of a class.
+        self.target_spin = QDoubleSpinBox()
+        self.target_spin.setObjectName("backpropTarget")
+        self.target_spin.setRange(-1e6, 1e6)
+        self.target_spin.setDecimals(3)
+        self.target_spin.setSingleStep(0.1)
+        self.target_spin.setToolTip("The target value y of a picked place that is not a data point")
+        self.label_name = QLabel("class")
         self.mode_combo = QComboBox()
         self.mode_combo.addItem("One point", "point")
         self.mode_combo.addItem("Mini-batch (mean)", "batch")
@@ -501,7 +514,13 @@ class BackpropInspector(QWidget):
             "other loss, shown for comparison"
         )
         top = QHBoxLayout()
-        for widget in (self.pick_button, self.follow_box, QLabel("class"), self.label_combo):
+        for widget in (
+            self.pick_button,
+            self.follow_box,
+            self.label_name,
+            self.label_combo,
+            self.target_spin,
+        ):
             top.addWidget(widget)
         top.addStretch(1)
         options = QHBoxLayout()
@@ -559,6 +578,7 @@ class BackpropInspector(QWidget):
         self.mode_combo.currentIndexChanged.connect(lambda _: self.set_mode(self.mode_combo.currentData()))
         self.loss_combo.currentIndexChanged.connect(lambda _: self.set_loss(self.loss_combo.currentData()))
         self.label_combo.currentIndexChanged.connect(self._label_chosen)
+        self.target_spin.valueChanged.connect(self._target_chosen)
         self.pick_button.toggled.connect(self.set_picking)
         self.follow_box.toggled.connect(self._follow_toggled)
         self.diagram.neuronClicked.connect(self._neuron_clicked)
@@ -586,6 +606,20 @@ class BackpropInspector(QWidget):
         self.label_combo.setCurrentIndex(min(self.point_label, len(names) - 1))
         self.label_combo.blockSignals(False)
         self.diagram.class_names = tuple(names)
+        regression = self.document.dataset.is_regression
+        self.label_name.setText("target" if regression else "class")
+        self.label_combo.setVisible(not regression)
+        self.target_spin.setVisible(regression)
+        self.loss_combo.setEnabled(not regression)  # a regression network has the Euclidean loss only
+        with QSignalBlocker(self.loss_combo):  # regression shows its loss; classification the chosen one
+            loss = "euclidean" if regression else self.loss
+            self.loss_combo.setCurrentIndex(list(backprop.LOSS_LABELS).index(loss))
+        self.loss_combo.setToolTip(
+            "A regression network learns with the Euclidean loss ½(ŷ − y)²"
+            if regression
+            else "Training uses softmax + cross-entropy; the Euclidean loss is the lecture's other loss, "
+            "shown for comparison"
+        )
 
     def set_picking(self, on: bool) -> None:
         """Inspector mode: the canvas's left click picks a point instead of drawing."""
@@ -607,10 +641,15 @@ class BackpropInspector(QWidget):
         """A place on the canvas: the nearest data point when the click is on one (its label), else the place
         with the class chosen in the panel."""
         index = self._point_under(x, y)
+        dataset = self.document.dataset
         if index is not None:
-            dataset = self.document.dataset
             px, py = dataset.points[index]
-            self.set_point(float(px), float(py), int(dataset.labels[index]), index)
+            if dataset.is_regression:
+                self.set_point(float(px), float(py), float(dataset.targets[index]), index)
+            else:
+                self.set_point(float(px), float(py), int(dataset.labels[index]), index)
+        elif dataset.is_regression:
+            self.set_point(x, y, self.target_spin.value())
         else:
             self.set_point(x, y, self.label_combo.currentData() or 0)
 
@@ -625,12 +664,23 @@ class BackpropInspector(QWidget):
         index = int(np.argmin(distances))
         return index if distances[index] <= radius else None
 
-    def set_point(self, x: float, y: float, label: int, index: int | None = None) -> None:
-        self.point, self.point_label, self.point_index = (float(x), float(y)), int(label), index
-        self.label_combo.blockSignals(True)
-        self.label_combo.setCurrentIndex(int(label))
-        self.label_combo.blockSignals(False)
+    def set_point(self, x: float, y: float, label: float, index: int | None = None) -> None:
+        """Trace (x, y) with its class `label`, or in regression its target value `label`."""
+        self.point, self.point_index = (float(x), float(y)), index
+        if self.document.dataset.is_regression:
+            self.point_target = float(label)
+            with QSignalBlocker(self.target_spin):
+                self.target_spin.setValue(float(label))
+        else:
+            self.point_label = int(label)
+            with QSignalBlocker(self.label_combo):
+                self.label_combo.setCurrentIndex(int(label))
         self.recompute()
+
+    def _target_chosen(self, value: float) -> None:
+        if self.point is not None and self.point_index is None:
+            self.point_target = float(value)
+            self.recompute()
 
     def _label_chosen(self, _: int) -> None:
         if self.point is not None and self.point_index is None:
@@ -713,32 +763,43 @@ class BackpropInspector(QWidget):
         dataset = document.dataset
         try:
             weights, source = self._weights()
+            regression = dataset.is_regression and document.spec.is_regression
+            truth = dataset.targets if regression else dataset.labels
             if self.mode == "batch":
                 if not len(dataset.train_indices):
                     raise backprop.BackpropError("the dataset has no training points for a batch")
                 batch, note = self._batch()
-                points, labels = dataset.points[batch], dataset.labels[batch]
+                points, labels = dataset.points[batch], truth[batch]
             else:
                 if self.point is None and len(dataset.points):
                     self.point_index = 0
                     self.point = tuple(float(v) for v in dataset.points[0])  # type: ignore[assignment]
                     self.point_label = int(dataset.labels[0])
+                    if regression:
+                        self.point_target = float(truth[0])
+                if regression and self.point_index is not None and self.point_index < len(truth):
+                    self.point_target = float(truth[self.point_index])  # "Set value" may have changed it
                 if self.point is None:
                     raise backprop.BackpropError("pick a point on the canvas")
-                points, labels = np.array([self.point]), np.array([self.point_label])
-                labels = np.minimum(labels, document.spec.n_classes - 1)
+                points = np.array([self.point])
                 where = "data point" if self.point_index is not None else "place"
-                name = (
-                    dataset.class_names[int(labels[0])] if int(labels[0]) < len(dataset.class_names) else ""
-                )
-                note = f"{where} ({self.point[0]:.3g}, {self.point[1]:.3g}), label: {name}"
+                if regression:
+                    labels = np.array([self.point_target])
+                    name = f"target {self.point_target:.3g}"
+                else:
+                    labels = np.minimum(np.array([self.point_label]), document.spec.n_classes - 1)
+                    index = int(labels[0])
+                    name = "label: " + (
+                        dataset.class_names[index] if index < len(dataset.class_names) else ""
+                    )
+                note = f"{where} ({self.point[0]:.3g}, {self.point[1]:.3g}), {name}"
             fits = document.optimizer_state_step == document.step
             self.trace = backprop.trace(
                 document.spec,
                 weights,
                 points,
                 labels,
-                loss=self.loss,
+                loss=None if regression else self.loss,
                 settings=document.settings,
                 optimizer_state=document.optimizer_state if fits else None,
                 batch_note=note,

@@ -5,6 +5,12 @@ points and one per class for test points, created once, each with one shared pen
 coordinates only when the dataset changes. The decision-region and neuron-overlay images are ImageItems under
 the points, fed uint8 RGBA with fixed levels so pyqtgraph takes its fast path.
 
+Regression data (points with target values) is drawn the same way: the values are binned into
+`VALUE_BUCKETS` bins of the diverging value map (`core.present.value_colors`), one uniformly coloured
+scatter per bin, so the fast path stays; the prediction surface takes the decision image's place and a
+colour bar beside the plot gives the scale (`value_range`, from the targets, so it stands still while the
+network trains).
+
 Mouse handling follows Orange's Paint Data: a ViewBox subclass forwards left-button presses, moves and
 releases to the active tool (see `workbench.qt.tools`); other buttons pan and zoom as usual.
 """
@@ -21,6 +27,7 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsRect
 
 from workbench.core.data.dataset import CLASS_COLORS
 from workbench.core.model.spec import MAX_CLASSES
+from workbench.core.present import value_colors
 from workbench.qt.document import Document
 from workbench.qt.theme import theme_color, view_color
 from workbench.qt.tools import TOOLS, Tool
@@ -30,6 +37,12 @@ DEFAULT_RANGE = (-6.0, 6.0, -6.0, 6.0)
 POINT_SIZE = 7
 #: Pixmap cache the window's cached plot items need (Qt's default is 10 MB).
 PIXMAP_CACHE_KB = 96 * 1024
+#: Colour bins of regression points (odd: 0 has a bin of its own, drawn in the map's white middle).
+VALUE_BUCKETS = 21
+#: Pixels the colour bar beside the plot takes (bar, tick labels and its title).
+COLOR_BAR_WIDTH = 78
+#: The value new points get in regression before the user picks one.
+DEFAULT_VALUE = 1.0
 
 
 class CachedBoundsScatter(pg.ScatterPlotItem):
@@ -141,6 +154,10 @@ class DatasetCanvas(pg.PlotWidget):
     cursorMoved = Signal(float, float)
     selectionChanged = Signal()
     currentClassChanged = Signal(int)
+    #: Regression: the value the brush and Put give new points (and Set value paints) changed.
+    currentValueChanged = Signal(float)
+    #: Regression: the half-width R of the colour scale [-R, R] changed (the targets grew or shrank).
+    valueRangeChanged = Signal(float)
     toolChanged = Signal(str)
     #: Inspector mode (`set_point_picking`): the data coordinates of a left click.
     pointPicked = Signal(float, float)
@@ -157,6 +174,8 @@ class DatasetCanvas(pg.PlotWidget):
         self.brush_radius = 0.6
         self.brush_density = 8
         self._current_class = 0
+        self._current_value = DEFAULT_VALUE
+        self._value_range = 1.0
         self._selection = np.zeros(0, dtype=np.int64)
         self._shown_count = -1
         self._shown_points: dict[int, np.ndarray] = {}
@@ -218,6 +237,26 @@ class DatasetCanvas(pg.PlotWidget):
             self._train_items.append(train)
             self._test_items.append(test)
 
+        self._value_train_items: list[pg.ScatterPlotItem] = []
+        self._value_test_items: list[pg.ScatterPlotItem] = []
+        for b, rgba in enumerate(value_colors.bucket_colors(VALUE_BUCKETS)):
+            color = QColor(*(int(v) for v in rgba))
+            train = UniformScatter(
+                size=POINT_SIZE, brush=pg.mkBrush(color), hoverable=False, name=f"values {b}"
+            )
+            test = UniformScatter(
+                size=POINT_SIZE + 1, brush=pg.mkBrush(color), hoverable=False, name=f"test values {b}"
+            )
+            for item in (train, test):
+                item.setZValue(10)
+                item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+                item.setVisible(False)
+                vb.addItem(item)
+            self._value_train_items.append(train)
+            self._value_test_items.append(test)
+        self.color_bar = self._make_color_bar()
+        self._color_bar_shown = False
+
         self._selection_item = CachedBoundsScatter(
             size=POINT_SIZE + 7,
             pen=pg.mkPen(theme_color("plot_foreground", dark=False), width=1.5),
@@ -275,16 +314,44 @@ class DatasetCanvas(pg.PlotWidget):
                 self._selection = np.zeros(0, dtype=np.int64)
                 self.selectionChanged.emit()
         points, labels, is_test = dataset.points, dataset.labels, dataset.is_test
-        order = np.argsort(labels, kind="stable")
-        bounds = np.searchsorted(labels[order], np.arange(MAX_CLASSES + 1))
-        for c in range(MAX_CLASSES):
-            idx = order[bounds[c] : bounds[c + 1]]
-            test_mask = is_test[idx]
-            self._set_points(self._train_items[c], points[idx[~test_mask]])
-            self._set_points(self._test_items[c], points[idx[test_mask]])
+        regression = dataset.is_regression
+        empty = np.zeros((0, 2))
+        self._show_color_bar(regression)
+        if regression:
+            self._set_value_range(value_colors.value_range(dataset.targets))
+            self._fill(
+                self._value_train_items,
+                self._value_test_items,
+                value_colors.bucket_of(dataset.targets, self._value_range, VALUE_BUCKETS),
+                points,
+                is_test,
+            )
+            for item in (*self._train_items, *self._test_items):
+                self._set_points(item, empty)
+        else:
+            self._fill(self._train_items, self._test_items, labels, points, is_test)
+            for item in (*self._value_train_items, *self._value_test_items):
+                self._set_points(item, empty)
         if self._current_class >= dataset.n_classes:
             self.set_current_class(dataset.n_classes - 1)
         self._update_selection_item()
+
+    def _fill(
+        self,
+        train_items: list[pg.ScatterPlotItem],
+        test_items: list[pg.ScatterPlotItem],
+        groups: np.ndarray,
+        points: np.ndarray,
+        is_test: np.ndarray,
+    ) -> None:
+        """Give item k the points of group k (class or value bin), train and test apart."""
+        order = np.argsort(groups, kind="stable")
+        bounds = np.searchsorted(groups[order], np.arange(len(train_items) + 1))
+        for k, (train, test) in enumerate(zip(train_items, test_items, strict=True)):
+            idx = order[bounds[k] : bounds[k + 1]]
+            test_mask = is_test[idx]
+            self._set_points(train, points[idx[~test_mask]])
+            self._set_points(test, points[idx[test_mask]])
 
     def _set_points(self, item: pg.ScatterPlotItem, pts: np.ndarray) -> None:
         """Give an item new coordinates unless they are the ones it shows (a stroke changes one class)."""
@@ -305,6 +372,63 @@ class DatasetCanvas(pg.PlotWidget):
         if index != self._current_class:
             self._current_class = index
             self.currentClassChanged.emit(index)
+
+    @property
+    def current_value(self) -> float:
+        """Regression: the target value new points get (brush, Put) and the Set value tool paints."""
+        return self._current_value
+
+    def set_current_value(self, value: float) -> None:
+        value = float(value)
+        if np.isfinite(value) and value != self._current_value:
+            self._current_value = value
+            self.currentValueChanged.emit(value)
+
+    @property
+    def value_range(self) -> float:
+        """The half-width R of the colour scale [-R, R] of the points, the surface and the colour bar."""
+        return self._value_range
+
+    def _set_value_range(self, half_range: float) -> None:
+        if half_range != self._value_range:
+            self._value_range = half_range
+            self.color_bar.setLevels((-half_range, half_range))
+            self.valueRangeChanged.emit(half_range)
+
+    def _make_color_bar(self) -> pg.ColorBarItem:
+        """The value scale beside the plot (regression only): the diverging map, -R at the bottom."""
+        lut = value_colors.value_lut()
+        cmap = pg.ColorMap(pos=np.linspace(0.0, 1.0, len(lut)), color=lut)
+        bar = pg.ColorBarItem(
+            values=(-self._value_range, self._value_range),
+            colorMap=cmap,
+            width=14,
+            label="value",
+            interactive=False,
+            colorMapMenu=False,
+        )
+        bar.axis.setWidth(36)  # tick labels
+        bar.getAxis("left").setWidth(18)  # the title "value", turned
+        for name in ("top", "bottom"):
+            bar.getAxis(name).setHeight(1)
+        bar.setFixedWidth(COLOR_BAR_WIDTH)  # else the aspect-locked plot squeezes it to nothing
+        bar.setVisible(False)
+        return bar
+
+    def _show_color_bar(self, shown: bool) -> None:
+        """Put the colour bar into the plot's layout (right of the plot) or take it out (classification
+        then gets the whole width)."""
+        if shown == self._color_bar_shown:
+            return
+        self._color_bar_shown = shown
+        layout = self.getPlotItem().layout
+        if shown:
+            layout.addItem(self.color_bar, 2, 5)
+            layout.setColumnFixedWidth(4, 6)
+        else:
+            layout.removeItem(self.color_bar)
+            layout.setColumnFixedWidth(4, 0)
+        self.color_bar.setVisible(shown)
 
     @property
     def tool_name(self) -> str:
@@ -441,6 +565,18 @@ class DatasetCanvas(pg.PlotWidget):
             color, outline = QColor(CLASS_COLORS[c]), theme_color("point_outline", dark)
             train.setPen(pg.mkPen(outline if outline is not None else color.darker(160), width=1))
             test.setPen(pg.mkPen(color.lighter(150) if dark else color.darker(110), width=1.6))
+        # Value points: a thin outline lets the white middle of the map show on any background and on the
+        # prediction surface of the same colour; test points wear a thick ring in the text colour instead.
+        thin, ring = QColor(fg), QColor(fg)
+        thin.setAlpha(150)
+        ring.setAlpha(215)
+        for train, test in zip(self._value_train_items, self._value_test_items, strict=True):
+            train.setPen(pg.mkPen(thin, width=0.8))
+            test.setPen(pg.mkPen(ring, width=1.2))
+        for name in ("left", "right", "top", "bottom"):
+            axis = self.color_bar.getAxis(name)
+            axis.setPen(fg)
+            axis.setTextPen(fg)
 
     def data_to_viewport(self, x: float, y: float) -> QPoint:
         """Viewport pixel of a data point (tests and tools use it to aim the mouse)."""

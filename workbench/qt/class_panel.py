@@ -1,5 +1,9 @@
 """The "Data" panel: the class list (pick, add, remove, rename), brush settings and the train/test split.
 
+In regression the class list gives way to the value the brush and Put give new points and the Set value tool
+paints: a slider over the colour scale (-R..R, the canvas's `value_range`) and a spin box for any value, with
+a swatch of its colour.
+
 It edits only through the document (every change is undoable) and the canvas's drawing state; it listens to
 `datasetChanged` and rebuilds its rows with signals blocked so writing back never loops.
 """
@@ -9,6 +13,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
+    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -27,11 +32,16 @@ from workbench.core import limits
 from workbench.core.data.dataset import CLASS_COLORS, DEFAULT_CLASS_NAMES
 from workbench.core.data.edits import AddClass, RemoveClass, RenameClass, SetTestFraction
 from workbench.core.model.spec import MAX_CLASSES
+from workbench.core.present.value_colors import format_value, value_color
 from workbench.qt.canvas import DatasetCanvas
 from workbench.qt.document import Document
 from workbench.qt.tools import Gesture
 
 RADIUS_STEPS = 0.05  # brush radius slider: data units per slider step
+#: The value slider has this many steps on each side of 0 (its ends are the colour scale's ends).
+VALUE_STEPS = 100
+#: Largest magnitude the value spin box takes.
+MAX_VALUE = 1e6
 
 
 def swatch(color: str, size: int = 14, hollow: bool = False) -> QIcon:
@@ -100,6 +110,36 @@ class ClassPanel(QWidget):
         box_layout.addWidget(self.class_list)
         box_layout.addLayout(buttons)
 
+        self.value_box = QGroupBox("Value")
+        self.value_box.setObjectName("valueBox")
+        self.value_slider = QSlider(Qt.Orientation.Horizontal, minimum=-VALUE_STEPS, maximum=VALUE_STEPS)
+        self.value_slider.setObjectName("valueSlider")
+        self.value_slider.setAccessibleName("Value of new points")
+        self.value_slider.setPageStep(VALUE_STEPS // 4)
+        self.value_spin = QDoubleSpinBox(minimum=-MAX_VALUE, maximum=MAX_VALUE, decimals=3, singleStep=0.1)
+        self.value_spin.setObjectName("valueSpin")
+        self.value_spin.setAccessibleName("Value of new points")
+        self.value_spin.setKeyboardTracking(False)
+        self.value_swatch = QLabel()
+        self.value_swatch.setFixedSize(16, 16)
+        tip = (
+            "The value the brush and Put give new points, and the Set value tool (T) paints onto points; "
+            "the slider spans the colour scale, the box takes any value"
+        )
+        for widget in (self.value_box, self.value_spin):
+            widget.setToolTip(tip)
+        value_row = QHBoxLayout()
+        value_row.addWidget(self.value_swatch)
+        value_row.addWidget(self.value_slider, 1)
+        value_row.addWidget(self.value_spin)
+        self.value_hint = QLabel()
+        self.value_hint.setWordWrap(True)
+        value_layout = QVBoxLayout(self.value_box)
+        value_layout.addLayout(value_row)
+        value_layout.addWidget(self.value_hint)
+        self.value_box.setVisible(False)
+        self.classes_box = classes_box
+
         brush_box = QGroupBox("Brush")
         self.radius_slider = QSlider(Qt.Orientation.Horizontal, minimum=2, maximum=60)
         self.radius_slider.setAccessibleName("Brush radius")
@@ -134,6 +174,7 @@ class ClassPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(classes_box)
+        layout.addWidget(self.value_box)
         layout.addWidget(brush_box)
         layout.addWidget(split_box)
         layout.addWidget(self.generate_button)
@@ -149,14 +190,22 @@ class ClassPanel(QWidget):
         self.split_slider.sliderPressed.connect(self._begin_split_drag)
         self.split_slider.sliderReleased.connect(self._end_split_drag)
         self.generate_button.clicked.connect(self.generateRequested)
+        self.value_slider.valueChanged.connect(self._on_value_slider)
+        self.value_spin.valueChanged.connect(self._on_value_spin)
         document.datasetChanged.connect(self.refresh)
         canvas.currentClassChanged.connect(self._select_row)
+        canvas.currentValueChanged.connect(self._show_value)
+        canvas.valueRangeChanged.connect(self._show_value)
         self._on_brush_changed()
+        self._show_value()
         self.refresh()
 
     # --- refresh from the document -------------------------------------------------------------------
     def refresh(self) -> None:
         dataset = self.document.dataset
+        regression = dataset.is_regression
+        self.classes_box.setVisible(not regression)
+        self.value_box.setVisible(regression)
         counts = dataset.class_counts()
         test_counts = [int(((dataset.labels == c) & dataset.is_test).sum()) for c in range(dataset.n_classes)]
         self.class_list.blockSignals(True)
@@ -190,9 +239,39 @@ class ClassPanel(QWidget):
         self.split_slider.setValue(round(dataset.test_fraction * 100))
         self.split_slider.blockSignals(False)
         n_test = int(dataset.is_test.sum())
+        test_mark = "◉ (ringed)" if regression else "○"
         self.split_label.setText(
-            f"{round(dataset.test_fraction * 100)}% test: {len(dataset) - n_test} train ● / {n_test} test ○"
+            f"{round(dataset.test_fraction * 100)}% test: {len(dataset) - n_test} train ● / "
+            f"{n_test} test {test_mark}"
         )
+        if regression and len(dataset):
+            assert dataset.targets is not None
+            low, high = float(dataset.targets.min()), float(dataset.targets.max())
+            self.value_hint.setText(f"The points' values: {format_value(low)} to {format_value(high)}")
+        elif regression:
+            self.value_hint.setText("No points yet")
+
+    def _show_value(self, *_: object) -> None:
+        """Write the canvas's current value (and the scale's range) back into the slider and spin box."""
+        value, half_range = self.canvas.current_value, self.canvas.value_range
+        for widget in (self.value_slider, self.value_spin):
+            widget.blockSignals(True)
+        self.value_slider.setValue(round(max(-1.0, min(1.0, value / half_range)) * VALUE_STEPS))
+        self.value_spin.setValue(value)
+        for widget in (self.value_slider, self.value_spin):
+            widget.blockSignals(False)
+        self.value_slider.setToolTip(f"{format_value(value)} (the scale spans ±{format_value(half_range)})")
+        color = value_color(value, half_range)
+        self.value_swatch.setStyleSheet(
+            f"background: {color}; border: 1px solid palette(mid); border-radius: 8px;"
+        )
+
+    def _on_value_slider(self, position: int) -> None:
+        value = round(position / VALUE_STEPS * self.canvas.value_range, 6)
+        self.canvas.set_current_value(value)
+
+    def _on_value_spin(self, value: float) -> None:
+        self.canvas.set_current_value(value)
 
     def _select_row(self, index: int) -> None:
         self.class_list.blockSignals(True)

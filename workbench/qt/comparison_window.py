@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QSignalBlocker, Qt, QThread, Signal, Slot
 from PySide6.QtGui import QAction, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -90,7 +90,21 @@ CURVES = {
     "test loss": ("test_loss", True),
     "train accuracy": ("train_accuracy", False),
     "test accuracy": ("test_accuracy", False),
+    "train R²": ("train_r2", False),
+    "test R²": ("test_r2", False),
+    "train RMSE": ("train_rmse", False),
+    "test RMSE": ("test_rmse", False),
 }
+#: The curves offered for each task (classification runs have no RMSE, regression runs no accuracy).
+TASK_CURVES = {
+    "classification": ("train loss", "test loss", "train accuracy", "test accuracy"),
+    "regression": ("train loss", "test loss", "train R²", "test R²", "train RMSE", "test RMSE"),
+}
+#: The metrics kept of each progress report, in this order after the step (`_curve_data`).
+LIVE_COLUMNS = (
+    "train_loss", "test_loss", "train_accuracy", "test_accuracy",
+    "train_r2", "test_r2", "train_rmse", "test_rmse",
+)  # fmt: skip
 TABLE_COLUMNS = ("Run", "Train loss", "Train acc.", "Test loss", "Test acc.", "Result")
 PAST_COLUMNS = (
     "#",
@@ -112,6 +126,35 @@ def _percent(value: float) -> str:
 
 def _loss(value: float) -> str:
     return "–" if not math.isfinite(value) else f"{value:.4f}"
+
+
+def _is_regression(metrics: Any) -> bool:
+    """Regression metrics carry R² or RMSE and no accuracy (a run that diverged at once may have neither)."""
+    return not math.isfinite(getattr(metrics, "train_accuracy", math.nan)) and any(
+        math.isfinite(getattr(metrics, name, math.nan)) for name in ("train_r2", "train_rmse", "test_rmse")
+    )
+
+
+def quality(
+    metrics: Any, split: str, regression: bool | None = None, named: bool = True
+) -> tuple[str, float]:
+    """The text and sort value of a split's quality: accuracy in classification, R² in regression ("R² "
+    in front unless `named` is False, for a column whose header says it)."""
+    regression = _is_regression(metrics) if regression is None else regression
+    if regression:
+        value = float(getattr(metrics, f"{split}_r2", math.nan))
+        name = "R² " if named else ""
+        return ("–" if not math.isfinite(value) else f"{name}{value:.3f}"), value
+    value = float(getattr(metrics, f"{split}_accuracy"))
+    return _percent(value), value
+
+
+def result_text(metrics: Any, regression: bool | None = None) -> str:
+    """A run's result in a few words: its test quality, or its training quality without test points."""
+    text, value = quality(metrics, "test", regression)
+    if math.isfinite(value):
+        return f"test {text}"
+    return f"train {quality(metrics, 'train', regression)[0]}"
 
 
 def network_text(spec: NetworkSpec) -> str:
@@ -139,8 +182,12 @@ def use_run(
     Only runs whose weights fit the document's network (same layer shapes) can be used: changing the shapes
     and the weights in one step cannot be undone in order by the training process.
     """
-    if spec.n_classes != document.dataset.n_classes or weight_shapes(spec) != weight_shapes(document.spec):
-        return "the network or the classes changed since this run: its weights no longer fit"
+    if (
+        spec.task != document.spec.task
+        or spec.n_classes != document.dataset.n_classes
+        or weight_shapes(spec) != weight_shapes(document.spec)
+    ):
+        return "the network, the task or the classes changed since this run: its weights no longer fit"
     document.begin_gesture(f"Use run ({label})")
     try:
         document.set_spec(spec, f"Use run ({label})")
@@ -216,6 +263,7 @@ def render_tile(dataset: Any, result: RunResult, record: Any, size: int) -> np.n
         size=(size, size),
         points=dataset.points,
         labels=dataset.labels,
+        targets=dataset.targets,  # regression: the prediction surface and points in value colours
         bounds=dataset.bounds(),
         style=FrameStyle(caption=False, point_radius=max(1.5, size / 110)),
     )
@@ -410,9 +458,7 @@ class RunTile(QFrame):
         self.has_picture = True
 
     def set_result(self, result: RunResult) -> None:
-        text = f"test {_percent(result.metrics.test_accuracy)}"
-        if not math.isfinite(result.metrics.test_accuracy):
-            text = f"train {_percent(result.metrics.train_accuracy)}"
+        text = result_text(result.metrics, result.setup.spec.is_regression)
         if result.divergence:  # in the error colour; the tooltip says what to change
             error = palette().views["error_text"]
             text += f" <span style='color:{error}'>diverged</span>"
@@ -458,6 +504,7 @@ class ComparisonWindow(QWidget):
         self._live: list[list[tuple[float, float, float, float, float]]] = []
         self._steps = 0
         self._labels: list[str] = []
+        self._regression = False  # the current comparison's task: R² where classification shows accuracy
         self._tile_size = TILE_SIZE
         self._progress: list[int] = []
         self._scrub_steps = np.zeros(0, np.int64)
@@ -754,6 +801,11 @@ class ComparisonWindow(QWidget):
             tile.picked.connect(self.select_run)
             self.tiles_layout.addWidget(tile, setup.index // columns, setup.index % columns)
             self._tiles.append(tile)
+        self._regression = comparison.spec.is_regression
+        self._offer_curves("regression" if self._regression else "classification")
+        quality_name = "R²" if self._regression else "acc."
+        for column, split in ((2, "Train"), (4, "Test")):
+            self.table.setHorizontalHeaderItem(column, QTableWidgetItem(f"{split} {quality_name}"))
         self.plot.clear()
         self._curves = []
         self._live = [[] for _ in range(n)]
@@ -802,13 +854,7 @@ class ComparisonWindow(QWidget):
                 self._progress[index] = steps
                 self._tiles[index].set_progress(steps, self._steps)
                 self._live[index].append(
-                    (
-                        float(steps),
-                        metrics.train_loss,
-                        metrics.test_loss,
-                        metrics.train_accuracy,
-                        metrics.test_accuracy,
-                    )
+                    (float(steps), *(float(getattr(metrics, name, math.nan)) for name in LIVE_COLUMNS))
                 )
                 self._update_curve(index)
             case RunFinished(result=result):
@@ -858,7 +904,7 @@ class ComparisonWindow(QWidget):
             best = max(self.results.values(), key=lambda r: _sort_key(r.metrics))
             self._say(
                 f"{done} runs done. Best on the test points: {best.label} "
-                f"({_percent(best.metrics.test_accuracy)}). Sort the table by a column; "
+                f"({quality(best.metrics, 'test', self._regression)[0]}). Sort the table by a column; "
                 "“Use this run” puts a run into the project (undoable)."
             )
         elif not self.status.property("error"):
@@ -907,11 +953,7 @@ class ComparisonWindow(QWidget):
             if index < len(self._tiles):
                 tile = self._tiles[index]
                 tile.set_picture(rgba)
-                accuracy = record.test_accuracy
-                if not math.isfinite(accuracy):
-                    tile.caption.setText(f"step {record.step:,}: train {_percent(record.train_accuracy)}")
-                else:
-                    tile.caption.setText(f"step {record.step:,}: test {_percent(accuracy)}")
+                tile.caption.setText(f"step {record.step:,}: {result_text(record, self._regression)}")
         self.tilesScrubbed.emit(step)
 
     def _stop_renderer(self) -> None:
@@ -939,11 +981,12 @@ class ComparisonWindow(QWidget):
             return
         nan = math.nan
         metrics = result.metrics if result is not None else None
+        regression = self._regression
         values = [
             (_loss(metrics.train_loss) if metrics else "", metrics.train_loss if metrics else nan),
-            (_percent(metrics.train_accuracy) if metrics else "", metrics.train_accuracy if metrics else nan),
+            quality(metrics, "train", regression, named=False) if metrics else ("", nan),
             (_loss(metrics.test_loss) if metrics else "", metrics.test_loss if metrics else nan),
-            (_percent(metrics.test_accuracy) if metrics else "", metrics.test_accuracy if metrics else nan),
+            quality(metrics, "test", regression, named=False) if metrics else ("", nan),
         ]
         for column, (text, value) in enumerate(values, start=1):
             item = _NumberItem(text, value)
@@ -992,16 +1035,31 @@ class ComparisonWindow(QWidget):
             x, y = history.column("step").astype(float), history.column(column).astype(float)
         else:
             live = self._live[index]
-            position = 1 + ("train_loss", "test_loss", "train_accuracy", "test_accuracy").index(column)
+            position = 1 + LIVE_COLUMNS.index(column)
             x = np.array([p[0] for p in live], float)
             y = np.array([p[position] for p in live], float)
-        keep = np.isfinite(y) & ((y > 0) | (column.endswith("accuracy")))
+        keep = np.isfinite(y) & ((y > 0) | (not column.endswith("loss")))
         return x[keep], y[keep]
 
     def _update_curve(self, index: int) -> None:
         if index < len(self._curves):
             x, y = self._curve_data(index)
             self._curves[index].setData(x, y)
+
+    def _offer_curves(self, task: str) -> None:
+        """The curve choices of the task's metrics, keeping the current one (or its counterpart) chosen."""
+        names = TASK_CURVES[task]
+        if tuple(self.curve_combo.itemText(i) for i in range(self.curve_combo.count())) == names:
+            return
+        current = self.curve_combo.currentText()
+        counterpart = {"accuracy": "R²", "R²": "accuracy", "RMSE": "accuracy"}
+        split, _, metric = current.partition(" ")
+        if current not in names:
+            current = f"{split} {counterpart.get(metric, metric)}"
+        with QSignalBlocker(self.curve_combo):
+            self.curve_combo.clear()
+            self.curve_combo.addItems(list(names))
+            self.curve_combo.setCurrentIndex(max(0, self.curve_combo.findText(current)))
 
     @Slot()
     def _redraw_curves(self, *_: object) -> None:
@@ -1045,9 +1103,9 @@ class ComparisonWindow(QWidget):
                 QTableWidgetItem(run.ended),
                 _NumberItem(f"{run.steps:,}", float(run.steps)),
                 _NumberItem(_loss(m.train_loss), m.train_loss),
-                _NumberItem(_percent(m.train_accuracy), m.train_accuracy),
+                _NumberItem(*quality(m, "train", run.spec.is_regression)),
                 _NumberItem(_loss(m.test_loss), m.test_loss),
-                _NumberItem(_percent(m.test_accuracy), m.test_accuracy),
+                _NumberItem(*quality(m, "test", run.spec.is_regression)),
                 QTableWidgetItem(run.started_by),
                 QTableWidgetItem(network_text(run.spec)),
                 QTableWidgetItem(settings_text(run.settings)),
@@ -1099,7 +1157,9 @@ class ComparisonWindow(QWidget):
 
 
 def _sort_key(metrics: Any) -> tuple[float, float]:
-    test = metrics.test_accuracy if math.isfinite(metrics.test_accuracy) else -1.0
+    """Best first by test accuracy (R² in regression), then the lowest test loss."""
+    score = quality(metrics, "test")[1]
+    test = score if math.isfinite(score) else -math.inf
     return (test, -metrics.test_loss if math.isfinite(metrics.test_loss) else -math.inf)
 
 

@@ -25,8 +25,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from workbench.core.data.dataset import Dataset
-from workbench.core.data.edits import Edit
-from workbench.core.model.network_edits import with_class_count
+from workbench.core.data.edits import Edit, ReplaceDataset
+from workbench.core.model.network_edits import with_outputs
 from workbench.core.model.spec import NetworkSpec, TrainingSettings
 from workbench.core.training.history import TrainingHistory
 from workbench.core.training.recording import Recording, RecordingError
@@ -42,8 +42,13 @@ _MERGE_SETTINGS = 1001
 _MERGE_TEST_FRACTION = 1002
 
 
+def fitted_spec(spec: NetworkSpec, dataset: Dataset) -> NetworkSpec:
+    """`spec` with the output the dataset needs: its task (one value for regression) and class count."""
+    return with_outputs(spec, dataset.task, dataset.n_classes)
+
+
 class _DatasetEditCommand(QUndoCommand):
-    """Applies one invertible core edit; keeps the spec's class count in step with the dataset."""
+    """Applies one invertible core edit; keeps the spec's task and class count in step with the dataset."""
 
     def __init__(self, document: Document, edit: Edit) -> None:
         super().__init__(edit.description)
@@ -196,7 +201,7 @@ class Document(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(500)
         self._dataset = dataset
-        self._spec = with_class_count(spec, dataset.n_classes)
+        self._spec = fitted_spec(spec, dataset)
         self._settings = settings
         self._weights: Weights | None = None
         self._history = TrainingHistory().frozen()
@@ -291,8 +296,30 @@ class Document(QObject):
         """Apply a core dataset edit as one undo step (or part of the open gesture macro)."""
         self.undo_stack.push(_DatasetEditCommand(self, edit))
 
+    @property
+    def task(self) -> str:
+        """ "classification" or "regression": the dataset's, which the spec follows."""
+        return self._dataset.task
+
+    def set_task(self, task: str) -> bool:
+        """Switch between classification and regression as one undo step: the points keep their places,
+        class numbers become values (`Dataset.as_regression`) or values classes (`as_classification`), and
+        the network's output follows (undo brings back the data, the classes and the old output). False when
+        the data already has that task."""
+        dataset = self._dataset
+        if task == dataset.task:
+            return False
+        if task == "regression":
+            new, text = dataset.as_regression(), "Switch to regression"
+        elif task == "classification":
+            new, text = dataset.as_classification(), "Switch to classification"
+        else:
+            raise ValueError(f"unknown task {task!r}; choose classification or regression")
+        self.apply_edit(ReplaceDataset(new, description=text))
+        return True
+
     def set_spec(self, spec: NetworkSpec, text: str = "Change network") -> None:
-        spec = with_class_count(spec, self._dataset.n_classes).validate()
+        spec = fitted_spec(spec, self._dataset).validate()
         if spec != self._spec:
             self.undo_stack.push(_SpecCommand(self, spec, text))
 
@@ -413,7 +440,7 @@ class Document(QObject):
         self.undo_stack.clear()
         self._continue_commands = []
         self._dataset = dataset
-        self._spec = with_class_count(spec, dataset.n_classes)
+        self._spec = fitted_spec(spec, dataset)
         self._settings = settings
         self._weights = _copy_weights(weights)
         # Always a new object: the training controller tells a loaded history from its own by identity.
@@ -451,12 +478,12 @@ class Document(QObject):
     # --- internals used by the commands ----------------------------------------------------------------
     def _set_dataset(self, dataset: Dataset, spec: NetworkSpec | None = None) -> None:
         self._dataset = dataset
-        new_spec = spec if spec is not None else with_class_count(self._spec, dataset.n_classes)
+        new_spec = spec if spec is not None else fitted_spec(self._spec, dataset)
         self.datasetChanged.emit()
         if new_spec != self._spec:
             self._spec = new_spec
             self.specChanged.emit()
-            self._drop_recording()  # another class count: the trainer starts a new run
+            self._drop_recording()  # another task or class count: the trainer starts a new run
 
     def _set_spec(self, spec: NetworkSpec) -> None:
         self._spec = spec

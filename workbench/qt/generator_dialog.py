@@ -1,4 +1,10 @@
-"""A small dialog to generate a classic toy dataset, with a live preview, to replace or extend the data."""
+"""A small dialog to generate a classic toy dataset, with a live preview, to replace or extend the data.
+
+Regression datasets (plane, multi-Gaussian, a typed formula) are offered below the classification ones;
+their preview colours the points by value with the canvas's diverging map, and a formula the parser refuses
+shows its message under the form while Replace and Add wait for a usable one. Replacing data of the other
+task switches the project's task (undoable like any replacement); adding needs data of the same task.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -21,14 +28,26 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.data.dataset import CLASS_COLORS, Dataset
+from workbench.core.data.formula import MAX_LENGTH
 from workbench.core.model.spec import MAX_CLASSES, SpecError
+from workbench.core.present.value_colors import value_range, values_to_rgba
 from workbench.qt.theme import style_sheet, theme_color
 
 MAX_GENERATED_POINTS = 20_000
 
 
 def merge_datasets(current: Dataset, extra: Dataset) -> Dataset:
-    """`current` plus the points of `extra`, adding classes when `extra` has more (Add to current)."""
+    """`current` plus the points of `extra`, adding classes when `extra` has more (Add to current); for
+    regression data the values come along. Both must have the same task (ValueError otherwise)."""
+    if current.task != extra.task:
+        raise ValueError(f"cannot add {extra.task} points to {current.task} data")
+    if current.targets is not None and extra.targets is not None:
+        return current.replace(
+            points=np.concatenate([current.points, extra.points]),
+            labels=np.zeros(len(current) + len(extra), dtype=np.int64),
+            split_keys=np.concatenate([current.split_keys, current.new_split_keys(len(extra))]),
+            targets=np.concatenate([current.targets, extra.targets]),
+        )
     names = list(current.class_names)
     for c in range(current.n_classes, min(extra.n_classes, MAX_CLASSES)):
         names.append(extra.class_names[c])
@@ -59,9 +78,27 @@ class GeneratorDialog(QDialog):
 
         self.kind = QComboBox()
         self.kind.setAccessibleName("Dataset type")
-        for name, info in GENERATORS.items():
-            self.kind.addItem(info.label, name)
-            self.kind.setItemData(self.kind.count() - 1, info.description, Qt.ItemDataRole.ToolTipRole)
+        for task in ("classification", "regression"):
+            if self.kind.count():
+                self.kind.insertSeparator(self.kind.count())
+            for name, info in GENERATORS.items():
+                if info.task != task:
+                    continue
+                label = f"{info.label} (values)" if task == "regression" else info.label
+                self.kind.addItem(label, name)
+                self.kind.setItemData(self.kind.count() - 1, info.description, Qt.ItemDataRole.ToolTipRole)
+        self.formula = QLineEdit()
+        self.formula.setObjectName("formulaEdit")
+        self.formula.setAccessibleName("Target formula")
+        self.formula.setMaxLength(MAX_LENGTH)
+        self.formula.setPlaceholderText("e.g. sin(x) * cos(y)")
+        self.formula.setToolTip(
+            "target = f(x, y): numbers, x, y, pi, e, + − * / ** and sin cos tan exp log sqrt abs tanh "
+            "min max … (nothing else runs)"
+        )
+        from workbench.core.data.generators import DEFAULT_FORMULA
+
+        self.formula.setText(DEFAULT_FORMULA)
         self.points = QSpinBox(minimum=1, maximum=MAX_GENERATED_POINTS, singleStep=50, value=400)
         self.points.setAccessibleName("Number of points")
         self.classes = QSpinBox(minimum=2, maximum=MAX_CLASSES, value=2)
@@ -80,6 +117,8 @@ class GeneratorDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("Type", self.kind)
+        form.addRow("target =", self.formula)
+        self._form = form
         form.addRow("Points", self.points)
         form.addRow("Classes", self.classes)
         form.addRow("Noise (σ)", self.noise)
@@ -100,6 +139,9 @@ class GeneratorDialog(QDialog):
             item = pg.ScatterPlotItem(size=5, pen=pg.mkPen(color.darker(160)), brush=pg.mkBrush(color))
             self.preview.addItem(item)
             self._preview_items.append(item)
+        # Regression: one scatter with a brush per point (a preview has few points) in the value map.
+        self._value_item = pg.ScatterPlotItem(size=6, pen=pg.mkPen(QColor(60, 60, 60, 150), width=0.8))
+        self.preview.addItem(self._value_item)
 
         self.buttons = QDialogButtonBox()
         self.replace_button = self.buttons.addButton("Replace", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -127,8 +169,9 @@ class GeneratorDialog(QDialog):
             box.valueChanged.connect(self.update_preview)
         self.classes.valueChanged.connect(self._on_classes_changed)
         self.noise.valueChanged.connect(self.update_preview)
+        self.formula.textChanged.connect(self.update_preview)
 
-        default = self.kind.findData("spiral")
+        default = self.kind.findData("plane" if current.is_regression else "spiral")
         self.kind.setCurrentIndex(max(default, 0))
         self._on_kind_changed()
 
@@ -143,6 +186,9 @@ class GeneratorDialog(QDialog):
         self._shown_classes = info.default_classes
         for box in (self.classes, self.noise):
             box.blockSignals(False)
+        is_formula = info.name == "formula"
+        self.formula.setVisible(is_formula)
+        self._form.labelForField(self.formula).setVisible(is_formula)
         self.update_preview()
 
     def _on_classes_changed(self, *_: object) -> None:
@@ -158,26 +204,43 @@ class GeneratorDialog(QDialog):
 
     def update_preview(self, *_: object) -> None:
         info = self._generators[self.kind.currentData()]
+        regression = info.task == "regression"
         try:
             dataset = info.generate(
                 self.points.value(),
-                self.classes.value(),
+                None if regression else self.classes.value(),
                 self.noise.value(),
                 self.seed.value(),
                 self._current.test_fraction,
+                formula=self.formula.text() if info.name == "formula" else None,
             )
         except (SpecError, ValueError) as exc:
             self._dataset = None
             self.error_label.setText(str(exc))
             self.replace_button.setEnabled(False)
             self.add_button.setEnabled(False)
+            for item in (*self._preview_items, self._value_item):  # no stale picture of other settings
+                item.setData(pos=np.zeros((0, 2)))
             return
         self._dataset = dataset
         self.error_label.setText("")
         self.replace_button.setEnabled(True)
-        self.add_button.setEnabled(True)
+        same_task = dataset.task == self._current.task
+        self.add_button.setEnabled(same_task)
+        self.add_button.setToolTip(
+            "Add these points to the current data (undoable)"
+            if same_task
+            else f"The current data has {'values' if self._current.is_regression else 'classes'}: "
+            "Replace switches the task, or switch it first (Data ▸ Task)"
+        )
         for c, item in enumerate(self._preview_items):
-            item.setData(pos=dataset.points[dataset.labels == c])
+            item.setData(pos=dataset.points[dataset.labels == c] if not regression else np.zeros((0, 2)))
+        if regression:
+            assert dataset.targets is not None
+            colors = values_to_rgba(dataset.targets, value_range(dataset.targets))
+            self._value_item.setData(pos=dataset.points, brush=[QColor(*c) for c in colors.tolist()])
+        else:
+            self._value_item.setData(pos=np.zeros((0, 2)))
 
     def dataset(self) -> Dataset | None:
         """The generated dataset as previewed (None if the settings are unusable)."""

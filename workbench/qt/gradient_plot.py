@@ -235,7 +235,9 @@ class DeltaSizer(QObject):
         too_big = len(dataset) * spec.n_parameters > MAX_SIZED_WORK
         if not 1 <= layer <= spec.output_node or len(dataset) == 0 or too_big:
             return None
-        if neuron >= spec.layer_sizes[layer] or dataset.n_classes != spec.n_classes:
+        if neuron >= spec.layer_sizes[layer] or dataset.is_regression != spec.is_regression:
+            return None
+        if not spec.is_regression and dataset.n_classes != spec.n_classes:
             return None
         live = getattr(self._window, "live_network", None)
         weights = live.current_weights() if live is not None else document.weights
@@ -245,7 +247,8 @@ class DeltaSizer(QObject):
             self._network = Network(spec)
         self._network.set_weights(weights)
         with np.errstate(all="ignore"):
-            deltas = point_deltas(self._network, dataset.points, dataset.labels)
+            truth = dataset.targets if spec.is_regression else dataset.labels  # regression: δ = ŷ − y
+            deltas = point_deltas(self._network, dataset.points, truth)
         return delta_point_sizes(deltas[layer - 1][:, neuron])
 
     @Slot()

@@ -3,7 +3,10 @@
 The worker computes the coordinates (`core.present.views.hidden_space`); this widget only picks what to
 show (layer, neuron pair or PCA), sends that to the controller, and hands each frame's arrays to plot items
 made once: one scatter for all points (one sprite per class, assigned with numpy), one curve for all grid
-lines (NaN separated) and one image for the output layer's regions when they are exact.
+lines (NaN separated) and one image for the output layer's regions when they are exact. In regression the
+points are coloured by their target value instead (the canvas's diverging map and scale, in
+`VALUE_BUCKETS` steps: one sprite per step, so the same fast scatter serves), and the exact output is the
+predicted value.
 
 Cost per drawn frame is kept to a few ms: cached axes whose labels never change (the PCA spread shares are in
 a separate label), a view range that only moves when the data leaves it or shrinks to well inside it, and
@@ -22,8 +25,9 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from workbench.core.data.dataset import CLASS_COLORS
+from workbench.core.present import value_colors
 from workbench.core.present.views import HiddenSpaceRequest, HiddenSpaceView, ViewFrame
-from workbench.qt.canvas import CachedBoundsScatter
+from workbench.qt.canvas import VALUE_BUCKETS, CachedBoundsScatter
 from workbench.qt.document import Document
 from workbench.qt.frame_throttle import FrameThrottle
 from workbench.qt.theme import view_color
@@ -38,6 +42,8 @@ DRAW_DELAY_MS = 20
 RANGE_SLACK = 0.3
 #: The range closes in on the data once the data fills less than this fraction of it.
 RANGE_SHRINK = 0.35
+#: Outline of the points coloured by target value (regression): dark and faint, so near-white values show.
+VALUE_OUTLINE = "#40404096"
 
 
 class ClassScatter(CachedBoundsScatter):
@@ -47,8 +53,8 @@ class ClassScatter(CachedBoundsScatter):
     atlas once per class and are given to the points with numpy, never looked up point by point.
     """
 
-    def __init__(self, colors: Sequence[str], size: float = 6) -> None:
-        pen = pg.mkPen(view_color("hidden_point_outline"), width=0.8)
+    def __init__(self, colors: Sequence[str], size: float = 6, outline: str | None = None) -> None:
+        pen = pg.mkPen(outline or view_color("hidden_point_outline"), width=0.8)
         brushes = [pg.mkBrush(color) for color in colors]
         super().__init__(size=size, pen=pen, brush=brushes[0], pxMode=True, hoverable=False)
         self._styles = [(self.opts["symbol"], size, pen, brush) for brush in brushes]
@@ -178,6 +184,16 @@ class HiddenSpacePlot(QWidget):
         self.plot.addItem(self.grid_curve)
         self.points_item = ClassScatter(CLASS_COLORS)
         self.plot.addItem(self.points_item)
+        # Regression: points coloured by target; a dark thin outline keeps the map's white middle visible.
+        value_hex = [f"#{r:02X}{g:02X}{b:02X}" for r, g, b, _ in value_colors.bucket_colors(VALUE_BUCKETS)]
+        self.value_points_item = ClassScatter(value_hex, outline=VALUE_OUTLINE)
+        self.value_points_item.hide()
+        self.plot.addItem(self.value_points_item)
+        # Regression through a one-neuron last layer: the output's prediction line over that neuron's value.
+        self.output_line = pg.PlotCurveItem(pen=pg.mkPen(view_color("hidden_mark"), width=2))
+        self.output_line.setZValue(-1)  # under the points, over the grid
+        self.output_line.hide()
+        self.plot.addItem(self.output_line)
 
         self.explained_label = QLabel()
         self.explained_label.setObjectName("hiddenSpaceExplained")
@@ -284,9 +300,19 @@ class HiddenSpacePlot(QWidget):
         """Draw a hidden-space view. `one_axis` (while training): when both axes' ranges must move, move one
         now and the other with the next frame, so no single paint redraws both axes (~7 ms)."""
         self._view = view
-        labels = view.labels if view.labels is not None else np.zeros(len(view.points), dtype=np.int64)
-        self.points_item.set_points(view.points, labels)
-        self.points_item.setVisible(len(view.points) > 0)
+        if view.values is not None:  # regression: coloured by target on the canvas's scale
+            buckets = value_colors.bucket_of(view.values, view.value_range or 1.0, VALUE_BUCKETS)
+            self.value_points_item.set_points(view.points, buckets)
+            self.value_points_item.setVisible(len(view.points) > 0)
+            self.points_item.setVisible(False)
+        else:
+            labels = view.labels if view.labels is not None else np.zeros(len(view.points), dtype=np.int64)
+            self.points_item.set_points(view.points, labels)
+            self.points_item.setVisible(len(view.points) > 0)
+            self.value_points_item.setVisible(False)
+        if view.output_line is not None:
+            self.output_line.setData(view.output_line[:, 0], view.output_line[:, 1])
+        self.output_line.setVisible(view.output_line is not None)
         gx, gy = grid_polyline(view.grid_lines)
         self.grid_curve.setData(gx, gy)
         if view.output_rgba is not None and view.output_rect is not None:
@@ -352,13 +378,15 @@ class HiddenSpacePlot(QWidget):
             view_box.setYRange(*y_range, padding=0)
 
     def _clear(self, message: str) -> None:
-        self.points_item.set_points(np.zeros((0, 2)), np.zeros(0, dtype=np.intp))
-        self.points_item.setVisible(False)
+        for item in (self.points_item, self.value_points_item):
+            item.set_points(np.zeros((0, 2)), np.zeros(0, dtype=np.intp))
+            item.setVisible(False)
         self._explained_text = ""
         self._explained_shown = None
         self.explained_label.clear()
         self.grid_curve.setData([], [])
         self.regions.hide()
+        self.output_line.hide()
         self.caption.setText(message)
 
     def highlight_neuron(self, layer: int | None, neuron: int = 0) -> None:

@@ -46,6 +46,8 @@ def neuron_caption(spec: NetworkSpec, layer: int, neuron: int, class_names: tupl
     if layer == 0:
         name = FEATURES[spec.features[neuron]]
         return f"Input {name}: orange negative · white 0 · blue positive"
+    if layer == len(spec.hidden) + 1 and spec.is_regression:
+        return "Output: the predicted value: orange negative · white 0 · blue positive"
     if layer == len(spec.hidden) + 1:
         name = class_names[neuron] if neuron < len(class_names) else f"class {neuron + 1}"
         return f"Output: probability of {name} (white 0 … full colour 1)"

@@ -583,7 +583,7 @@ class LossLandscapeView(QWidget):
         request = SliceRequest(
             spec,
             dataset.points[train],
-            dataset.labels[train],
+            _truth(dataset)[train],
             document.settings.l2,
             [(np.array(w), np.array(b)) for w, b in weights],
             kind=kind,
@@ -637,7 +637,7 @@ class LossLandscapeView(QWidget):
         request = RaceRequest(
             document.spec,
             document.dataset.points[train],
-            document.dataset.labels[train],
+            _truth(document.dataset)[train],
             document.settings.l2,
             result.theta,
             result.d1,
@@ -733,8 +733,9 @@ class LossLandscapeView(QWidget):
             return
         result = frame.slice
         lo, hi = frame.log_range
+        loss = _loss_name(self.document.spec.is_regression)
         parts = [
-            f"Objective (cross-entropy + L2, all training points) here: {result.center_loss:.4g}; "
+            f"Objective ({loss} + L2, all training points) here: {result.center_loss:.4g}; "
             f"colours from {10**lo:.3g} (dark) to {10**hi:.3g} (yellow), log scale."
         ]
         if result.explained is not None:
@@ -784,6 +785,15 @@ def default_parameters(spec: NetworkSpec) -> tuple[str, str]:
     if shape[1] >= 2:
         return f"{weight_key}[0,0]", f"{weight_key}[0,1]"
     return f"{weight_key}[0,0]", f"{key}[0]"
+
+
+def _truth(dataset: Any) -> np.ndarray:
+    """What the loss compares the outputs with: class numbers, or a regression dataset's target values."""
+    return dataset.targets if dataset.is_regression else dataset.labels
+
+
+def _loss_name(regression: bool) -> str:
+    return "Euclidean ½(ŷ − y)²" if regression else "cross-entropy"
 
 
 def install_landscape(window: Any) -> LossLandscapeView:

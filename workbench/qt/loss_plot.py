@@ -1,5 +1,8 @@
 """Loss and accuracy curves (`lossPlot`): train and test against steps, with the previous run as a ghost.
 
+In regression the right-hand plot shows R² or RMSE instead of accuracy (the `metricCombo` beside the log
+switch picks which; the hover readout gives the loss and that metric).
+
 Curves are created once and updated with `setData` (clip-to-view and peak downsampling keep long runs
 cheap). The plot follows the trainer's history (a bounded `TrainingHistory`, already columns) and current
 state in each frame; when the step count goes backwards (reset, new architecture, opened project) and the
@@ -18,8 +21,17 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Slot
-from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QSignalBlocker, Qt, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from workbench.core.palette import palette
 from workbench.core.present.views import CurveEnvelope, ViewFrame
@@ -107,11 +119,26 @@ _PLOT_COLUMNS = {
     "test_loss": "test_loss",
     "train_acc": "train_accuracy",
     "test_acc": "test_accuracy",
+    "train_rmse": "train_rmse",
+    "test_rmse": "test_rmse",
+    "train_r2": "train_r2",
+    "test_r2": "test_r2",
 }
+#: What the right-hand plot can show: key -> (axis label, the plot's columns of train and test).
+METRICS = {
+    "accuracy": ("accuracy", "train_acc", "test_acc"),
+    "r2": ("R²", "train_r2", "test_r2"),
+    "rmse": ("RMSE", "train_rmse", "test_rmse"),
+}
+#: The choices of the right-hand plot in regression, first = the default (R² is bounded above like accuracy).
+REGRESSION_METRICS = (("r2", "R²"), ("rmse", "RMSE"))
+#: The lowest R² the plot shows: an untrained network's R² can be far below 0, which would flatten the rest.
+R2_FLOOR = -1.0
 
 
 def history_arrays(history: TrainingHistory, latest: Any = None) -> dict[str, np.ndarray]:
-    """The plot's columns (float arrays: step, train_loss, test_loss, train_acc, test_acc) of `history`,
+    """The plot's columns (float arrays: step, train_loss, test_loss, train_acc, test_acc and the regression
+    metrics train_rmse, test_rmse, train_r2, test_r2) of `history`,
     followed by `latest` (a `Metrics`) when it is newer than the last entry. New arrays, never views."""
     steps = history.column("step")
     extra = latest is not None and (not len(steps) or int(steps[-1]) != latest.step)
@@ -145,7 +172,8 @@ def _pen(color: str, alpha: int = 255, style: Qt.PenStyle = Qt.PenStyle.SolidLin
 
 
 class LossPlot(QWidget):
-    """Train/test loss (left) and accuracy (right) against steps; log-y option; hover readout."""
+    """Train/test loss (left) and accuracy, or in regression R² or RMSE (right), against steps; log-y
+    option; hover readout."""
 
     def __init__(self, controller: TrainingController | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -156,6 +184,8 @@ class LossPlot(QWidget):
         self._shown_key: tuple[int, int, int] | None = None  # history revision, length, latest step
         self._x_top: float | None = None
         self._y_range: tuple[float, float] | None = None
+        self._metric = "accuracy"  # what the right-hand plot shows (`METRICS`)
+        self._metric_range: tuple[float, float] | None = None
         self._envelopes = {
             prefix + key: CurveEnvelope(MAX_CURVE_POINTS)
             for prefix in ("", "ghost_")
@@ -187,8 +217,7 @@ class LossPlot(QWidget):
             plot.getViewBox().disableAutoRange()  # ranges move in steps (`_update_ranges`)
         self.acc_plot.setLabel("bottom", "step")
         self.loss_plot.setLabel("bottom", "step")
-        self.acc_plot.setYRange(0, 1, padding=0.02)
-        self.acc_plot.getViewBox().setLimits(yMin=-0.05, yMax=1.05)
+        self._update_metric_range()
         self.loss_plot.getViewBox().setLimits(xMin=0)
 
         dash = Qt.PenStyle.DashLine
@@ -228,12 +257,27 @@ class LossPlot(QWidget):
         self.log_check.setObjectName("logLossCheck")
         self.log_check.setToolTip("Logarithmic loss axis: progress near zero stays visible")
         self.log_check.toggled.connect(self.set_log_y)
+        # Regression only: which metric the right-hand plot shows.
+        self.metric_combo = QComboBox()
+        self.metric_combo.setObjectName("metricCombo")
+        self.metric_combo.setToolTip(
+            "Right-hand plot in regression: R² (1 = every target predicted exactly, 0 = no better than "
+            "always predicting the mean) or RMSE (the typical distance of a prediction from its target)"
+        )
+        for key, label in REGRESSION_METRICS:
+            self.metric_combo.addItem(label, key)
+        self.metric_combo.currentIndexChanged.connect(self._on_metric_chosen)
+        self.metric_combo.hide()
         # The legend sits above the plots, never on the curves; hovering a plot shows its values instead.
         self.readout = QLabel(LEGEND)
         self.readout.setObjectName("lossReadout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
+        # A long hover text is cut at the dock's edge: it never widens the dock (nor jumps its layout).
+        self.readout.setMinimumWidth(1)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top = QHBoxLayout()
         top.addWidget(self.readout, 1)
+        top.addWidget(self.metric_combo)
         top.addWidget(self.log_check)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -251,8 +295,40 @@ class LossPlot(QWidget):
     # --- data -------------------------------------------------------------------------------------------
     @Slot(object)
     def show_frame(self, frame: ViewFrame) -> None:
+        self.set_regression(frame.snapshot.spec.is_regression)
         self.set_history(frame.snapshot.history, frame.snapshot.metrics)
         self.set_cursor(frame.at_step)
+
+    @property
+    def metric(self) -> str:
+        """What the right-hand plot shows: "accuracy", "r2" or "rmse" (`METRICS`)."""
+        return self._metric
+
+    def set_regression(self, regression: bool) -> None:
+        """Follow the project's task: accuracy for classification, the chosen regression metric otherwise."""
+        self.metric_combo.setVisible(regression)
+        self.set_metric(self.metric_combo.currentData() if regression else "accuracy")
+
+    def set_metric(self, metric: str) -> None:
+        """Show `metric` ("accuracy", "r2", "rmse") on the right-hand plot."""
+        if metric == self._metric:
+            return
+        self._metric = metric
+        if metric in dict(REGRESSION_METRICS):
+            with QSignalBlocker(self.metric_combo):
+                self.metric_combo.setCurrentIndex(self.metric_combo.findData(metric))
+        self.acc_plot.setLabel("left", METRICS[metric][0])
+        self._metric_range = None
+        self._reset_envelopes("")
+        self._show_columns(self._columns, "")
+        if self._ghost is not None:
+            self._show_ghost()
+        self._update_ranges()
+
+    @Slot(int)
+    def _on_metric_chosen(self, index: int) -> None:
+        if self._metric != "accuracy":  # the choice is remembered for the next regression run
+            self.set_metric(self.metric_combo.itemData(index))
 
     def set_cursor(self, step: int | None) -> None:
         """Mark the recorded step the views show (None: they follow training live, no mark)."""
@@ -330,6 +406,7 @@ class LossPlot(QWidget):
             self.loss_plot.setXRange(0, self._x_top, padding=0)
         values = self._loss_values()
         values = values[np.isfinite(values)]
+        self._update_metric_range()
         if not len(values):
             return
         lo, hi = float(values.min()), float(values.max())
@@ -348,6 +425,33 @@ class LossPlot(QWidget):
                 return
         self._y_range = (lo, hi)
         self.loss_plot.setYRange(lo, hi, padding=0)
+
+    def _update_metric_range(self) -> None:
+        """Accuracy stays 0..1; R² ends at 1 and starts at 0, or lower down to `R2_FLOOR`; RMSE starts at 0
+        and grows or shrinks in steps like the loss."""
+        if self._metric == "accuracy":
+            wanted = (0.0, 1.0)
+        else:
+            keys = ["train_acc", "test_acc"] + (["ghost_train_acc", "ghost_test_acc"] if self._ghost else [])
+            parts = [self._shown[key] for key in keys if key in self._shown]
+            values = np.concatenate(parts) if parts else np.zeros(0)
+            values = values[np.isfinite(values)]
+            if self._metric == "r2":
+                lo = max(R2_FLOOR, float(values.min())) if len(values) else 0.0
+                wanted = (min(0.0, math.floor(lo * 4) / 4), 1.0)
+            else:
+                top = float(values.max()) if len(values) else 1.0
+                current = self._metric_range
+                if current is not None and top <= current[1] and top >= Y_SHRINK_FRACTION * current[1]:
+                    return
+                wanted = (0.0, top * 1.08 if top > 0 else 1.0)
+        if wanted != self._metric_range:
+            self._metric_range = wanted
+            view_box = self.acc_plot.getViewBox()
+            view_box.setLimits(yMin=None, yMax=None)
+            self.acc_plot.setYRange(*wanted, padding=0.02)
+            if self._metric != "rmse":  # bounded metrics: wheel zoom stops at their ends
+                view_box.setLimits(yMin=wanted[0] - 0.05, yMax=1.05)
 
     @property
     def ghost_steps(self) -> np.ndarray | None:
@@ -371,8 +475,12 @@ class LossPlot(QWidget):
         """Hand the curves their data: long histories as envelopes (`MAX_CURVE_POINTS` at most), updated
         incrementally, so an update costs the same after 10^5 steps as after 10^3."""
         steps = columns["step"]
+        _, train_metric, test_metric = METRICS[self._metric]
+        sources = {"train_acc": train_metric, "test_acc": test_metric}  # the right-hand plot's two curves
         for key in ("train_loss", "test_loss", "train_acc", "test_acc"):
-            values = columns[key]
+            values = columns[sources.get(key, key)]
+            if self._metric == "r2" and key in sources:
+                values = np.maximum(values, R2_FLOOR)  # far below 0 early on: drawn at the floor
             if key.endswith("loss") and self.log_check.isChecked():
                 values = np.where(values > 0, values, np.nan)
             x, y = self._envelopes[prefix + key].update(steps, values)
@@ -412,17 +520,28 @@ class LossPlot(QWidget):
         for line in (self.hover_line, self.hover_line_acc):
             line.setValue(steps[i])
             line.show()
-        self.readout.setText(
+        digits = 4 if self._metric == "accuracy" else 3  # regression: room for its metric beside the choice
+        text = (
             f"step <b>{int(steps[i]):,}</b> &nbsp; loss "
-            f"<span style='color:{TRAIN_COLOR}'>train {_fmt(c['train_loss'][i])}</span> "
-            f"<span style='color:{TEST_COLOR}'>test {_fmt(c['test_loss'][i])}</span> &nbsp; accuracy "
-            f"<span style='color:{TRAIN_COLOR}'>{_pct(c['train_acc'][i])}</span> "
-            f"<span style='color:{TEST_COLOR}'>{_pct(c['test_acc'][i])}</span>"
+            f"<span style='color:{TRAIN_COLOR}'>train {_fmt(c['train_loss'][i], digits)}</span> "
+            f"<span style='color:{TEST_COLOR}'>test {_fmt(c['test_loss'][i], digits)}</span> &nbsp; "
         )
+        if self._metric == "accuracy":
+            text += (
+                f"accuracy <span style='color:{TRAIN_COLOR}'>{_pct(c['train_acc'][i])}</span> "
+                f"<span style='color:{TEST_COLOR}'>{_pct(c['test_acc'][i])}</span>"
+            )
+        else:  # the metric the right-hand plot shows (the other one is a click on the choice away)
+            name, train, test = METRICS[self._metric]
+            text += (
+                f"{name} <span style='color:{TRAIN_COLOR}'>{_fmt(c[train][i], 3)}</span> "
+                f"<span style='color:{TEST_COLOR}'>{_fmt(c[test][i], 3)}</span>"
+            )
+        self.readout.setText(text)
 
 
-def _fmt(value: float) -> str:
-    return "–" if not math.isfinite(value) else f"{value:.4g}"
+def _fmt(value: float, digits: int = 4) -> str:
+    return "–" if not math.isfinite(value) else f"{value:.{digits}g}"
 
 
 def _pct(value: float) -> str:

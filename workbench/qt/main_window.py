@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from workbench.core.data.dataset import CLASS_COLORS, Dataset
 from workbench.core.data.edits import ReplaceDataset, clear_points
 from workbench.core.model.spec import MAX_CLASSES, NetworkSpec, TrainingSettings
+from workbench.core.present.value_colors import format_value
 from workbench.qt import icons
 from workbench.qt.canvas import DatasetCanvas
 from workbench.qt.class_panel import ClassPanel, class_key, swatch
@@ -309,7 +310,8 @@ class MainWindow(QMainWindow):
         tool_group = QActionGroup(self)
         tool_group.setExclusive(True)
         for info in TOOLS:
-            action = A(info.label, None, info.shortcut, f"actionTool{info.label}", info.tip, info.name)
+            name = f"actionTool{info.label.replace(' ', '')}"
+            action = A(info.label, None, info.shortcut, name, info.tip, info.name)
             action.setCheckable(True)
             action.triggered.connect(lambda _=False, name=info.name: self.canvas.set_tool(name))
             tool_group.addAction(action)
@@ -328,6 +330,26 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, c=c: self.pick_class(c))
             class_group.addAction(action)
             self.class_actions.append(action)
+
+        # The task: classification or regression (Data ▸ Task), one undoable step each way.
+        task_group = QActionGroup(self)
+        task_group.setExclusive(True)
+        self.task_actions: dict[str, QAction] = {}
+        for task, label, tip in (
+            ("classification", "&Classification", "Points have classes; the network predicts a class"),
+            ("regression", "&Regression", "Points have values; the network predicts a number (undoable)"),
+        ):
+            action = A(label, None, None, f"actionTask{task.title()}", tip)
+            action.setCheckable(True)
+            action.triggered.connect(lambda _=False, t=task: self.set_task(t))
+            task_group.addAction(action)
+            self.task_actions[task] = action
+        self.action_value_up = A(
+            "&Higher Value", lambda: self.step_value(+1), "]", "actionValueUp", "Regression: raise the value"
+        )
+        self.action_value_down = A(
+            "&Lower Value", lambda: self.step_value(-1), "[", "actionValueDown", "Regression: lower the value"
+        )
 
         self.action_fit = A(
             "&Fit to Data", self.canvas.fit_to_data, "Ctrl+0", "actionFit", "Show every point", "fit"
@@ -405,6 +427,15 @@ class MainWindow(QMainWindow):
         self.class_menu = edit_menu.addMenu("Current &Class")
         self.class_menu.addActions(self.class_actions)
 
+        data_menu = bar.addMenu("&Data")
+        data_menu.setObjectName("menuData")
+        self.task_menu = data_menu.addMenu("&Task")
+        self.task_menu.setObjectName("menuTask")
+        self.task_menu.addActions(list(self.task_actions.values()))
+        data_menu.addActions([self.action_value_up, self.action_value_down])
+        data_menu.addSeparator()
+        data_menu.addActions([self.action_generate, self.action_import_csv])
+
         self.view_menu = bar.addMenu("&View")
         self._dock_actions_anchor = self.view_menu.addSeparator()
         self.view_menu.addActions([self.action_fit, self.action_reset_view])
@@ -442,7 +473,7 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         class_label = QLabel("  Class ")
         class_label.setToolTip("The class new points get (keys 1–9, and 0 for class 10)")
-        bar.addWidget(class_label)
+        self._class_label_action = bar.addWidget(class_label)
         self.class_combo = QComboBox()
         self.class_combo.setObjectName("classCombo")
         self.class_combo.setAccessibleName("Current class")
@@ -450,7 +481,7 @@ class MainWindow(QMainWindow):
         self.class_combo.setMinimumContentsLength(8)
         self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.class_combo.activated.connect(self.canvas.set_current_class)
-        bar.addWidget(self.class_combo)
+        self._class_combo_action = bar.addWidget(self.class_combo)
         bar.addSeparator()
         bar.addActions([self.action_clear, self.action_generate, self.action_fit])
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
@@ -801,6 +832,23 @@ class MainWindow(QMainWindow):
 
     def _update_counts(self) -> None:
         dataset = self.document.dataset
+        self._show_task()
+        if dataset.is_regression:  # values, not classes: how many and their range
+            assert dataset.targets is not None
+            n_test = int(dataset.is_test.sum())
+            values = (
+                f" with values {format_value(float(dataset.targets.min()))} to "
+                f"{format_value(float(dataset.targets.max()))}"
+                if len(dataset)
+                else ""
+            )
+            self.counts_label.setText(
+                f"<b>{len(dataset)}</b> points{values}&nbsp;·&nbsp;{len(dataset) - n_test} train / "
+                f"{n_test} test"
+            )
+            self.counts_label.setToolTip("Regression: each point has a target value")
+            self._update_action_states()
+            return
         counts = dataset.class_counts()
         parts = [
             f"<span style='color:{CLASS_COLORS[c]}; font-size:14px'>●</span>&nbsp;{_escape(name)}: "
@@ -827,9 +875,46 @@ class MainWindow(QMainWindow):
         self.action_select_all.setEnabled(has_points)
         self.action_delete.setEnabled(len(self.canvas.selection) > 0)
 
+    def set_task(self, task: str) -> None:
+        """Data ▸ Task: switch between classification and regression (one undo step, see
+        `Document.set_task`)."""
+        if self.document.set_task(task):
+            what = "values (the class numbers)" if task == "regression" else "classes"
+            self.statusBar().showMessage(f"The points now have {what}; Undo switches back", 6000)
+        self._show_task()
+
+    def _show_task(self) -> None:
+        """Check the current task and offer what suits it: a value in regression, classes otherwise."""
+        regression = self.document.dataset.is_regression
+        self.task_actions["regression" if regression else "classification"].setChecked(True)
+        self.tool_actions["value"].setEnabled(regression)
+        if not regression and self.canvas.tool_name == "value":
+            self.canvas.set_tool("brush")
+        for action in (self.action_value_up, self.action_value_down):
+            action.setEnabled(regression)
+        self._class_label_action.setVisible(not regression)
+        self._class_combo_action.setVisible(not regression)
+        self.class_menu.setEnabled(not regression)
+
+    def step_value(self, direction: int) -> None:
+        """Keys ] and [: the value of new points up or down by a tenth of the colour scale."""
+        if not self.document.dataset.is_regression:
+            return
+        canvas = self.canvas
+        step = canvas.value_range / 10.0
+        canvas.set_current_value(round((round(canvas.current_value / step) + direction) * step, 9))
+        self.statusBar().showMessage(f"Value of new points: {format_value(canvas.current_value)}", 2000)
+
     def pick_class(self, index: int) -> None:
         """Keys 1-9 and 0 (class 10): draw with that class; a class that does not exist yet is created, as
         "+ Add" would (undoable), so the key never silently does nothing."""
+        if self.document.dataset.is_regression:
+            self.statusBar().showMessage(
+                "Regression points have values, not classes: pick the value in the Data panel ([ and ] "
+                "step it), or switch Data ▸ Task to Classification",
+                6000,
+            )
+            return
         added = self.class_panel.ensure_class(index)
         if added:
             names = self.document.dataset.class_names

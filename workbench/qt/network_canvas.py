@@ -802,6 +802,9 @@ class NetworkCanvas(QWidget):
             if column.layer == 0:
                 text = f"{len(self._spec.features)} of {len(FEATURES)} on\nclick to toggle"
                 short = f"{len(self._spec.features)} of {len(FEATURES)}\non"
+            elif self._spec.is_regression:
+                text = "linear output:\none value"
+                short = "linear"
             else:
                 text = f"softmax over\n{column.total} classes"
                 short = "softmax"
@@ -820,7 +823,9 @@ class NetworkCanvas(QWidget):
         if not has_tile:
             painter.fillRect(rect, view_color("network_empty_node"))
         hovered = self._hovered == key and node.enabled
-        if kind == "output":
+        if kind == "output" and self._spec.is_regression:  # a value, not a class: no class colour
+            pen = QPen(view_color("node_hovered" if hovered else "node_border"), 3.0 if hovered else 2.0)
+        elif kind == "output":
             border = QColor(CLASS_COLORS[node.neuron % len(CLASS_COLORS)])
             pen = QPen(border, 3.0 if hovered else 2.0)
         else:
@@ -1105,9 +1110,8 @@ class NetworkCanvas(QWidget):
             name = (
                 self._class_names[hit.neuron] if hit.neuron < len(self._class_names) else f"{hit.neuron + 1}"
             )
-            return (
-                f"Output: probability of {name}" + ("\n" + self._delta_text(hit.layer, hit.neuron)).rstrip()
-            )
+            what = "the predicted value" if self._spec.is_regression else f"probability of {name}"
+            return f"Output: {what}" + ("\n" + self._delta_text(hit.layer, hit.neuron)).rstrip()
         activation = self._spec.hidden[hit.layer - 1].activation
         return (
             f"Layer {hit.layer}, neuron {hit.neuron + 1} ({ACTIVATION_LABELS[activation]})\n"

@@ -324,14 +324,20 @@ class TimelineBar(QWidget):
             self.state.setText(f"<b>Live</b> · drag left to look back ({len(recording)} records)")
             return
         record = self._record
+        if recording.spec.is_regression:  # older records have no regression metrics: NaN reads "–"
+            r2, rmse = getattr(record, "train_r2", math.nan), getattr(record, "train_rmse", math.nan)
+            short = f"R² {_number(r2)}"
+            quality = f"train RMSE {_number(rmse)}, train R² {_number(r2)}"
+        else:
+            short = f"accuracy {_percent(record.train_accuracy)}"
+            quality = f"train accuracy {_percent(record.train_accuracy)}"
         self.state.setText(
-            f"<span style='color:{CURSOR_COLOR}'><b>Viewing step {int(record.step):,}</b></span>"
-            f" · accuracy {_percent(record.train_accuracy)}"
+            f"<span style='color:{CURSOR_COLOR}'><b>Viewing step {int(record.step):,}</b></span> · {short}"
         )
         self.state.setToolTip(
             f"The views show the network as it was at step {int(record.step):,}"
             f" (epoch {int(record.epoch):,}):"
-            f" train loss {_number(record.train_loss)}, train accuracy {_percent(record.train_accuracy)}.\n"
+            f" train loss {_number(record.train_loss)}, {quality}.\n"
             f"Training itself is at step {self._live_step:,}. Back to Live follows it again."
         )
 

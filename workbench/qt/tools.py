@@ -4,6 +4,10 @@ A tool never changes data itself: it computes *which* points change with `core.d
 the document an edit. Everything one press-drag-release does is one undo step (a document gesture), opened
 lazily at the first real edit so a click that changes nothing leaves no empty step behind.
 The `TOOLS` table drives the toolbar, as Orange's Paint Data does.
+
+In regression (points with target values) Put and the brush give new points the canvas's current value
+(`canvas.current_value`, the Data panel's value slider), and "Set value" paints that value onto the points
+under the brush; in classification Set value does nothing but say so (its action is disabled there).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QCursor
 
 from workbench.core.data import drawing
-from workbench.core.data.edits import AddPoints, DeletePoints, Edit, MovePoints
+from workbench.core.data.edits import AddPoints, DeletePoints, Edit, MovePoints, SetTargets
 
 if TYPE_CHECKING:
     from workbench.qt.canvas import DatasetCanvas
@@ -116,13 +120,20 @@ class PanTool(Tool):
     cursor_shape = Qt.CursorShape.OpenHandCursor
 
 
+def new_points(canvas: DatasetCanvas, points: np.ndarray, description: str) -> AddPoints:
+    """Points of the current class, or in regression with the current value."""
+    labels = np.full(len(points), canvas.current_class, dtype=np.int64)
+    targets = canvas.current_value if canvas.document.dataset.is_regression else None
+    return AddPoints(points, labels, description=description, targets=targets)
+
+
 class PutTool(Tool):
-    """A click adds one point of the current class."""
+    """A click adds one point of the current class (in regression: with the current value)."""
 
     gesture_text = "Put point"
 
     def on_press(self, pos: Pos, modifiers: Qt.KeyboardModifier) -> None:
-        self.apply(AddPoints([pos], [self.canvas.current_class], description="Put point"))
+        self.apply(new_points(self.canvas, np.array([pos]), "Put point"))
 
 
 class BrushTool(Tool):
@@ -138,8 +149,7 @@ class BrushTool(Tool):
         ]
         pts = np.concatenate(clouds) if clouds else np.zeros((0, 2))
         if len(pts):
-            labels = np.full(len(pts), canvas.current_class, dtype=np.int64)
-            self.apply(AddPoints(pts, labels, description="Brush"))
+            self.apply(new_points(canvas, pts, "Brush"))
 
     def on_press(self, pos: Pos, modifiers: Qt.KeyboardModifier) -> None:
         self._spray_at(np.array([pos]))
@@ -173,6 +183,31 @@ class EraseTool(Tool):
     def on_move(self, pos: Pos, modifiers: Qt.KeyboardModifier) -> None:
         assert self._last is not None
         self._erase(self._last, pos)
+
+
+class SetValueTool(Tool):
+    """Regression: press and drag to give every point the brush sweeps over the current value."""
+
+    uses_brush = True
+    gesture_text = "Set value"
+
+    def _paint(self, start: Pos, end: Pos) -> None:
+        dataset = self.document.dataset
+        if not dataset.is_regression:
+            return
+        hit = drawing.points_near_segment(dataset.points, start, end, self.canvas.brush_radius)
+        value = self.canvas.current_value
+        assert dataset.targets is not None
+        hit = hit[dataset.targets[hit] != value]  # only points that change: no empty edits
+        if len(hit):
+            self.apply(SetTargets(hit, value, description="Set value"))
+
+    def on_press(self, pos: Pos, modifiers: Qt.KeyboardModifier) -> None:
+        self._paint(pos, pos)
+
+    def on_move(self, pos: Pos, modifiers: Qt.KeyboardModifier) -> None:
+        assert self._last is not None
+        self._paint(self._last, pos)
 
 
 class SelectTool(Tool):
@@ -253,9 +288,16 @@ class ToolInfo:
 
 TOOLS: tuple[ToolInfo, ...] = (
     ToolInfo("pan", "Pan", "H", "Pan with the left button; the wheel zooms everywhere", PanTool),
-    ToolInfo("put", "Put", "P", "Click to add one point of the current class", PutTool),
-    ToolInfo("brush", "Brush", "B", "Drag to spray points of the current class", BrushTool),
+    ToolInfo("put", "Put", "P", "Click to add one point of the current class (or value)", PutTool),
+    ToolInfo("brush", "Brush", "B", "Drag to spray points of the current class (or value)", BrushTool),
     ToolInfo("erase", "Erase", "E", "Drag to erase the points under the brush", EraseTool),
+    ToolInfo(
+        "value",
+        "Set Value",
+        "T",
+        "Regression: drag to give the points under the brush the current value",
+        SetValueTool,
+    ),
     ToolInfo(
         "select", "Select", "V", "Drag to select (Shift adds); drag the selection to move it", SelectTool
     ),

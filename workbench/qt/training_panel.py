@@ -396,6 +396,8 @@ class TrainingPanel(QWidget):
             ("test_loss", "Test loss"),
             ("train_acc", "Train accuracy"),
             ("test_acc", "Test accuracy"),
+            ("train_r2", "Train R²"),
+            ("test_r2", "Test R²"),
         ]
         for key, _label in names:
             value = QLabel("–")
@@ -409,9 +411,21 @@ class TrainingPanel(QWidget):
         for row, key in enumerate(("step", "epoch", "speed")):
             grid.addWidget(QLabel(dict(names)[key]), row, 0)
             grid.addWidget(self.readout[key], row, 1)
-        for row, key in enumerate(("train_loss", "test_loss", "train_acc", "test_acc")):
-            grid.addWidget(QLabel(dict(names)[key]), row, 2)
+        # In regression the accuracy rows read RMSE and two R² rows appear (`_show_task`).
+        self.readout_labels: dict[str, QLabel] = {}
+        quality_keys = ("train_loss", "test_loss", "train_acc", "test_acc", "train_r2", "test_r2")
+        for row, key in enumerate(quality_keys):
+            label = QLabel(dict(names)[key])
+            label.setObjectName(f"{key}Label")
+            self.readout_labels[key] = label
+            grid.addWidget(label, row, 2)
             grid.addWidget(self.readout[key], row, 3)
+        self.readout_labels["train_r2"].setToolTip(
+            "R²: 1 = every target predicted exactly, 0 = no better than always predicting the mean"
+        )
+        self.readout_labels["test_r2"].setToolTip(self.readout_labels["train_r2"].toolTip())
+        self._regression: bool | None = None
+        self._show_task(False)
         # Why a run is stuck at chance (a blank canvas otherwise leaves a beginner guessing).
         self.diagnosis = QLabel()
         self.diagnosis.setObjectName("trainingDiagnosis")
@@ -507,14 +521,34 @@ class TrainingPanel(QWidget):
                 self.test_slider.setValue(round(fraction * 100))
         self.test_label.setText(f"{self.test_slider.value()} %")
 
+    def _show_task(self, regression: bool) -> None:
+        """Accuracy rows for classification; RMSE and R² rows for regression."""
+        if regression == self._regression:
+            return
+        self._regression = regression
+        self.readout_labels["train_acc"].setText("Train RMSE" if regression else "Train accuracy")
+        self.readout_labels["test_acc"].setText("Test RMSE" if regression else "Test accuracy")
+        for key in ("train_r2", "test_r2"):
+            self.readout_labels[key].setVisible(regression)
+            self.readout[key].setVisible(regression)
+
     @Slot(object)
     def show_frame(self, frame: ViewFrame) -> None:
         m = frame.snapshot.metrics
+        regression = frame.snapshot.spec.is_regression
+        self._show_task(regression)
         self.readout["step"].setText(f"{m.step:,}")
         self.readout["epoch"].setText(f"{m.epoch:,}")
         self.readout["speed"].setText(f"{frame.steps_per_second:,.0f}" if frame.running else "–")
         self.readout["train_loss"].setText(format_number(m.train_loss))
         self.readout["test_loss"].setText(format_number(m.test_loss))
+        if regression:
+            self.readout["train_acc"].setText(format_number(m.train_rmse))
+            self.readout["test_acc"].setText(format_number(m.test_rmse))
+            self.readout["train_r2"].setText(format_number(m.train_r2))
+            self.readout["test_r2"].setText(format_number(m.test_r2))
+            self.diagnosis.hide()  # the diagnosis reads class accuracy against chance
+            return
         self.readout["train_acc"].setText(format_percent(m.train_accuracy))
         self.readout["test_acc"].setText(format_percent(m.test_accuracy))
         self._update_diagnosis(frame)

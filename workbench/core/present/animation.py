@@ -6,6 +6,11 @@ views (`views.decision_image`, `views.hidden_space`), so a slide shows what the 
 dataset's points and a caption with the step. Whole-window frames (grabbed by the Qt layer) go through the
 same writers: `write_animation` takes any sequence of equally sized RGBA (or RGB) arrays.
 
+Regression runs (a spec whose task is regression) draw the prediction surface instead of the regions
+(`views.value_image`), the points coloured by their `targets` with the same diverging map, and a small colour
+bar with the scale in the corner; the scale comes from the targets (`value_colors.value_range`), so it is
+the same in every frame, as in the window.
+
 Which records become frames: evenly over the *recorded snapshots*, not evenly over training steps. The
 recording is already dense early and sparse later (geometric), which is where a network changes fastest; even
 spacing in steps would spend nearly every frame on the long, quiet end of a run and show the moment it "gets
@@ -36,6 +41,7 @@ import numpy as np
 from workbench.core.data.dataset import CLASS_COLORS
 from workbench.core.model.spec import NetworkSpec
 from workbench.core.palette import palette, rgba
+from workbench.core.present import value_colors
 from workbench.core.present.views import (
     Bounds,
     HiddenSpaceRequest,
@@ -43,6 +49,7 @@ from workbench.core.present.views import (
     ViewError,
     decision_image,
     hidden_space,
+    value_image,
 )
 
 VIEWS = ("regions", "hidden")
@@ -123,14 +130,16 @@ def render_frames(
     hidden: HiddenSpaceRequest | None = None,
     style: FrameStyle | None = None,
     discrete: bool = False,
+    targets: np.ndarray | None = None,
 ) -> Iterator[np.ndarray]:
     """The frames of a recorded run, one (H, W, 4) uint8 RGBA picture per chosen record, made lazily.
 
     `records` are a recording's records (anything with `step`, `epoch` and `weights`; `train_loss` is shown
     when present) of the network `spec`. `view` is "regions" (decision regions over `bounds`, by default the
     points' area) or "hidden" (a hidden layer's space, `hidden` says which; it needs the points). `points` and
-    `labels` are the dataset's (drawn on top); `size` is (width, height) in pixels. Errors (AnimationError)
-    come before the first frame is drawn.
+    `labels` are the dataset's (drawn on top); `size` is (width, height) in pixels. For a regression `spec`
+    give the points' `targets`: they colour the points and set the colour scale (without them the points
+    are grey and the scale is ±1). Errors (AnimationError) come before the first frame is drawn.
     """
     from PIL import Image  # local: only slides and exports need Pillow
 
@@ -139,6 +148,15 @@ def render_frames(
     if view not in VIEWS:
         raise AnimationError(f"unknown view {view!r}; choose from {', '.join(VIEWS)}")
     points, labels = _checked_points(points, labels)
+    half_range = None
+    if spec.is_regression:
+        if targets is not None:
+            targets = np.asarray(targets, dtype=np.float64).reshape(-1)
+            if points is None or len(targets) != len(points):
+                raise AnimationError(
+                    f"{0 if points is None else len(points)} points but {len(targets)} targets"
+                )
+        half_range = value_colors.value_range(targets)
     chosen = [records[i] for i in frame_indices(len(records), count)]
     network = _network(spec)
     if view == "hidden":
@@ -153,6 +171,8 @@ def render_frames(
     area = bounds if bounds is not None else _points_bounds(points)
     area = fit_bounds(area, width, height)
     drawer = _Drawer(width, height, style, network.spec.n_classes)
+    if half_range is not None:
+        drawer.use_values(targets, half_range, 0 if points is None else len(points))
     return _frames(network, chosen, drawer, area, points, labels, request, discrete, Image)
 
 
@@ -175,7 +195,10 @@ def _frames(
             raise AnimationError(f"the recorded weights do not fit the network: {exc}") from None
         if request is None:
             resolution = min(max(drawer.width, drawer.height), MAX_RESOLUTION)
-            image, _ = decision_image(network, area, resolution, discrete=discrete)
+            if drawer.half_range is not None:
+                image, _ = value_image(network, area, resolution, drawer.half_range)
+            else:
+                image, _ = decision_image(network, area, resolution, discrete=discrete)
             picture = drawer.start(np.flipud(image), image_module)
             drawer.points(picture, points, labels, area)
         else:
@@ -184,12 +207,21 @@ def _frames(
                 network, points, _points_bounds(points), request, previous, spec=network.spec, labels=labels
             )
             picture = drawer.start(None, image_module)
-            if previous.output_rgba is not None:
+            # Class regions only: a regression output has no classes to draw in the hidden plane.
+            if previous.output_rgba is not None and drawer.half_range is None:
                 drawer.overlay(picture, np.flipud(previous.output_rgba), image_module)
             drawer.lines(picture, previous.grid_lines, previous.bounds)
-            drawer.points(picture, previous.points, previous.labels, previous.bounds)
+            drawer.points(picture, previous.points, previous.labels, previous.bounds, kept=_kept(len(points)))
+        drawer.color_bar(picture)
         drawer.caption(picture, _caption(record))
         yield np.ascontiguousarray(np.asarray(picture.convert("RGBA")))
+
+
+def _kept(n_points: int, max_points: int = 5000) -> np.ndarray | None:
+    """Which points `views.hidden_space` keeps (it thins more than `max_points` evenly), or None: all."""
+    if n_points <= max_points:
+        return None
+    return np.linspace(0, n_points - 1, max_points).astype(np.intp)
 
 
 def _network(spec: NetworkSpec) -> Any:
@@ -242,6 +274,9 @@ class _Drawer:
         self.caption_text = rgba(views["caption_text"])
         self.caption_border = rgba(views["caption_border"])
         self.class_colors = [rgba(c) for c in CLASS_COLORS[: max(1, n_classes)]]
+        #: Regression: the colour scale's half-width and each point's colour (None: classes colour them).
+        self.half_range: float | None = None
+        self.value_fills: np.ndarray | None = None
         side = min(width, height)
         self.radius = style.point_radius if style.point_radius is not None else max(1.5, side / 160)
         font_size = max(9, round(side / 26))
@@ -249,6 +284,14 @@ class _Drawer:
             self.font = ImageFont.load_default(size=font_size)
         except (TypeError, OSError):  # Pillow without FreeType: the small bitmap font
             self.font = ImageFont.load_default()
+
+    def use_values(self, targets: np.ndarray | None, half_range: float, n_points: int) -> None:
+        """Colour the points by value (regression); without targets they are grey."""
+        self.half_range = half_range
+        if targets is None:
+            self.value_fills = np.tile(np.array([150, 150, 150, 255], np.uint8), (n_points, 1))
+        else:
+            self.value_fills = value_colors.values_to_rgba(targets, half_range)
 
     def start(self, rgba_image: np.ndarray | None, image_module: Any) -> Any:
         """An opaque picture (a slide's): translucent layers and drawings blend into it."""
@@ -280,26 +323,69 @@ class _Drawer:
                 draw.line([tuple(p) for p in finite.tolist()], fill=self.grid_color, width=width)
 
     def points(
-        self, picture: Any, points: np.ndarray | None, labels: np.ndarray | None, area: Bounds
+        self,
+        picture: Any,
+        points: np.ndarray | None,
+        labels: np.ndarray | None,
+        area: Bounds,
+        kept: np.ndarray | None = None,
     ) -> None:
+        """Draw the points in their class colours, or in regression their value colours (`kept`: which of
+        the dataset's points `points` are, when a view thinned them)."""
         if points is None or not len(points) or not self.style.draw_points:
             return
         from PIL import ImageDraw
 
+        fills = self.value_fills
+        if fills is not None and kept is not None:
+            fills = fills[kept]
         if len(points) > MAX_POINTS:
             keep = np.linspace(0, len(points) - 1, MAX_POINTS).astype(np.intp)
             points = points[keep]
             labels = labels[keep] if labels is not None else None
+            fills = fills[keep] if fills is not None else None
         draw = ImageDraw.Draw(picture, "RGBA")
         r = self.radius
         outline = (255, 255, 255, 255) if self.background[:3] != (255, 255, 255) else (40, 40, 40, 255)
-        label_list = labels.tolist() if labels is not None else [0] * len(points)
+        if fills is not None:
+            colors = [tuple(c) for c in fills.tolist()]
+        else:
+            label_list = labels.tolist() if labels is not None else [0] * len(points)
+            colors = [self.class_colors[int(label) % len(self.class_colors)] for label in label_list]
         pixels = self._to_pixels(np.asarray(points, np.float64), area).tolist()
-        for (px, py), label in zip(pixels, label_list, strict=True):
+        for (px, py), fill in zip(pixels, colors, strict=True):
             if not (math.isfinite(px) and math.isfinite(py)):
                 continue
-            fill = self.class_colors[int(label) % len(self.class_colors)]
             draw.ellipse((px - r, py - r, px + r, py + r), fill=fill, outline=outline)
+
+    def color_bar(self, picture: Any) -> None:
+        """Regression: a small vertical colour bar with its scale in the bottom-right corner."""
+        if self.half_range is None or not self.style.caption:
+            return
+        from PIL import ImageDraw
+
+        side = min(self.width, self.height)
+        pad = max(3, round(side / 80))
+        bar_w, bar_h = max(6, round(side / 40)), max(30, round(side / 4))
+        labels = [value_colors.format_value(v) for v in (self.half_range, 0.0, -self.half_range)]
+        draw = ImageDraw.Draw(picture, "RGBA")
+        text_w = max(draw.textlength(text, font=self.font) for text in labels)
+        text_h = draw.textbbox((0, 0), "0", font=self.font)[3]
+        x1 = self.width - 2 * pad - text_w - pad
+        x0, y1 = x1 - bar_w, self.height - 2 * pad - text_h // 2
+        y0 = y1 - bar_h
+        draw.rectangle(
+            (x0 - pad, y0 - pad - text_h // 2, self.width - pad, y1 + pad + text_h // 2),
+            fill=self.caption_fill,
+            outline=self.caption_border,
+        )
+        lut = value_colors.value_lut()
+        for row in range(bar_h):
+            color = lut[round((1.0 - row / max(1, bar_h - 1)) * (len(lut) - 1))]
+            draw.line((x0, y0 + row, x1, y0 + row), fill=tuple(int(c) for c in color))
+        draw.rectangle((x0 - 1, y0 - 1, x1 + 1, y0 + bar_h), outline=self.caption_border)
+        for text, y in zip(labels, (y0, (y0 + y1) / 2, y1), strict=True):
+            draw.text((x1 + pad, y - text_h / 2), text, font=self.font, fill=self.caption_text)
 
     def caption(self, picture: Any, text: str) -> None:
         if not self.style.caption:

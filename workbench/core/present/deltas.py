@@ -18,7 +18,8 @@ LARGEST_POINT = 20.0
 
 
 def point_deltas(network: Network, points: np.ndarray, labels: np.ndarray) -> list[np.ndarray]:
-    """δ per node 1..L+1 as (N, width) arrays (the output node's: probabilities − one-hot)."""
+    """δ per node 1..L+1 as (N, width) arrays (the output node's: probabilities − one-hot; in regression,
+    where `labels` are the target values, ŷ − y)."""
     n = len(points)
     if n == 0:
         return [np.zeros((0, w)) for w in network.spec.layer_sizes[1:]]

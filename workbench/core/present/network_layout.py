@@ -762,6 +762,11 @@ def header_tooltip(spec: NetworkSpec, layer: int) -> str:
     """Hover text of a column header: the activation formula (or what the input/output column does)."""
     if layer == 0:
         return "Input features: click one to switch it on or off (at least one stays on)."
+    if layer == len(spec.hidden) + 1 and spec.is_regression:
+        return (
+            "Output layer (regression): one linear neuron, the predicted value ŷ = Σ w·h + b.\n"
+            "Loss: ½ (ŷ − y)², averaged over the batch (the Euclidean module)."
+        )
     if layer == len(spec.hidden) + 1:
         return f"Output layer: one neuron per class.\n{SOFTMAX_FORMULA}"
     activation = spec.hidden[layer - 1].activation
@@ -805,6 +810,8 @@ def is_one_sided(activation: str) -> bool:
 def palette_for(spec: NetworkSpec, layer: int, neuron: int, class_colors: tuple[str, ...] = ()) -> np.ndarray:
     """The colour table of a node's thumbnail: class colour for outputs, by activation for hidden neurons."""
     if layer == 0:
+        return diverging_palette()
+    if layer == len(spec.hidden) + 1 and spec.is_regression:  # a value: orange negative, blue positive
         return diverging_palette()
     if layer == len(spec.hidden) + 1:
         color = class_colors[neuron % len(class_colors)] if class_colors else POSITIVE_COLOR

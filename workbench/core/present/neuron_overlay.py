@@ -60,7 +60,8 @@ def grid(bounds: Bounds, size: int) -> np.ndarray:
 
 def neuron_values(network: Any, layer: int, neuron: int, points: np.ndarray) -> np.ndarray:
     """One neuron's output at each point, (N,): a hidden neuron after its activation, an output neuron's
-    class probability. Evaluates only the layers up to `layer` (numbering of `Network.layer_outputs`)."""
+    class probability (the predicted value in regression). Evaluates only the layers up to `layer`
+    (numbering of `Network.layer_outputs`)."""
     n_hidden = len(network.spec.hidden)
     if not 1 <= layer <= n_hidden + 1:
         raise ValueError(f"layer {layer} is not a hidden or output layer (1 to {n_hidden + 1})")
@@ -72,9 +73,10 @@ def to_bytes(values: np.ndarray, spec: NetworkSpec, layer: int) -> np.ndarray:
     """Values -> uint8 like the thumbnails: fixed ranges for bounded activations and probabilities, else
     the values' own range (symmetric around 0, at 128, when they go negative)."""
     values = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-    if layer == len(spec.hidden) + 1:
+    output = layer == len(spec.hidden) + 1
+    if output and not spec.is_regression:  # probabilities; a regression output's value: its own range
         lo, hi = 0.0, 1.0
-    elif spec.hidden[layer - 1].activation in _FIXED_RANGES:
+    elif not output and spec.hidden[layer - 1].activation in _FIXED_RANGES:
         lo, hi = _FIXED_RANGES[spec.hidden[layer - 1].activation]
     else:
         lo, hi = min(float(values.min(initial=0.0)), 0.0), max(float(values.max(initial=0.0)), 0.0)

@@ -19,6 +19,8 @@ from workbench.core.data.dataset import CLASS_COLORS
 from workbench.core.model.activations import ACTIVATION_INFO
 from workbench.core.model.spec import NetworkSpec
 from workbench.core.palette import palette
+from workbench.core.present import value_colors
+from workbench.core.present.value_colors import N_COLORS, value_lut
 
 Bounds = tuple[float, float, float, float]  # (x0, x1, y0, y1)
 Rect = tuple[float, float, float, float]  # (x0, y0, width, height)
@@ -196,6 +198,44 @@ def decision_image(
     return out, bounds_rect(bounds)
 
 
+def predicted_values(network: Any, points: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """A regression network's predictions at `points` (N,) float32, chunk by chunk (the one forward path)."""
+    points = np.asarray(points)
+    out = np.empty(len(points), dtype=np.float32)
+    output = network.spec.output_node
+    for start, rows, workspace in network.iter_forward(points, chunk=chunk):
+        out[start : start + rows] = workspace.value(output)[0, :rows]
+    return out
+
+
+def value_image(
+    network: Any, bounds: Bounds, resolution: int, half_range: float, *, alpha: float = DECISION_ALPHA
+) -> tuple[np.ndarray, Rect]:
+    """A regression network's prediction surface over `bounds` as (RGBA image, rect), coloured by the
+    diverging value map on the scale [-half_range, half_range] (`value_colors`), with opacity `alpha`.
+
+    The regression counterpart of `decision_image`, for the same canvas slot; straight from the forward
+    pass, the map applied through its 256-entry table in place (no float RGB arrays).
+    """
+    resolution = int(resolution)
+    points = grid_points(bounds, resolution)
+    out = np.empty((resolution, resolution, 4), dtype=np.uint8)
+    flat = out.reshape(-1, 4)
+    lut = value_lut()
+    output = network.spec.output_node
+    scale = np.float32((N_COLORS - 1) / (2.0 * half_range))
+    middle = np.float32((N_COLORS - 1) / 2.0 + 0.5)
+    for start, rows, workspace in network.iter_forward(points):
+        values = workspace.value(output)[0, :rows].astype(np.float32)
+        values *= scale
+        values += middle
+        np.clip(values, 0.0, N_COLORS - 1, out=values)
+        np.nan_to_num(values, copy=False, nan=float(middle))
+        flat[start : start + rows] = lut[values.astype(np.uint8)]
+    flat[:, 3] = round(alpha * 255.0)
+    return out, bounds_rect(bounds)
+
+
 # ------------------------------------------------------------------------------------------------------
 # Neuron thumbnails
 # ------------------------------------------------------------------------------------------------------
@@ -252,8 +292,8 @@ def neuron_maps(
     for index, values in enumerate(outputs[1:]):
         if index < len(spec.hidden):
             value_range = _ACTIVATION_RANGES.get(spec.hidden[index].activation)
-        else:
-            value_range = (0.0, 1.0)
+        else:  # class probabilities; a regression output's values have no fixed range
+            value_range = None if spec.is_regression else (0.0, 1.0)
         scaled = _scale_to_bytes(np.asarray(values, dtype=np.float32), value_range)
         maps.append(np.ascontiguousarray(scaled.T.reshape(-1, size, size)))
     return maps
@@ -310,6 +350,13 @@ class HiddenSpaceView:
     output_rgba: np.ndarray | None = None
     output_rect: Rect | None = None
     labels: np.ndarray | None = None  # (N,) class of each row of `points`
+    #: Regression: (N,) target value of each row of `points`, and the half-width R of the colour scale
+    #: [-R, R] of the points and `output_rgba` (`value_colors`); None for classification.
+    values: np.ndarray | None = None
+    value_range: float | None = None
+    #: Regression, a one-neuron last layer that alone feeds the output: the prediction ŷ = w·h + b against
+    #: the neuron's value h, as (2, 2) end points in this plot's coordinates (h across, target up).
+    output_line: np.ndarray | None = None
 
 
 def grid_line_points(bounds: Bounds, n_lines: int, samples: int) -> np.ndarray:
@@ -384,6 +431,8 @@ def hidden_space(
     output_resolution: int = 128,
     labels: np.ndarray | None = None,
     max_points: int = 5000,
+    values: np.ndarray | None = None,
+    value_range: float | None = None,
 ) -> HiddenSpaceView:
     """The data points and a warped grid of input lines, seen in one hidden layer's space.
 
@@ -391,6 +440,10 @@ def hidden_space(
     neurons or a PCA projection kept stable against `previous`; a 1-wide layer is drawn along the x axis with
     the class index spreading points vertically. More than `max_points` points are thinned evenly (a scatter
     that dense shows no more, and costs the GUI thread time every frame).
+
+    Regression (a regression spec with the points' target `values`): the points keep their targets for
+    colouring on the scale ±`value_range` (default: from the targets), a 1-wide layer spreads them by target
+    instead of class, and where the output is exact in this plane it is drawn as its predicted value.
     """
     spec = spec if spec is not None else network.spec
     request = request.validate(spec)
@@ -398,10 +451,15 @@ def hidden_space(
     points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     if labels is not None:
         labels = np.asarray(labels).reshape(-1)
+    regression = spec.is_regression and values is not None and len(values) == len(points)
+    values = np.asarray(values, dtype=np.float64).reshape(-1) if regression else None
+    if regression and value_range is None:
+        value_range = value_colors.value_range(values)
     if len(points) > max_points:
         keep = np.linspace(0, len(points) - 1, max_points).astype(np.intp)
         points = points[keep]
         labels = labels[keep] if labels is not None else None
+        values = values[keep] if values is not None else None
     lines = grid_line_points(input_bounds, request.grid_lines, request.samples_per_line)
     n_lines, samples = lines.shape[:2]
     inputs = np.concatenate([points, lines.reshape(-1, 2)], axis=0)
@@ -409,8 +467,27 @@ def hidden_space(
     data_h, line_h = hidden[: len(points)], hidden[len(points) :]
     name = f"hidden layer {request.layer}"
     basis = center = explained = None
+    output_line = None
     mode = request.mode
-    if width == 1:
+    if width == 1 and values is not None:
+        mode = "line"
+        data_2d = np.column_stack([data_h[:, 0], values])
+        below = float(values.min()) if len(values) else 0.0
+        line_2d = np.column_stack([line_h[:, 0], np.full(len(line_h), below - 0.1 * (value_range or 1.0))])
+        axis_labels = ("neuron 1", "target")
+        caption = (
+            f"{name} has one neuron: each point sits at that neuron's value (across) and its target (up). "
+            "What the output predicts from here is a straight line over this neuron's value."
+        )
+        if request.layer == len(spec.hidden) and _output_reads_only_last_layer(spec):
+            weight, bias = network.get_weights()[-1]
+            h = np.array([float(line_h[:, 0].min()), float(line_h[:, 0].max())])
+            slope = float(np.asarray(weight).reshape(-1)[0]) + (
+                1.0 if spec.residual_sources(spec.output_node) else 0.0
+            )
+            output_line = np.column_stack([h, slope * h + float(np.asarray(bias).reshape(-1)[0])])
+            caption = caption.replace("a straight line", "the straight line drawn")
+    elif width == 1:
         mode = "line"
         jitter = np.zeros(len(points)) if labels is None else np.asarray(labels, dtype=np.float64)
         data_2d = np.column_stack([data_h[:, 0], jitter])
@@ -456,14 +533,18 @@ def hidden_space(
     view_bounds = _padded_bounds(np.concatenate([data_2d, line_2d.reshape(-1, 2)]))
     output_rgba = output_rect = None
     if mode == "exact" and request.layer == len(spec.hidden):
-        caption += _output_regions_caption(spec)
+        caption += _output_values_caption(spec) if spec.is_regression else _output_regions_caption(spec)
         if _output_reads_only_last_layer(spec):
             weight, bias = network.get_weights()[-1]
             grid = grid_points(view_bounds, output_resolution)
             logits = grid @ np.asarray(weight, dtype=np.float64) + np.asarray(bias, dtype=np.float64)
             if spec.residual_sources(spec.output_node):  # the last layer is also added to the logits
                 logits += grid
-            output_rgba = probabilities_to_rgba(_softmax(logits), output_resolution, output_resolution)
+            if spec.is_regression:  # the predicted value, a plane over this layer's two neurons
+                output_rgba = value_colors.values_to_rgba(logits[:, 0], value_range or 1.0, DECISION_ALPHA)
+                output_rgba = output_rgba.reshape(output_resolution, output_resolution, 4)
+            else:
+                output_rgba = probabilities_to_rgba(_softmax(logits), output_resolution, output_resolution)
             output_rect = bounds_rect(view_bounds)
     return HiddenSpaceView(
         layer=request.layer,
@@ -480,6 +561,9 @@ def hidden_space(
         output_rgba=output_rgba,
         output_rect=output_rect,
         labels=labels,
+        values=values,
+        value_range=value_range if values is not None else None,
+        output_line=output_line,
     )
 
 
@@ -496,6 +580,19 @@ def _output_reads_only_last_layer(spec: NetworkSpec) -> bool:
     values this plane does not show, so nothing is drawn and the caption says why."""
     last = len(spec.hidden)
     return set(spec.sources(spec.output_node)) | set(spec.residual_sources(spec.output_node)) == {last}
+
+
+def _output_values_caption(spec: NetworkSpec) -> str:
+    """The regression counterpart of `_output_regions_caption`: the prediction is a plane over this layer."""
+    if _output_reads_only_last_layer(spec):
+        return (
+            " This layer feeds the output, so the predicted value is a plane over it (the colours behind the "
+            "points): equal predictions lie on parallel straight lines."
+        )
+    out = spec.output_node
+    others = sorted((set(spec.sources(out)) | set(spec.residual_sources(out))) - {len(spec.hidden)})
+    names = ", ".join("the inputs" if node == 0 else f"layer {node}" for node in others)
+    return f" The output also reads {names}, so its prediction depends on more than this plane shows."
 
 
 def _output_regions_caption(spec: NetworkSpec) -> str:
@@ -548,6 +645,9 @@ class ViewFrame:
     #: The recorded moment the views show (a `Record` of the run's recording), or None for the live network.
     #: The snapshot stays the live one either way: it is what training has reached, and what is saved.
     recorded: Any = None
+    #: Regression: the half-width R of the colour scale [-R, R] the prediction surface (`decision_rgba`)
+    #: was drawn with (`value_colors.value_range` of the targets); None for classification.
+    value_range: float | None = None
 
     @property
     def at_step(self) -> int | None:
@@ -582,11 +682,16 @@ def compute_frame(
     started = time.perf_counter()
     if reuse_secondary and (previous is None or previous.snapshot.spec != snapshot.spec):
         reuse_secondary = False
-    decision = rect = None
+    decision = rect = half_range = None
+    if network.spec.is_regression:
+        half_range = value_colors.value_range(getattr(dataset, "targets", None))
     if request.decision and len(request.bounds) == 4:
-        decision, rect = decision_image(
-            network, request.bounds, request.resolution, discrete=request.discrete
-        )
+        if half_range is not None:  # regression: the prediction surface in the same slot
+            decision, rect = value_image(network, request.bounds, request.resolution, half_range)
+        else:
+            decision, rect = decision_image(
+                network, request.bounds, request.resolution, discrete=request.discrete
+            )
     decision_seconds = time.perf_counter() - started
     maps: tuple[np.ndarray, ...] = ()
     hidden = None
@@ -607,6 +712,8 @@ def compute_frame(
                 prev_hidden,
                 spec=network.spec,
                 labels=dataset.labels,
+                values=getattr(dataset, "targets", None),
+                value_range=half_range,
             )
         except ViewError as exc:
             hidden_error = str(exc)
@@ -622,6 +729,7 @@ def compute_frame(
         steps_per_second=steps_per_second,
         running=running,
         decision_seconds=decision_seconds,
+        value_range=half_range,
     )
 
 
@@ -717,6 +825,8 @@ __all__: Sequence[str] = (
     "grid_points",
     "hidden_space",
     "neuron_maps",
+    "predicted_values",
     "probabilities_to_rgba",
     "stable_pca",
+    "value_image",
 )
