@@ -39,9 +39,13 @@ class GoalState:
     test_loss: float = math.nan
     test_accuracy: float = math.nan
     gradients: Any = None  # a `GradientFlow`, or None
+    #: `separable` fits on at most this many training points (a fixed sample beyond).
+    sample_points: int = SEPARABILITY_POINTS
 
     @classmethod
-    def of_snapshot(cls, snapshot: Any, dataset: Dataset) -> GoalState:
+    def of_snapshot(
+        cls, snapshot: Any, dataset: Dataset, sample_points: int = SEPARABILITY_POINTS
+    ) -> GoalState:
         """From a `TrainerSnapshot` (the window's frames carry one) and the dataset it trained on."""
         metrics = snapshot.metrics
         return cls(
@@ -54,6 +58,7 @@ class GoalState:
             float(metrics.test_loss),
             float(metrics.test_accuracy),
             snapshot.gradients,
+            sample_points,
         )
 
 
@@ -138,11 +143,13 @@ def _measure(goal: Goal, state: GoalState) -> float:
     if kind == "separable":
         if state.weights is None:
             return math.nan
-        return last_layer_linear_accuracy(state.spec, state.weights, state.dataset)
+        return last_layer_linear_accuracy(state.spec, state.weights, state.dataset, state.sample_points)
     raise ValueError(f"unknown goal kind {kind!r}")
 
 
-def last_layer_linear_accuracy(spec: NetworkSpec, weights: Any, dataset: Dataset) -> float:
+def last_layer_linear_accuracy(
+    spec: NetworkSpec, weights: Any, dataset: Dataset, max_points: int = SEPARABILITY_POINTS
+) -> float:
     """How well a linear classifier separates the training points on the last hidden layer's outputs
     (1.0 = linearly separable there): the better of a softmax-regression fit and, when the output reads only
     that layer, the network's own output layer (which is such a linear classifier)."""
@@ -151,9 +158,9 @@ def last_layer_linear_accuracy(spec: NetworkSpec, weights: Any, dataset: Dataset
     indices = dataset.train_indices
     if len(indices) == 0:
         return math.nan
-    if len(indices) > SEPARABILITY_POINTS:
+    if len(indices) > max_points:
         rng = np.random.default_rng(0)
-        indices = np.sort(rng.choice(indices, SEPARABILITY_POINTS, replace=False))
+        indices = np.sort(rng.choice(indices, max_points, replace=False))
     points, labels = dataset.points[indices], dataset.labels[indices]
     network = Network(spec)
     network.set_weights([(np.asarray(w), np.asarray(b)) for w, b in weights])
