@@ -608,7 +608,9 @@ def _offer_first_lesson(window: Any, lesson: Lesson, open_lesson: Any) -> None:
     if str(settings.value(OFFERED_KEY, "false")).lower() == "true":
         return
     settings.setValue(OFFERED_KEY, True)
-    window.statusBar().addWidget(LessonOffer(lesson, open_lesson, window.statusBar()))
+    offer = LessonOffer(lesson, open_lesson, window.statusBar())
+    window.statusBar().addWidget(offer)
+    offer.show()
 
 
 def save_as_lesson(
