@@ -343,3 +343,22 @@ def test_the_control_and_view_tables_name_real_object_names() -> None:
     for name, control in CONTROLS.items():
         assert control.object_names and control.description, name
     assert {"lossPlot", "hiddenSpacePlot", "gradientPlot", "lossLandscape", "backpropInspector"} <= set(VIEWS)
+
+
+# --- docs ---------------------------------------------------------------------------------------------------
+def test_the_teachers_reference_lists_every_goal_and_control_and_its_example_works() -> None:
+    from pathlib import Path
+
+    from workbench.core.lessons.format import GOAL_KINDS
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "lessons.md").read_text(encoding="utf-8")
+    for kind in GOAL_KINDS:
+        assert f"`{kind}`" in text, kind
+    for name, control in CONTROLS.items():
+        objects = ", ".join(f"`{o}`" for o in control.object_names)
+        assert f"| `{name}` | {control.description} | {objects} |" in text, name
+    for view in VIEWS:
+        assert f"`{view}`" in text, view
+    example = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    check = check_lesson(parse_lesson(example, "example"))
+    assert check.passed, check

@@ -219,3 +219,13 @@ def test_lesson_open_starts_the_window_at_that_lesson(make_window, qtbot) -> Non
     assert window.lesson_panel.lesson.name == "softmax"
     assert window.findChild(QWidget, "lessonOffer") is None  # opened straight away: no offer needed
     assert document_matches(window, find_lesson("softmax").steps[0])
+
+
+def test_every_classroom_name_finds_its_control_in_the_window(make_window) -> None:
+    from workbench.core.lessons.controls import CONTROLS
+
+    window = make_window()
+    install_panels(window)
+    classroom = window.lesson_panel.classroom
+    missing = [name for name in CONTROLS if not classroom.targets(name)]
+    assert not missing, f"no widget or action with these controls' objectNames: {missing}"
