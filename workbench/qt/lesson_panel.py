@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 from workbench.core.data.edits import ReplaceDataset
 from workbench.core.lessons.controls import CONTROLS
 from workbench.core.lessons.emit import lesson_text
-from workbench.core.lessons.format import Lesson, LessonError, Step, parse_lesson, shipped_lessons
+from workbench.core.lessons.format import Goal, Lesson, LessonError, Step, parse_lesson, shipped_lessons
 from workbench.core.lessons.goals import EXPENSIVE_GOALS, GoalResult, GoalState, evaluate_goals
 
 #: How often the cheap goals are checked against the newest frame, and the expensive ones at most.
@@ -164,8 +164,20 @@ class LessonPanel(QWidget):
             return None
         return self.lesson.steps[self.index]
 
-    def open_lesson(self, lesson: Lesson, index: int = 0) -> None:
-        """Show the lesson at step `index` and apply that step's set-up."""
+    def open(self, lesson: Lesson, index: int = 0) -> None:
+        """Open the lesson at step `index` with its set-up applied; the dock shows, the offer goes."""
+        offer = self.window_.findChild(QWidget, "lessonOffer")
+        if offer is not None:
+            offer.hide()
+        dock = self.parentWidget()
+        if isinstance(dock, QDockWidget):
+            if not dock.isVisible():
+                dock.show()
+                window = self.window_
+                QTimer.singleShot(  # once the dock has its place in the layout
+                    0, self, lambda: window.resizeDocks([dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
+                )
+            dock.raise_()
         self.lesson = lesson
         self.lesson_title.setText(lesson.title)
         self.show_step(index)
@@ -183,7 +195,7 @@ class LessonPanel(QWidget):
         self.next_button.setEnabled(True)
         self.reset_button.setEnabled(True)
         self.next_button.setText("Next ▶" if self.index < total - 1 else "Finish ✓")
-        self._build_goal_labels(step)
+        self._build_goal_labels(step.goals)
         if apply:
             self.apply_setup(step)
             self.show_views(step)
@@ -196,8 +208,9 @@ class LessonPanel(QWidget):
         if self.index < len(self.lesson.steps) - 1:
             self.show_step(self.index + 1)
         else:
+            title = self.lesson.title
             self.leave()
-            self.window_.statusBar().showMessage(f"Lesson finished: {self.lesson_title.text()}", 8000)
+            self.window_.statusBar().showMessage(f"Lesson finished: {title}", 8000)
 
     def back(self) -> None:
         if self.lesson is not None and self.index > 0:
@@ -323,19 +336,19 @@ class LessonPanel(QWidget):
             )
             self.stepCompleted.emit(self.index)
 
-    def _build_goal_labels(self, step: Step) -> None:
+    def _build_goal_labels(self, goals: tuple[Goal, ...]) -> None:
         for label in self.goal_labels:
             self.goals_layout.removeWidget(label)
             label.hide()  # at once: deleteLater alone leaves it drawn under the new labels until then
             label.deleteLater()
         self.goal_labels = []
-        for number, goal in enumerate(step.goals):
+        for number, goal in enumerate(goals):
             label = QLabel(f"○ {goal.describe()}")
             label.setObjectName(f"lessonGoal{number + 1}")
             label.setWordWrap(True)
             self.goals_layout.addWidget(label)
             self.goal_labels.append(label)
-        if not step.goals:
+        if not goals:
             label = QLabel("—")
             label.setObjectName("lessonGoalNone")
             self.goals_layout.addWidget(label)
@@ -345,15 +358,10 @@ class LessonPanel(QWidget):
         self.lesson_title.setText("No lesson open")
         self.step_label.setText("Pick one in Help ▸ Lessons.")
         self.text.setMarkdown("")
-        self._build_goal_labels(Step("", "", None, None))  # type: ignore[arg-type]
+        self._build_goal_labels(())
         self.status.setText("")
-        for button in (self.back_button, self.next_button):
+        for button in (self.back_button, self.next_button, self.reset_button):
             button.setEnabled(False)
-        self.next_button.setEnabled(False)
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.next_button.setEnabled(self.lesson is not None)
 
     # --- Save as Lesson ---------------------------------------------------------------------------------
     def lesson_text_for_state(self, title: str, step_title: str, text: str) -> str:
@@ -383,7 +391,7 @@ class Classroom(QObject):
         self.window = window
         self.hidden: tuple[str, ...] = ()
         self.locked: tuple[str, ...] = ()
-        self._saved: dict[int, tuple[Any, str, bool]] = {}
+        self._saved: dict[tuple[int, str], tuple[Any, str, bool]] = {}
         document = window.document
         for signal in (document.settingsChanged, document.specChanged, document.datasetChanged):
             signal.connect(self._reapply_later)
@@ -433,11 +441,10 @@ class Classroom(QObject):
                     self._set(target, attribute, False)
 
     def _set(self, target: Any, attribute: str, value: bool) -> None:
-        key = id(target)
-        if key not in self._saved:
-            current = target.isVisible() if attribute == "visible" and isinstance(target, QWidget) else None
+        key = (id(target), attribute)
+        if key not in self._saved:  # the state before the lesson touched it (re-applying keeps the first)
             if attribute == "visible":
-                old = current if current is not None else target.isVisible()
+                old = not target.isHidden() if isinstance(target, QWidget) else target.isVisible()
             else:
                 old = target.isEnabled()
             self._saved[key] = (target, attribute, bool(old))
@@ -449,15 +456,12 @@ class Classroom(QObject):
     @Slot()
     def _reapply_later(self) -> None:
         if self.hidden or self.locked:
-            QTimer.singleShot(0, self._reapply)
+            QTimer.singleShot(0, self, self._reapply)
 
     @Slot()
     def _reapply(self) -> None:
         if self.hidden or self.locked:
             self._apply()
-
-    def is_locked(self, name: str) -> bool:
-        return name in self.locked
 
 
 class SaveLessonDialog(QDialog):
@@ -549,17 +553,7 @@ def install_lessons(window: Any) -> LessonPanel:
         lessons = []
         window.statusBar().showMessage(f"Lessons unavailable: {exc}", 10000)
 
-    def open_lesson(lesson: Lesson, index: int = 0) -> None:
-        offer = window.findChild(QWidget, "lessonOffer")
-        if offer is not None:
-            offer.hide()
-        if not dock.isVisible():
-            dock.show()
-            QTimer.singleShot(0, lambda: window.resizeDocks([dock], [DOCK_WIDTH], Qt.Orientation.Horizontal))
-        dock.raise_()
-        panel.open_lesson(lesson, index)
-
-    panel.open = open_lesson  # type: ignore[attr-defined]
+    open_lesson = panel.open
     menu = _menu(window, "Help")
     if menu is not None:
         lessons_menu = QMenu("&Lessons", menu)
@@ -596,7 +590,7 @@ def install_lessons(window: Any) -> LessonPanel:
 
     if _start_lesson is not None:
         lesson, _start_lesson = _start_lesson, None
-        QTimer.singleShot(0, lambda: open_lesson(lesson))
+        QTimer.singleShot(0, panel, lambda: open_lesson(lesson))
     elif lessons:
         _offer_first_lesson(window, lessons[0], open_lesson)
     return panel
