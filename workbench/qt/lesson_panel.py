@@ -47,8 +47,11 @@ from workbench.core.lessons.goals import EXPENSIVE_GOALS, GoalResult, GoalState,
 #: How often the cheap goals are checked against the newest frame, and the expensive ones at most.
 CHECK_INTERVAL_MS = 250
 EXPENSIVE_INTERVAL_MS = 1500
-#: Points the window's separability check fits on (the CLI's checker uses more).
+#: Points and gradient steps of the window's separability fit (the CLI's checker uses more): about 5 ms on
+#: the GUI thread, at most every `EXPENSIVE_INTERVAL_MS`. The network's own output layer counts as a fit
+#: too, so a chain whose output already separates the points needs no iterations at all.
 WINDOW_SEPARABILITY_POINTS = 500
+WINDOW_FIT_ITERATIONS = 120
 OFFERED_KEY = "lessons/offered"
 #: The lesson dock's width when it opens (the canvas keeps the most room).
 DOCK_WIDTH = 320
@@ -311,7 +314,9 @@ class LessonPanel(QWidget):
         if snapshot.spec.to_dict() != document.spec.to_dict():
             return  # a frame of a network the document no longer has
         expensive = self._expensive_due and any(goal.kind in EXPENSIVE_GOALS for goal in step.goals)
-        state = GoalState.of_snapshot(snapshot, document.dataset, WINDOW_SEPARABILITY_POINTS)
+        state = GoalState.of_snapshot(
+            snapshot, document.dataset, WINDOW_SEPARABILITY_POINTS, WINDOW_FIT_ITERATIONS
+        )
         previous = dict(enumerate(self.results))
         try:
             results = evaluate_goals(step.goals, state, cheap_only=not expensive, previous=previous)

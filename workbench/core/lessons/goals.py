@@ -23,7 +23,7 @@ from workbench.core.model.spec import NetworkSpec
 EXPENSIVE_GOALS = ("separable",)
 #: The linear fit of `separable` uses at most this many training points (a sample beyond).
 SEPARABILITY_POINTS = 2000
-_FIT_ITERATIONS = 400
+FIT_ITERATIONS = 400
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,18 @@ class GoalState:
     test_loss: float = math.nan
     test_accuracy: float = math.nan
     gradients: Any = None  # a `GradientFlow`, or None
-    #: `separable` fits on at most this many training points (a fixed sample beyond).
+    #: `separable` fits on at most this many training points (a fixed sample beyond), in at most this many
+    #: gradient steps (the window uses fewer of both: it checks while training runs).
     sample_points: int = SEPARABILITY_POINTS
+    fit_iterations: int = FIT_ITERATIONS
 
     @classmethod
     def of_snapshot(
-        cls, snapshot: Any, dataset: Dataset, sample_points: int = SEPARABILITY_POINTS
+        cls,
+        snapshot: Any,
+        dataset: Dataset,
+        sample_points: int = SEPARABILITY_POINTS,
+        fit_iterations: int = FIT_ITERATIONS,
     ) -> GoalState:
         """From a `TrainerSnapshot` (the window's frames carry one) and the dataset it trained on."""
         metrics = snapshot.metrics
@@ -59,6 +65,7 @@ class GoalState:
             float(metrics.test_accuracy),
             snapshot.gradients,
             sample_points,
+            fit_iterations,
         )
 
 
@@ -143,12 +150,18 @@ def _measure(goal: Goal, state: GoalState) -> float:
     if kind == "separable":
         if state.weights is None:
             return math.nan
-        return last_layer_linear_accuracy(state.spec, state.weights, state.dataset, state.sample_points)
+        return last_layer_linear_accuracy(
+            state.spec, state.weights, state.dataset, state.sample_points, state.fit_iterations
+        )
     raise ValueError(f"unknown goal kind {kind!r}")
 
 
 def last_layer_linear_accuracy(
-    spec: NetworkSpec, weights: Any, dataset: Dataset, max_points: int = SEPARABILITY_POINTS
+    spec: NetworkSpec,
+    weights: Any,
+    dataset: Dataset,
+    max_points: int = SEPARABILITY_POINTS,
+    iterations: int = FIT_ITERATIONS,
 ) -> float:
     """How well a linear classifier separates the training points on the last hidden layer's outputs
     (1.0 = linearly separable there): the better of a softmax-regression fit and, when the output reads only
@@ -170,11 +183,13 @@ def last_layer_linear_accuracy(
     if spec.sources(spec.output_node) == [last] and not spec.residual_sources(spec.output_node):
         best = float(np.mean(np.argmax(output, axis=1) == labels))
     if best < 1.0:
-        best = max(best, linear_fit_accuracy(hidden.astype(np.float64), labels, spec.n_classes))
+        best = max(best, linear_fit_accuracy(hidden.astype(np.float64), labels, spec.n_classes, iterations))
     return best
 
 
-def linear_fit_accuracy(features: np.ndarray, labels: np.ndarray, n_classes: int) -> float:
+def linear_fit_accuracy(
+    features: np.ndarray, labels: np.ndarray, n_classes: int, iterations: int = FIT_ITERATIONS
+) -> float:
     """Training accuracy of a softmax regression fitted by full-batch gradient descent (standardized
     features, a bias); on separable points it reaches 1.0 as the weights grow along a separating direction."""
     n = len(labels)
@@ -187,9 +202,9 @@ def linear_fit_accuracy(features: np.ndarray, labels: np.ndarray, n_classes: int
     w = np.zeros((x.shape[1], onehot.shape[1]))
     rate = 1.0
     best = 0.0
-    for iteration in range(_FIT_ITERATIONS):
+    for iteration in range(iterations):
         logits = x @ w
-        if iteration % 20 == 0 or iteration == _FIT_ITERATIONS - 1:
+        if iteration % 20 == 0 or iteration == iterations - 1:
             best = max(best, float(np.mean(np.argmax(logits, axis=1) == labels)))
             if best >= 1.0:
                 break
