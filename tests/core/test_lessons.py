@@ -111,6 +111,15 @@ def test_steps_take_the_lesson_defaults_and_the_solution_changes_only_the_refere
     assert second.reference.settings.learning_rate == 0.2
 
 
+def test_a_step_can_start_from_a_shipped_example() -> None:
+    text = MINIMAL.replace('generator = "gaussians"\nclasses = 2\npoints = 100', 'example = "iris"')
+    step = parse_lesson(text).steps[0]
+    dataset, spec, _ = step.setup.build()
+    assert dataset.n_points == 150 and dataset.n_classes == spec.n_classes == 3
+    with pytest.raises(LessonError, match="no example 'iriss'"):
+        parse_lesson(text.replace('"iris"', '"iriss"')).steps[0].setup.build()
+
+
 def test_relabel_turns_four_blobs_into_the_xor_pattern() -> None:
     lesson = parse_lesson(lesson_with().replace("classes = 2", "classes = 4\nrelabel = [0, 1, 0, 1]"))
     dataset = lesson.steps[0].setup.data.build()
@@ -169,7 +178,8 @@ def test_a_regression_lesson_is_read_but_refused_when_set_up_or_checked() -> Non
     ).replace('kind = "train_loss"\nbelow = 0.01', 'kind = "test_rmse"\nbelow = 0.1')
     lesson = parse_lesson(text)
     step = lesson.steps[0]
-    assert step.setup.data.task == "regression" and step.setup.data.formula == "sin(x) * y"
+    data = step.setup.data
+    assert (data.task, data.dataset, data.formula) == ("regression", "formula", "sin(x) * y")
     with pytest.raises(LessonError, match="regression task"):
         step.setup.build()
     check = check_step(step)

@@ -158,14 +158,9 @@ class DataSetup:
     #: Generated class c becomes class relabel[c] (e.g. four blobs [0, 1, 0, 1] = the XOR pattern).
     relabel: tuple[int, ...] = ()
     task: str = "classification"
+    #: A regression dataset (`REGRESSION_DATASETS`) and its formula; read, not yet built.
+    dataset: str | None = None
     formula: str | None = None
-
-    def describe(self) -> str:
-        if self.rows:
-            return f"{len(self.rows)} points"
-        if self.example:
-            return f"example {self.example}"
-        return f"{self.generator} (seed {self.seed})"
 
     def build(self) -> Dataset:
         """The dataset; raises LessonError when it cannot be made."""
@@ -486,7 +481,7 @@ def _data(raw: dict[str, Any]) -> DataSetup:
             )
         if raw["dataset"] == "formula" and not isinstance(raw.get("formula"), str):
             raise LessonError('data: dataset "formula" needs formula = "..." (e.g. "sin(x) * y")')
-        return DataSetup(generator=str(raw["dataset"]), task=task, formula=raw.get("formula"))
+        return DataSetup(generator=None, task=task, dataset=str(raw["dataset"]), formula=raw.get("formula"))
     sources = [key for key in ("generator", "example", "rows") if key in raw]
     if len(sources) > 1:
         raise LessonError(f"data: give one of generator, example or rows, not {' and '.join(sources)}")
