@@ -510,7 +510,8 @@ class SaveLessonDialog(QDialog):
 
 
 class LessonOffer(QWidget):
-    """The first launch's quiet offer of lesson 1, in the status bar: a link and a close button."""
+    """The first launch's quiet offer of lesson 1, in the status bar (left of the point counts): a link and
+    a close button."""
 
     def __init__(self, lesson: Lesson, open_lesson: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -608,7 +609,8 @@ def _offer_first_lesson(window: Any, lesson: Lesson, open_lesson: Any) -> None:
         return
     settings.setValue(OFFERED_KEY, True)
     offer = LessonOffer(lesson, open_lesson, window.statusBar())
-    window.statusBar().addWidget(offer)
+    # Permanent: a status message (the drawing tool's hint, a hover tip) never covers it.
+    window.statusBar().insertPermanentWidget(0, offer)
     offer.show()
 
 
