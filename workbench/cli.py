@@ -13,6 +13,7 @@
     workbench backprop PROJECT --point X,Y --label NAME | --target VALUE [--json]
                                                the F-pass and B-pass of one point
     workbench gradcheck PROJECT [--json]       back-propagation against finite differences
+    workbench lesson --list [--json]           the lessons; `lesson check NAME|--all`, `lesson open NAME`
 
 Anything wrong with the arguments or the input files ends with exit status 2 and one ``error: ...`` line on
 stderr, never a traceback, so scripts can rely on the status and people can read the reason (`EXIT_CODES`).
@@ -58,6 +59,7 @@ EXIT_USAGE = 2
 EXIT_DIVERGED = 3
 EXIT_INTERRUPTED = 130
 EXIT_GRADIENT_CHECK_FAILED = 4
+EXIT_LESSON_FAILED = 5
 #: Documented in the README and in ``--help``.
 EXIT_CODES = {
     EXIT_OK: "success",
@@ -66,6 +68,7 @@ EXIT_CODES = {
     EXIT_DIVERGED: "training diverged (the results, the saved project and the export hold the last good "
     "weights)",
     EXIT_GRADIENT_CHECK_FAILED: "gradcheck: back-propagation disagrees with finite differences",
+    EXIT_LESSON_FAILED: "lesson check: a step's reference set-up missed its goals",
     EXIT_INTERRUPTED: "a headless command interrupted with Ctrl+C",
 }
 PROJECT_SUFFIX = ".wbproj"
@@ -348,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default 0)")
     _add_landscape_parser(commands)
     _add_backprop_parser(commands)
+    _add_lesson_parser(commands)
 
     gradcheck = commands.add_parser(
         "gradcheck",
@@ -415,9 +419,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_backprop(args)
             if args.command == "gradcheck":
                 return run_gradcheck(args)
+            if args.command == "lesson":
+                return run_lesson(args)
         raise UsageError(
-            "give a command: train, export, timeline, animate, generate, landscape, backprop or gradcheck "
-            "(or nothing to open the GUI)"
+            "give a command: train, export, timeline, animate, generate, landscape, backprop, gradcheck or "
+            "lesson (or nothing to open the GUI)"
         )
     except MemoryError:  # numpy's _ArrayMemoryError too; training turns it into a message of its own
         return _fail("not enough memory for this command")
@@ -1255,3 +1261,108 @@ def run_gradcheck(args: argparse.Namespace) -> int:
             print(f"error: {result.summary()}", file=sys.stderr)
         return EXIT_GRADIENT_CHECK_FAILED
     return EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------------------------
+# workbench lesson
+
+
+def _add_lesson_parser(commands: Any) -> None:
+    lesson = commands.add_parser(
+        "lesson",
+        help="list, check or open the lessons",
+        description="The lessons: the lecture as guided experiments.\n\n"
+        "  workbench lesson --list [--json]          list the lessons\n"
+        "  workbench lesson check NAME|--all [--json] train each step's reference set-up headless for\n"
+        "                                            its step budget and report whether its goals are met\n"
+        "  workbench lesson open NAME                 open the window at that lesson\n\n"
+        "NAME is a lesson's name (xor), its number (3), its file stem (03-xor) or the path of a\n"
+        "lesson file (.toml).",
+        epilog=_exit_codes_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    lesson.add_argument("action", nargs="?", choices=("check", "open"), help="check or open")
+    lesson.add_argument("name", nargs="?", metavar="NAME", help="the lesson")
+    lesson.add_argument("--list", action="store_true", help="list the lessons")
+    lesson.add_argument("--all", action="store_true", help="with check: every lesson")
+    lesson.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+
+def run_lesson(args: argparse.Namespace) -> int:
+    from workbench.core.lessons.format import LessonError, find_lesson, shipped_lessons
+
+    try:
+        if args.list:
+            if args.action or args.name or args.all:
+                raise UsageError("--list takes no lesson name or action")
+            return _list_lessons(shipped_lessons(), args.json)
+        if args.action is None:
+            raise UsageError("give --list, 'check NAME' (or 'check --all') or 'open NAME'")
+        if args.action == "open":
+            if args.all or not args.name or args.json:
+                raise UsageError("'lesson open' takes one lesson name, e.g. workbench lesson open xor")
+            return _open_lesson(find_lesson(args.name))
+        if args.all == bool(args.name):
+            raise UsageError("'lesson check' takes one lesson name or --all")
+        lessons = shipped_lessons() if args.all else [find_lesson(args.name)]
+    except LessonError as exc:
+        raise UsageError(str(exc)) from None
+    return _check_lessons(lessons, args.json)
+
+
+def _list_lessons(lessons: list[Any], as_json: bool) -> int:
+    if as_json:
+        items = [
+            {
+                "name": lesson.name,
+                "order": lesson.order,
+                "title": lesson.title,
+                "summary": lesson.summary,
+                "steps": [step.title for step in lesson.steps],
+            }
+            for lesson in lessons
+        ]
+        print(json.dumps(items, ensure_ascii=False))
+        return EXIT_OK
+    width = max((len(lesson.name) for lesson in lessons), default=0)
+    for lesson in lessons:
+        steps = len(lesson.steps)
+        print(f"{lesson.order:>2}  {lesson.name:<{width}}  {lesson.title} ({steps} step{'s' * (steps != 1)})")
+    return EXIT_OK
+
+
+def _check_lessons(lessons: list[Any], as_json: bool) -> int:
+    from workbench.core.lessons.checker import check_lesson
+
+    start = time.perf_counter()
+    checks = []
+    for lesson in lessons:
+        with np.errstate(all="ignore"):
+            check = check_lesson(lesson)
+        checks.append(check)
+        if not as_json:
+            mark = "ok  " if check.passed else "FAIL"
+            print(f"{mark} {check.name}: {check.title} ({check.seconds:.2f} s)")
+            for step in check.steps:
+                if not step.passed:
+                    reason = step.error or "; ".join(r.text for r in step.results if not r.met)
+                    print(f"       step {step.number} {step.title!r} after {step.steps:,} steps: {reason}")
+    passed = all(check.passed for check in checks)
+    seconds = time.perf_counter() - start
+    if as_json:
+        result = {"passed": passed, "seconds": round(seconds, 3), "lessons": [c.to_dict() for c in checks]}
+        print(json.dumps(result, ensure_ascii=False, allow_nan=False))
+    else:
+        failed = sum(not check.passed for check in checks)
+        print(f"{len(checks) - failed} of {len(checks)} lessons passed in {seconds:.1f} s")
+    return EXIT_OK if passed else EXIT_LESSON_FAILED
+
+
+def _open_lesson(lesson: Any) -> int:
+    try:
+        from workbench.qt import lesson_panel
+    except ImportError as exc:
+        print(f"error: the Workbench GUI cannot start: {exc}", file=sys.stderr)
+        return EXIT_GUI_MISSING
+    lesson_panel.open_at_start(lesson)
+    return _open_gui()

@@ -7,7 +7,7 @@ import pathlib
 import workbench.core
 
 #: Bottom to top. `base` is the two leaf modules directly in workbench/core (limits, palette).
-LAYERS = ("base", "model", "data", "present", "training", "files")
+LAYERS = ("base", "model", "data", "present", "training", "files", "lessons")
 CORE = pathlib.Path(workbench.core.__file__).parent
 
 

@@ -20,6 +20,7 @@ def install_panels(window) -> None:
     from workbench.qt.backprop_inspector import install_backprop_inspector
     from workbench.qt.comparison_window import install_comparison
     from workbench.qt.gradient_plot import install_gradients
+    from workbench.qt.lesson_panel import install_lessons
     from workbench.qt.live_network import install_live_network
     from workbench.qt.live_training import install_training
     from workbench.qt.loss_landscape import install_landscape
@@ -35,6 +36,7 @@ def install_panels(window) -> None:
     install_backprop_inspector(window)
     install_gradients(window)
     install_prediction_scatter(window)
+    install_lessons(window)
     # The tabs each installer added sit behind the views a window opens with: hidden space and loss curves.
     for name in ("hiddenSpacePlot", "lossPlot"):
         if name in window.docks:
