@@ -14,7 +14,6 @@ from workbench.core.lessons.checker import check_lesson, check_step
 from workbench.core.lessons.controls import CONTROLS, VIEWS
 from workbench.core.lessons.emit import lesson_text, to_toml
 from workbench.core.lessons.format import (
-    REGRESSION_MISSING,
     Goal,
     LessonError,
     find_lesson,
@@ -172,18 +171,32 @@ def test_malformed_lessons_say_what_to_change(text: str, message: str) -> None:
         parse_lesson(text, "bad")
 
 
-def test_a_regression_lesson_is_read_but_refused_when_set_up_or_checked() -> None:
-    text = MINIMAL.replace(
-        'generator = "gaussians"', 'task = "regression"\ndataset = "formula"\nformula = "sin(x) * y"'
-    ).replace('kind = "train_loss"\nbelow = 0.01', 'kind = "test_rmse"\nbelow = 0.1')
-    lesson = parse_lesson(text)
-    step = lesson.steps[0]
+REGRESSION = (
+    MINIMAL.replace(
+        'generator = "gaussians"\nclasses = 2', 'task = "regression"\ndataset = "formula"\nformula = "x / 6"'
+    )
+    .replace("budget = 400", "budget = 3000")
+    .replace('layers = ""', 'layers = "4:tanh"')
+    .replace('kind = "train_loss"\nbelow = 0.01', 'kind = "test_r2"\nat_least = 0.95')
+)
+
+
+def test_a_regression_lesson_builds_its_values_and_its_goal_is_checked() -> None:
+    step = parse_lesson(REGRESSION).steps[0]
     data = step.setup.data
-    assert (data.task, data.dataset, data.formula) == ("regression", "formula", "sin(x) * y")
-    with pytest.raises(LessonError, match="regression task"):
-        step.setup.build()
+    assert (data.task, data.dataset, data.formula) == ("regression", "formula", "x / 6")
+    dataset, spec, _ = step.setup.build()
+    assert dataset.is_regression and len(dataset) == 100
+    assert spec.task == "regression" and spec.layer_sizes[-1] == 1
     check = check_step(step)
-    assert not check.passed and check.error == REGRESSION_MISSING
+    assert check.passed, check
+    unreachable = REGRESSION.replace("at_least = 0.95", "at_least = 1.5")
+    assert not check_step(parse_lesson(unreachable).steps[0]).passed
+
+
+def test_a_regression_dataset_takes_no_classes() -> None:
+    with pytest.raises(LessonError, match="takes no classes"):
+        parse_lesson(REGRESSION.replace("points = 100", "points = 100\nclasses = 3"))
 
 
 def test_lesson_text_round_trips_the_current_state() -> None:
@@ -320,9 +333,12 @@ def test_separability_is_measured_on_the_last_hidden_layer() -> None:
     assert evaluate_goal(goal, state(spec=spec, dataset=dataset, weights=Network(spec).get_weights())).met
 
 
-def test_regression_goals_are_never_met_in_this_version() -> None:
-    result = evaluate_goal(Goal("test_r2", "at_least", 0.9), state())
-    assert not result.met and REGRESSION_MISSING in result.text
+def test_regression_goals_read_rmse_and_r2_and_a_classifier_never_meets_them() -> None:
+    goal = Goal("test_r2", "at_least", 0.9)
+    assert evaluate_goal(goal, state(test_r2=0.93)).met
+    assert not evaluate_goal(goal, state(test_r2=0.5)).met
+    assert not evaluate_goal(goal, state()).met  # classification: R² is NaN
+    assert evaluate_goal(Goal("test_rmse", "below", 0.1), state(test_rmse=0.05)).met
 
 
 # --- checker ------------------------------------------------------------------------------------------------

@@ -107,6 +107,8 @@ def check_step(step: Step, number: int = 1) -> StepCheck:
             trainer.get_weights(),
             *_metrics(trainer),
             gradients=trainer.gradient_flow,
+            test_rmse=float(trainer.metrics.test_rmse),
+            test_r2=float(trainer.metrics.test_r2),
         )
         remaining = step.budget - trainer.step_count
         cheap = chunk % EXPENSIVE_EVERY != 0 and remaining > 0

@@ -45,4 +45,5 @@ VIEWS: dict[str, str] = {
     "gradientPlot": "Gradient Flow",
     "lossLandscape": "Loss Surface",
     "backpropInspector": "Backprop",
+    "predictionScatter": "Predicted vs Actual",
 }

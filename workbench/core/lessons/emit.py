@@ -54,16 +54,19 @@ def lesson_text(
 
 def setup_tables(dataset: Dataset, spec: NetworkSpec, settings: TrainingSettings) -> dict[str, Any]:
     """The data, network and training tables of a set-up (the data as rows with their split keys)."""
-    rows = [
-        [_number(x), _number(y), int(label), _number(key)]
-        for (x, y), label, key in zip(dataset.points, dataset.labels, dataset.split_keys, strict=True)
-    ]
-    data: dict[str, Any] = {
-        "class_names": list(dataset.class_names),
-        "test_fraction": dataset.test_fraction,
-        "seed": dataset.split_seed,
-        "rows": rows,
-    }
+    if dataset.targets is not None:  # regression: [x, y, target value, split key]
+        rows = [
+            [_number(x), _number(y), _number(t), _number(key)]
+            for (x, y), t, key in zip(dataset.points, dataset.targets, dataset.split_keys, strict=True)
+        ]
+        data: dict[str, Any] = {"task": "regression"}
+    else:
+        rows = [
+            [_number(x), _number(y), int(label), _number(key)]
+            for (x, y), label, key in zip(dataset.points, dataset.labels, dataset.split_keys, strict=True)
+        ]
+        data = {"class_names": list(dataset.class_names)}
+    data.update({"test_fraction": dataset.test_fraction, "seed": dataset.split_seed, "rows": rows})
     network: dict[str, Any] = {
         "features": list(spec.features),
         "layers": ",".join(f"{layer.width}:{layer.activation}" for layer in spec.hidden),

@@ -52,14 +52,10 @@ from workbench.core.model.spec import (
 )
 
 RESOURCE_PACKAGE = "workbench.resources"
-#: The task of a lesson; regression lessons are read (and written) but refused when set up or checked
-#: until the regression task exists in this version.
+#: The task of a lesson's data: classes, or a target value per point.
 TASKS = ("classification", "regression")
-#: Datasets of the regression task (read, not yet built).
+#: Generated datasets of the regression task (`data.dataset`; "formula" also takes `data.formula`).
 REGRESSION_DATASETS = ("plane", "gauss", "formula")
-REGRESSION_MISSING = (
-    "regression lessons need the regression task, which this version of Workbench does not have yet"
-)
 #: The steps `lesson check` trains when a step names no budget.
 DEFAULT_BUDGET = 2000
 MAX_BUDGET = 200_000
@@ -87,7 +83,7 @@ GOAL_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "test_rmse": ("test RMSE", ("below", "above")),
     "test_r2": ("test R²", ("at_least", "at_most")),
 }
-#: Goals of the regression task (accepted by the format, refused until regression exists).
+#: Goals of the regression task (a classification run never meets them).
 REGRESSION_GOALS = ("test_rmse", "test_r2")
 
 
@@ -158,16 +154,18 @@ class DataSetup:
     #: Generated class c becomes class relabel[c] (e.g. four blobs [0, 1, 0, 1] = the XOR pattern).
     relabel: tuple[int, ...] = ()
     task: str = "classification"
-    #: A regression dataset (`REGRESSION_DATASETS`) and its formula; read, not yet built.
+    #: A regression dataset (`REGRESSION_DATASETS`) and its formula.
     dataset: str | None = None
     formula: str | None = None
 
     def build(self) -> Dataset:
         """The dataset; raises LessonError when it cannot be made."""
-        if self.task == "regression":
-            raise LessonError(REGRESSION_MISSING)
         try:
-            if self.rows:
+            if self.dataset is not None:
+                dataset = GENERATORS[self.dataset].generate(
+                    self.points, None, self.noise, self.seed, self.test_fraction, self.formula
+                )
+            elif self.rows:
                 dataset = self._from_rows()
             elif self.example:
                 from workbench.core.files.examples import example
@@ -188,8 +186,16 @@ class DataSetup:
 
     def _from_rows(self) -> Dataset:
         array = np.asarray(self.rows, dtype=np.float64)
-        names = self.class_names or DEFAULT_CLASS_NAMES[: int(array[:, 2].max()) + 1]
         keys = array[:, 3] if array.shape[1] == 4 else None
+        if self.task == "regression":  # rows are [x, y, target value(, split key)]
+            return Dataset.regression(
+                array[:, :2],
+                array[:, 2],
+                split_keys=keys,
+                test_fraction=self.test_fraction,
+                split_seed=self.seed,
+            )
+        names = self.class_names or DEFAULT_CLASS_NAMES[: int(array[:, 2].max()) + 1]
         if not np.array_equal(array[:, 2], np.round(array[:, 2])):
             raise LessonError("data: the labels (third number of each row) must be whole numbers")
         return Dataset(
@@ -227,7 +233,7 @@ class Setup:
         """Dataset, spec (class count of the data, input scaling measured on its training points) and
         settings, ready for a `Trainer` or the window's document."""
         dataset = self.data.build()
-        spec = replace(self.spec, n_classes=dataset.n_classes, input_scaling=None)
+        spec = replace(self.spec, n_classes=dataset.n_classes, task=dataset.task, input_scaling=None)
         if self.standardize:
             from workbench.core.data.scaling import standardized_spec
 
@@ -481,7 +487,30 @@ def _data(raw: dict[str, Any]) -> DataSetup:
             )
         if raw["dataset"] == "formula" and not isinstance(raw.get("formula"), str):
             raise LessonError('data: dataset "formula" needs formula = "..." (e.g. "sin(x) * y")')
-        return DataSetup(generator=None, task=task, dataset=str(raw["dataset"]), formula=raw.get("formula"))
+        if raw["dataset"] != "formula" and "formula" in raw:
+            raise LessonError(f"data: dataset {raw['dataset']!r} takes no formula")
+        other = sorted(set(raw) & {"generator", "example", "rows", "classes", "relabel", "class_names"})
+        if other:
+            raise LessonError(f"data: a regression dataset takes no {', '.join(other)}")
+        noise = raw.get("noise")
+        if noise is not None and (isinstance(noise, bool) or not isinstance(noise, (int, float))):
+            raise LessonError("data: noise must be a number")
+        seed = raw.get("seed", 0)
+        if not limits.SEED.contains(seed):
+            raise LessonError(f"data: {limits.SEED.message}")
+        fraction = raw.get("test_fraction", 0.2)
+        if not limits.TEST_FRACTION.contains(fraction):
+            raise LessonError(f"data: {limits.TEST_FRACTION.message}")
+        return DataSetup(
+            generator=None,
+            task=task,
+            dataset=str(raw["dataset"]),
+            formula=raw.get("formula"),
+            points=_optional_int(raw, "points", limits.POINTS),
+            noise=None if noise is None else float(noise),
+            seed=int(seed),
+            test_fraction=float(fraction),
+        )
     sources = [key for key in ("generator", "example", "rows") if key in raw]
     if len(sources) > 1:
         raise LessonError(f"data: give one of generator, example or rows, not {' and '.join(sources)}")

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from workbench.core.data.dataset import Dataset
-from workbench.core.lessons.format import REGRESSION_GOALS, REGRESSION_MISSING, Goal, format_value
+from workbench.core.lessons.format import Goal, format_value
 from workbench.core.model.spec import NetworkSpec
 
 #: Goals that need a forward pass and a fit; the others read the snapshot's numbers.
@@ -43,6 +43,9 @@ class GoalState:
     #: gradient steps (the window uses fewer of both: it checks while training runs).
     sample_points: int = SEPARABILITY_POINTS
     fit_iterations: int = FIT_ITERATIONS
+    #: Regression's measures (NaN for classification).
+    test_rmse: float = math.nan
+    test_r2: float = math.nan
 
     @classmethod
     def of_snapshot(
@@ -66,6 +69,8 @@ class GoalState:
             snapshot.gradients,
             sample_points,
             fit_iterations,
+            float(metrics.test_rmse),
+            float(metrics.test_r2),
         )
 
 
@@ -115,8 +120,6 @@ def evaluate_goals(
 
 def evaluate_goal(goal: Goal, state: GoalState) -> GoalResult:
     """The goal's value in `state` and whether it is met (a goal with `after` needs that many steps)."""
-    if goal.kind in REGRESSION_GOALS:
-        return GoalResult(goal, math.nan, False, REGRESSION_MISSING)
     note = ""
     value = _measure(goal, state)
     if goal.kind == "gradient_norm" and not math.isfinite(value):
@@ -138,7 +141,7 @@ def evaluate_goal(goal: Goal, state: GoalState) -> GoalResult:
 
 def _measure(goal: Goal, state: GoalState) -> float:
     kind = goal.kind
-    if kind in ("train_accuracy", "test_accuracy", "train_loss", "test_loss"):
+    if kind in ("train_accuracy", "test_accuracy", "train_loss", "test_loss", "test_rmse", "test_r2"):
         return float(getattr(state, kind))
     if kind == "hidden_neurons":
         return float(sum(layer.width for layer in state.spec.hidden))
