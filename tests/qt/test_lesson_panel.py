@@ -229,3 +229,31 @@ def test_every_classroom_name_finds_its_control_in_the_window(make_window) -> No
     classroom = window.lesson_panel.classroom
     missing = [name for name in CONTROLS if not classroom.targets(name)]
     assert not missing, f"no widget or action with these controls' objectNames: {missing}"
+
+
+def test_opening_a_lesson_leaves_no_stray_tab_bar_over_the_panels(make_window, qtbot) -> None:
+    """Tabifying the bottom docks one by one left an old Loss | Gradient Flow tab bar behind; once the
+    lesson dock moved the docks it stayed at its old place, over another panel."""
+    from PySide6.QtWidgets import QTabBar
+
+    window = make_window(show=False)
+    install_panels(window)  # before the window shows, as the app does
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    window.lesson_panel.open(find_lesson("xor"), 0)
+    lesson_dock = window.lesson_panel.parentWidget()
+
+    def bars() -> list[QTabBar]:  # those on screen (Qt parks spare bars outside the window)
+        return [
+            bar
+            for bar in window.findChildren(QTabBar)
+            if bar.parent() is window and bar.isVisible() and window.rect().intersects(bar.geometry())
+        ]
+
+    qtbot.waitUntil(lambda: lesson_dock.isVisible() and len(bars()) >= 2)
+    docks = {dock.windowTitle(): dock for dock in window.findChildren(QDockWidget) if dock.isVisible()}
+    for bar in bars():  # each tab bar sits right under the dock it switches
+        dock = docks[bar.tabText(bar.currentIndex())]
+        middle = bar.geometry().center().x()
+        assert dock.geometry().left() <= middle <= dock.geometry().right(), bar.tabText(0)

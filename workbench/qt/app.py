@@ -41,8 +41,26 @@ def install_panels(window) -> None:
     for name in ("hiddenSpacePlot", "lossPlot"):
         if name in window.docks:
             window.docks[name].raise_()
+    hide_left_over_tab_bars(window)
     # Training stopped on its own (out of memory, settings it cannot use): it is paused; say why.
     controller.failed.connect(lambda message: window._show_error("Training Paused", message))
+
+
+def hide_left_over_tab_bars(window) -> None:
+    """Hide the dock tab bars Qt left behind while the panels were tabified one by one.
+
+    Adding a third dock to a tab group makes a new tab bar and leaves the old one (with the first two tabs)
+    shown, stacked exactly under the new one; once a dock moves (the lesson panel opening, a dock dragged)
+    it stays at its old place over another panel. Qt never uses it again, and a live bar always holds
+    every tab of its group, so a bar whose tabs are a strict subset of another's is such a leftover.
+    """
+    from PySide6.QtWidgets import QTabBar
+
+    bars = [bar for bar in window.findChildren(QTabBar) if bar.parent() is window and not bar.isHidden()]
+    tabs = {bar: {bar.tabText(i) for i in range(bar.count())} for bar in bars}
+    for bar in bars:
+        if any(tabs[bar] < tabs[other] for other in bars if other is not bar):
+            bar.hide()
 
 
 class InterruptHandler(QObject):
