@@ -24,6 +24,13 @@ TIME_LIMIT = 60.0
 
 
 def main() -> int:
+    """Each picture in a process of its own: a second window in one process did not train like the first."""
+    if len(sys.argv) == 1:
+        import subprocess
+
+        for number in range(len(PICTURES)):
+            subprocess.run([sys.executable, __file__, str(number)], check=True)
+        return 0
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
@@ -31,9 +38,9 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     QCoreApplication.setOrganizationName("WorkbenchPictures")
     folder = Path(__file__).resolve().parent
+    number = int(sys.argv[1])
     with tempfile.TemporaryDirectory() as scratch:
-        for number, picture in enumerate(PICTURES):
-            _picture(app, folder, Path(scratch) / str(number), *picture)
+        _picture(app, folder, Path(scratch) / str(number), *PICTURES[number])
     return 0
 
 
@@ -65,25 +72,12 @@ def _picture(app, folder: Path, scratch: Path, name: str, index: int, filename: 
     controller.pause()
     _wait(app, lambda: not controller.is_running, 10)
     _wait(app, lambda: False, 1.0)  # let the views draw the last frame
-    _hide_stale_tab_bars(window)
     window.grab().save(str(folder / filename))
     print(f"wrote docs/{filename} (goals met: {panel.completed})")
     window._ask_save_changes = lambda: "discard"
     window.close()
     window.deleteLater()
     app.processEvents()
-
-
-def _hide_stale_tab_bars(window) -> None:
-    """The window keeps a second, stale tab bar of the Loss / Gradient Flow docks (it is there on a window
-    without lessons too, hidden under the real one); once the lesson dock moves the bottom docks, it shows
-    over the lesson panel. A real dock tab bar never overlaps a dock, so those that do are hidden."""
-    from PySide6.QtWidgets import QDockWidget, QTabBar
-
-    docks = [dock for dock in window.findChildren(QDockWidget) if dock.isVisible()]
-    for bar in window.findChildren(QTabBar):
-        if bar.parent() is window and any(dock.geometry().intersects(bar.geometry()) for dock in docks):
-            bar.hide()
 
 
 def _wait(app, condition, seconds: float) -> None:
