@@ -175,3 +175,10 @@ def test_the_other_commands_work_on_a_regression_project_or_refuse_clearly(tmp_p
     assert "regression project" in _error(capsys, ["animate", str(project), "-o", str(tmp_path / "run.gif")])
     summary = main(["train", "--project", str(project), "--steps", "10", "--quiet"])
     assert summary == 0 and "RMSE" in capsys.readouterr().out
+
+
+def test_help_describes_the_regression_options(capsys):
+    assert main(["train", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--task {classification,regression}" in text and "option_strings" not in text
+    assert "+ - * / ** % and the functions sin, cos" in text

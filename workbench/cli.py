@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--formula",
         metavar="EXPR",
         help=f"the target of --dataset formula, e.g. 'sin(x) * cos(y)' (default {DEFAULT_FORMULA!r}): "
-        "numbers, x, y, pi, e, + - * / ** % and the functions " + ", ".join(FUNCTIONS),
+        "numbers, x, y, pi, e, + - * / ** %% and the functions " + ", ".join(FUNCTIONS),
     )
     source.add_argument(
         "--task",
