@@ -112,6 +112,15 @@ def test_a_one_neuron_layer_spreads_the_points_by_their_target() -> None:
     )
     assert view.mode == "line" and view.axis_labels == ("neuron 1", "target")
     np.testing.assert_allclose(view.points[:, 1], dataset.targets, rtol=1e-6)
+    # The layer alone feeds the output: the prediction is a line over the neuron's value, through every
+    # point's (h, ŷ).
+    (h0, y0), (h1, y1) = view.output_line
+    network = Network(spec)
+    h = view.points[:, 0].astype(np.float64)
+    np.testing.assert_allclose(
+        y0 + (h - h0) * (y1 - y0) / (h1 - h0), network.predict(dataset.points), atol=1e-5
+    )
+    assert "line drawn" in view.caption
 
 
 def test_each_points_output_delta_is_its_prediction_minus_its_target() -> None:

@@ -137,10 +137,11 @@ def test_the_curves_show_r2_or_rmse_where_classification_shows_accuracy(qtbot) -
     np.testing.assert_allclose(y, history.column("test_rmse"))
     low, high = plot.acc_plot.getViewBox().viewRange()[1]
     assert low <= 0.0 < np.nanmax(y) <= high
-    # The hover readout gives the loss, RMSE and R² of the step under the mouse.
+    # The hover readout gives the loss and the plotted metric of the step under the mouse.
     scene_point = plot.acc_plot.getViewBox().mapViewToScene(pg_point(float(steps[len(steps) // 2]), 0.1))
     plot._on_mouse_moved(scene_point)
-    assert "RMSE" in plot.readout.text() and "R²" in plot.readout.text() and "loss" in plot.readout.text()
+    assert "RMSE" in plot.readout.text() and "loss" in plot.readout.text()
+    assert plot.readout.sizeHint().width() <= plot.width()  # the readout never widens the dock
     plot.set_regression(False)  # a classification project again: accuracy, no metric choice
     assert plot.metric == "accuracy" and plot.metric_combo.isHidden()
     assert plot.acc_plot.getAxis("left").labelText == "accuracy"
@@ -238,7 +239,7 @@ def _recorded(document: Document, steps: int = 150):
 
 
 def test_looking_back_at_a_regression_run_shows_its_r2_and_its_predictions(
-    qtbot, make_window, monkeypatch
+    qtbot, make_window, monkeypatch, tmp_path
 ) -> None:
     from workbench.qt.app import install_panels
 
@@ -267,6 +268,15 @@ def test_looking_back_at_a_regression_run_shows_its_r2_and_its_predictions(
         lambda: scatter.points is not None and np.allclose(scatter.points.predicted, expected, rtol=1e-6),
         timeout=WAIT_MS,
     )
+    # File ▸ Export View Image… of the scatter draws the shown moment, even from behind another tab.
+    _front(qtbot, window, "lossPlot")
+    qtbot.waitUntil(lambda: not scatter.is_seen, timeout=WAIT_MS)
+    bar.slider.setValue(3)
+    qtbot.waitUntil(lambda: controller.last_frame.at_step == recording[3].step, timeout=WAIT_MS)
+    png = window.timeline_exports.save_view_image(tmp_path / "prediction.png", "prediction")
+    assert png.stat().st_size > 0
+    network.set_weights(recording[3].weights_list())
+    np.testing.assert_allclose(scatter.points.predicted, network.predict(document.dataset.points), rtol=1e-6)
 
 
 def test_comparing_regression_runs_reports_r2_and_offers_r2_and_rmse_curves(qtbot) -> None:
@@ -400,3 +410,25 @@ def test_past_regression_runs_are_listed_with_their_r2(qtbot, regression_window)
         past.metrics.train_r2
     )
     assert np.isfinite(frame.snapshot.metrics.train_r2)
+
+
+def test_switching_the_task_switches_every_view_and_undo_switches_back(qtbot, make_window) -> None:
+    from workbench.qt.app import install_panels
+
+    window = make_window()  # the default classification project
+    install_panels(window)
+    _front(qtbot, window, "predictionScatter")
+    scatter = window.prediction_scatter
+    loss_plot = window.findChild(QWidget, "lossPlot")
+    panel = window.findChild(QWidget, "trainingPanel")
+    assert not scatter.showing_plot
+    window.actions_by_name["actionTaskRegression"].trigger()
+    assert window.document.spec.is_regression and scatter.showing_plot
+    window.training.step_once()
+    qtbot.waitUntil(lambda: scatter.points is not None and loss_plot.metric == "r2", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.readout_labels["train_acc"].text() == "Train RMSE", timeout=WAIT_MS)
+    window.document.undo_stack.undo()
+    assert not window.document.spec.is_regression and not scatter.showing_plot
+    window.training.step_once()
+    qtbot.waitUntil(lambda: loss_plot.metric == "accuracy", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.readout_labels["train_acc"].text() == "Train accuracy", timeout=WAIT_MS)

@@ -189,6 +189,11 @@ class HiddenSpacePlot(QWidget):
         self.value_points_item = ClassScatter(value_hex, outline=VALUE_OUTLINE)
         self.value_points_item.hide()
         self.plot.addItem(self.value_points_item)
+        # Regression through a one-neuron last layer: the output's prediction line over that neuron's value.
+        self.output_line = pg.PlotCurveItem(pen=pg.mkPen(view_color("hidden_mark"), width=2))
+        self.output_line.setZValue(-1)  # under the points, over the grid
+        self.output_line.hide()
+        self.plot.addItem(self.output_line)
 
         self.explained_label = QLabel()
         self.explained_label.setObjectName("hiddenSpaceExplained")
@@ -305,6 +310,9 @@ class HiddenSpacePlot(QWidget):
             self.points_item.set_points(view.points, labels)
             self.points_item.setVisible(len(view.points) > 0)
             self.value_points_item.setVisible(False)
+        if view.output_line is not None:
+            self.output_line.setData(view.output_line[:, 0], view.output_line[:, 1])
+        self.output_line.setVisible(view.output_line is not None)
         gx, gy = grid_polyline(view.grid_lines)
         self.grid_curve.setData(gx, gy)
         if view.output_rgba is not None and view.output_rect is not None:
@@ -378,6 +386,7 @@ class HiddenSpacePlot(QWidget):
         self.explained_label.clear()
         self.grid_curve.setData([], [])
         self.regions.hide()
+        self.output_line.hide()
         self.caption.setText(message)
 
     def highlight_neuron(self, layer: int | None, neuron: int = 0) -> None:

@@ -1,7 +1,7 @@
 """Loss and accuracy curves (`lossPlot`): train and test against steps, with the previous run as a ghost.
 
 In regression the right-hand plot shows R² or RMSE instead of accuracy (the `metricCombo` beside the log
-switch picks which; the hover readout always gives loss, RMSE and R²).
+switch picks which; the hover readout gives the loss and that metric).
 
 Curves are created once and updated with `setData` (clip-to-view and peak downsampling keep long runs
 cheap). The plot follows the trainer's history (a bounded `TrainingHistory`, already columns) and current
@@ -22,7 +22,16 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QSignalBlocker, Qt, Slot
-from PySide6.QtWidgets import QCheckBox, QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from workbench.core.palette import palette
 from workbench.core.present.views import CurveEnvelope, ViewFrame
@@ -122,7 +131,7 @@ METRICS = {
     "rmse": ("RMSE", "train_rmse", "test_rmse"),
 }
 #: The choices of the right-hand plot in regression, first = the default (R² is bounded above like accuracy).
-REGRESSION_METRICS = (("r2", "R² (explained)"), ("rmse", "RMSE"))
+REGRESSION_METRICS = (("r2", "R²"), ("rmse", "RMSE"))
 #: The lowest R² the plot shows: an untrained network's R² can be far below 0, which would flatten the rest.
 R2_FLOOR = -1.0
 
@@ -263,6 +272,9 @@ class LossPlot(QWidget):
         self.readout = QLabel(LEGEND)
         self.readout.setObjectName("lossReadout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
+        # A long hover text is cut at the dock's edge: it never widens the dock (nor jumps its layout).
+        self.readout.setMinimumWidth(1)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top = QHBoxLayout()
         top.addWidget(self.readout, 1)
         top.addWidget(self.metric_combo)
@@ -508,22 +520,22 @@ class LossPlot(QWidget):
         for line in (self.hover_line, self.hover_line_acc):
             line.setValue(steps[i])
             line.show()
+        digits = 4 if self._metric == "accuracy" else 3  # regression: room for its metric beside the choice
         text = (
             f"step <b>{int(steps[i]):,}</b> &nbsp; loss "
-            f"<span style='color:{TRAIN_COLOR}'>train {_fmt(c['train_loss'][i])}</span> "
-            f"<span style='color:{TEST_COLOR}'>test {_fmt(c['test_loss'][i])}</span> &nbsp; "
+            f"<span style='color:{TRAIN_COLOR}'>train {_fmt(c['train_loss'][i], digits)}</span> "
+            f"<span style='color:{TEST_COLOR}'>test {_fmt(c['test_loss'][i], digits)}</span> &nbsp; "
         )
         if self._metric == "accuracy":
             text += (
                 f"accuracy <span style='color:{TRAIN_COLOR}'>{_pct(c['train_acc'][i])}</span> "
                 f"<span style='color:{TEST_COLOR}'>{_pct(c['test_acc'][i])}</span>"
             )
-        else:
+        else:  # the metric the right-hand plot shows (the other one is a click on the choice away)
+            name, train, test = METRICS[self._metric]
             text += (
-                f"RMSE <span style='color:{TRAIN_COLOR}'>{_fmt(c['train_rmse'][i], 3)}</span> "
-                f"<span style='color:{TEST_COLOR}'>{_fmt(c['test_rmse'][i], 3)}</span> &nbsp; R² "
-                f"<span style='color:{TRAIN_COLOR}'>{_fmt(c['train_r2'][i], 3)}</span> "
-                f"<span style='color:{TEST_COLOR}'>{_fmt(c['test_r2'][i], 3)}</span>"
+                f"{name} <span style='color:{TRAIN_COLOR}'>{_fmt(c[train][i], 3)}</span> "
+                f"<span style='color:{TEST_COLOR}'>{_fmt(c[test][i], 3)}</span>"
             )
         self.readout.setText(text)
 

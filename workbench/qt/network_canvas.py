@@ -823,7 +823,9 @@ class NetworkCanvas(QWidget):
         if not has_tile:
             painter.fillRect(rect, view_color("network_empty_node"))
         hovered = self._hovered == key and node.enabled
-        if kind == "output":
+        if kind == "output" and self._spec.is_regression:  # a value, not a class: no class colour
+            pen = QPen(view_color("node_hovered" if hovered else "node_border"), 3.0 if hovered else 2.0)
+        elif kind == "output":
             border = QColor(CLASS_COLORS[node.neuron % len(CLASS_COLORS)])
             pen = QPen(border, 3.0 if hovered else 2.0)
         else:

@@ -165,6 +165,10 @@ class PredictionScatter(QWidget):
         if not self.is_seen:
             self._pending = frame
             return
+        self.draw_frame(frame)
+
+    def draw_frame(self, frame: ViewFrame) -> None:
+        """Draw `frame` now, seen or not (an exported picture of this view shows that moment)."""
         self._pending = None
         self._show_task()
         spec = frame.snapshot.spec

@@ -60,6 +60,7 @@ IMAGE_VIEWS = {
     "hidden": ("Hidden space", "hiddenSpacePlot"),
     "network": ("Network", "networkPanel"),
     "curves": ("Loss and accuracy curves", "lossPlot"),
+    "prediction": ("Predicted vs actual (regression)", "predictionScatter"),
     "window": ("Whole window", ""),
 }
 IMAGE_FORMATS = (".png", ".svg")
@@ -224,9 +225,11 @@ def draw_frame_now(window: Any, frame: Any) -> None:
         getattr(window, "live_network", None),
         window.findChild(QWidget, "lossPlot"),
         window.findChild(QWidget, "hiddenSpacePlot"),
+        window.findChild(QWidget, "predictionScatter"),
     ]
     for view in views:
-        show = getattr(view, "show_frame", None)
+        # `draw_frame` draws even behind another tab (the scatter waits there otherwise)
+        show = getattr(view, "draw_frame", None) or getattr(view, "show_frame", None)
         if callable(show):
             show(frame)
 

@@ -354,6 +354,9 @@ class HiddenSpaceView:
     #: [-R, R] of the points and `output_rgba` (`value_colors`); None for classification.
     values: np.ndarray | None = None
     value_range: float | None = None
+    #: Regression, a one-neuron last layer that alone feeds the output: the prediction ŷ = w·h + b against
+    #: the neuron's value h, as (2, 2) end points in this plot's coordinates (h across, target up).
+    output_line: np.ndarray | None = None
 
 
 def grid_line_points(bounds: Bounds, n_lines: int, samples: int) -> np.ndarray:
@@ -464,6 +467,7 @@ def hidden_space(
     data_h, line_h = hidden[: len(points)], hidden[len(points) :]
     name = f"hidden layer {request.layer}"
     basis = center = explained = None
+    output_line = None
     mode = request.mode
     if width == 1 and values is not None:
         mode = "line"
@@ -475,6 +479,14 @@ def hidden_space(
             f"{name} has one neuron: each point sits at that neuron's value (across) and its target (up). "
             "What the output predicts from here is a straight line over this neuron's value."
         )
+        if request.layer == len(spec.hidden) and _output_reads_only_last_layer(spec):
+            weight, bias = network.get_weights()[-1]
+            h = np.array([float(line_h[:, 0].min()), float(line_h[:, 0].max())])
+            slope = float(np.asarray(weight).reshape(-1)[0]) + (
+                1.0 if spec.residual_sources(spec.output_node) else 0.0
+            )
+            output_line = np.column_stack([h, slope * h + float(np.asarray(bias).reshape(-1)[0])])
+            caption = caption.replace("a straight line", "the straight line drawn")
     elif width == 1:
         mode = "line"
         jitter = np.zeros(len(points)) if labels is None else np.asarray(labels, dtype=np.float64)
@@ -551,6 +563,7 @@ def hidden_space(
         labels=labels,
         values=values,
         value_range=value_range if values is not None else None,
+        output_line=output_line,
     )
 
 
