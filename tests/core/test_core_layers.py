@@ -48,6 +48,6 @@ def test_every_core_module_imports_only_its_own_layer_or_lower() -> None:
 
 
 def test_every_core_module_lives_in_a_layer_package() -> None:
-    base = ("__init__.py", "limits.py", "palette.py")
+    base = ("__init__.py", "limits.py", "palette.py", "controls.py")
     loose = sorted(p.name for p in CORE.glob("*.py") if p.name not in base)
     assert loose == [], f"put these into one of {LAYERS[1:]}: {loose}"

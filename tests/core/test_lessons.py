@@ -9,9 +9,9 @@ import tomllib
 import numpy as np
 import pytest
 
+from workbench.core.controls import CONTROLS, VIEWS
 from workbench.core.data.generators import generate
 from workbench.core.lessons.checker import check_lesson, check_step
-from workbench.core.lessons.controls import CONTROLS, VIEWS
 from workbench.core.lessons.emit import lesson_text, to_toml
 from workbench.core.lessons.format import (
     Goal,

@@ -222,7 +222,7 @@ def test_lesson_open_starts_the_window_at_that_lesson(make_window, qtbot) -> Non
 
 
 def test_every_classroom_name_finds_its_control_in_the_window(make_window) -> None:
-    from workbench.core.lessons.controls import CONTROLS
+    from workbench.core.controls import CONTROLS
 
     window = make_window()
     install_panels(window)
@@ -257,3 +257,62 @@ def test_opening_a_lesson_leaves_no_stray_tab_bar_over_the_panels(make_window, q
         dock = docks[bar.tabText(bar.currentIndex())]
         middle = bar.geometry().center().x()
         assert dock.geometry().left() <= middle <= dock.geometry().right(), bar.tabText(0)
+
+
+def test_a_project_keeps_its_classroom_mode_and_the_window_applies_it_on_opening(
+    make_window, qtbot, tmp_path, monkeypatch
+) -> None:
+    """A teacher hides the network and locks the optimizer (File ▸ Classroom Mode…, undoable), saves; the
+    student's window opens the project with them hidden and locked, and leaving a lesson keeps them so."""
+    from workbench.core.controls import ClassroomControls
+    from workbench.core.files.project import load_project, save_project
+    from workbench.qt.project_io import document_to_project, load_project_into
+
+    teacher = make_window()
+    install_panels(teacher)
+
+    def choose(dialog_self) -> int:  # the teacher ticks two boxes and presses OK
+        dialog_self.boxes["network"][0].setChecked(True)
+        dialog_self.boxes["optimizer"][1].setChecked(True)
+        return lesson_panel.QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(lesson_panel.ClassroomDialog, "exec", choose)
+    teacher.findChild(lesson_panel.QAction, "actionClassroomMode").trigger()
+    network_dock = teacher.findChild(QDockWidget, "networkPanelDock")
+    optimizer = teacher.findChild(QWidget, "optimizerCombo")
+    assert teacher.document.classroom == ClassroomControls(("network",), ("optimizer",))
+    assert not network_dock.isVisible() and not optimizer.isEnabled()
+    teacher.document.undo_stack.undo()
+    assert network_dock.isVisible() and optimizer.isEnabled()
+    teacher.document.undo_stack.redo()
+    path = tmp_path / "class.wbproj"
+    save_project(document_to_project(teacher.document), path)
+
+    student = make_window()
+    install_panels(student)
+    load_project_into(student.document, load_project(path), path)
+    dock = student.findChild(QDockWidget, "networkPanelDock")
+    combo = student.findChild(QWidget, "optimizerCombo")
+    assert not dock.isVisible() and not dock.toggleViewAction().isEnabled() and not combo.isEnabled()
+    student.lesson_panel.open(parse_lesson(CLASSROOM, "classroom"))
+    student.lesson_panel.leave()
+    assert not dock.isVisible() and not combo.isEnabled()  # the project's mode outlives the lesson
+    student.document.undo_stack.setClean()  # nothing to save: New asks nothing
+    student.files.new_document()  # a new project has no classroom mode
+    qtbot.waitUntil(lambda: combo.isEnabled() and dock.toggleViewAction().isEnabled(), timeout=WAIT_MS)
+
+
+def test_classroom_controls_name_only_known_controls() -> None:
+    from workbench.core.controls import ClassroomControls
+    from workbench.core.files.project import Project as CoreProject
+    from workbench.core.files.project import ProjectFormatError, project_from_bytes, project_to_bytes
+
+    with pytest.raises(ValueError, match="unknown control 'lr'"):
+        ClassroomControls(("lr",))
+    assert ClassroomControls(("optimizer", "network", "network")).hidden == ("network", "optimizer")
+    dataset = parse_lesson(CLASSROOM, "c").steps[0].setup.build()
+    project = CoreProject(*dataset, classroom=ClassroomControls(locked=("l2",)))
+    assert project_from_bytes(project_to_bytes(project)).classroom.locked == ("l2",)
+    broken = project_to_bytes(project).replace(b'"l2"', b'"wings"')
+    with pytest.raises(ProjectFormatError, match="unknown control 'wings'"):
+        project_from_bytes(broken)

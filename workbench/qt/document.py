@@ -24,6 +24,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from workbench.core.controls import ClassroomControls
 from workbench.core.data.dataset import Dataset
 from workbench.core.data.edits import Edit, ReplaceDataset
 from workbench.core.model.network_edits import with_outputs
@@ -126,6 +127,22 @@ class _WeightsCommand(QUndoCommand):
         self._document._set_weights(self._old)
 
 
+class _ClassroomCommand(QUndoCommand):
+    """Change the project's classroom mode (controls hidden or locked); undo brings the old one back."""
+
+    def __init__(self, document: Document, classroom: ClassroomControls, text: str) -> None:
+        super().__init__(text)
+        self._document = document
+        self._new = classroom
+        self._old = document.classroom
+
+    def redo(self) -> None:
+        self._document._set_classroom(self._new)
+
+    def undo(self) -> None:
+        self._document._set_classroom(self._old)
+
+
 @dataclass(frozen=True, eq=False)
 class _RunState:
     """Everything "Continue from here" replaces, so undo can put it back."""
@@ -187,6 +204,8 @@ class Document(QObject):
     weightsReplaced = Signal()
     #: The weight recording has new records, or was replaced (new run, open, continue from a step).
     recordingChanged = Signal()
+    #: The project's classroom mode (controls hidden or locked) changed.
+    classroomChanged = Signal()
     pathChanged = Signal()
     modifiedChanged = Signal(bool)
 
@@ -214,6 +233,7 @@ class Document(QObject):
         self._weights_change = "edit"
         self._continue_commands: list[_ContinueCommand] = []  # newest last (see MAX_UNDO_RECORDINGS)
         self._path: Path | None = None
+        self._classroom = ClassroomControls()
         self._trained_since_save = False
         self._was_modified = False
         self.undo_stack.cleanChanged.connect(self._emit_modified)
@@ -235,6 +255,19 @@ class Document(QObject):
     def weights(self) -> Weights | None:
         """Last known weights (from the trainer or a file); None until a network exists."""
         return self._weights
+
+    @property
+    def classroom(self) -> ClassroomControls:
+        """The controls a teacher hid or locked in this project (saved with it, applied on opening)."""
+        return self._classroom
+
+    def set_classroom(self, classroom: ClassroomControls, text: str = "Change classroom mode") -> None:
+        if classroom != self._classroom:
+            self.undo_stack.push(_ClassroomCommand(self, classroom, text))
+
+    def _set_classroom(self, classroom: ClassroomControls) -> None:
+        self._classroom = classroom
+        self.classroomChanged.emit()
 
     @property
     def history(self) -> TrainingHistory:
@@ -433,6 +466,7 @@ class Document(QObject):
         shuffle_state: dict | None = None,
         recording: Recording | None = None,
         path: Path | None = None,
+        classroom: ClassroomControls | None = None,
     ) -> None:
         """Replace everything (New, Open, Restore); clears undo history and the modified flag.
 
@@ -454,7 +488,9 @@ class Document(QObject):
         self._weights_change = "load"
         self._trained_since_save = False
         self._path = Path(path) if path else None
+        self._classroom = classroom or ClassroomControls()
         self.undo_stack.setClean()
+        self.classroomChanged.emit()
         self.datasetChanged.emit()
         self.specChanged.emit()
         self.settingsChanged.emit()

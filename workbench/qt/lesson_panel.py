@@ -7,7 +7,7 @@ are checked from the frames the training controller already publishes (`frameArr
 trainer: the cheap goals (numbers the snapshot carries) four times a second, the expensive one (a linear fit
 on the last hidden layer, a few ms) at most every `EXPENSIVE_INTERVAL_MS`, on a sample of points.
 
-Classroom mode: a step names controls to hide or lock (`workbench.core.lessons.controls.CONTROLS` maps the
+Classroom mode: a step names controls to hide or lock (`workbench.core.controls.CONTROLS` maps the
 names to objectNames); the panel hides or disables them, applies that again after the panels update
 themselves (a panel may re-enable a control when the settings change), and puts everything back when the
 step changes or the lesson is left.
@@ -21,10 +21,12 @@ from typing import Any
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QDockWidget,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -38,8 +40,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.controls import CONTROLS, ClassroomControls
 from workbench.core.data.edits import ReplaceDataset
-from workbench.core.lessons.controls import CONTROLS
 from workbench.core.lessons.emit import lesson_text
 from workbench.core.lessons.format import Goal, Lesson, LessonError, Step, parse_lesson, shipped_lessons
 from workbench.core.lessons.goals import EXPENSIVE_GOALS, GoalResult, GoalState, evaluate_goals
@@ -389,24 +391,44 @@ class LessonPanel(QWidget):
 
 
 class Classroom(QObject):
-    """Hides or locks named controls (see `CONTROLS`) and puts them back; re-applied after panels update."""
+    """Hides or locks named controls (see `CONTROLS`) and puts them back; re-applied after panels update.
+
+    Two sources add up: the open lesson step's (`apply`, `restore` when the lesson is left) and the
+    project's own classroom mode (`Document.classroom`, saved in the project file, File ▸ Classroom Mode…).
+    """
 
     def __init__(self, window: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.window = window
         self.hidden: tuple[str, ...] = ()
         self.locked: tuple[str, ...] = ()
+        self._lesson: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         self._saved: dict[tuple[int, str], tuple[Any, str, bool]] = {}
         document = window.document
         for signal in (document.settingsChanged, document.specChanged, document.datasetChanged):
             signal.connect(self._reapply_later)
+        document.classroomChanged.connect(self._refresh)
+        self._refresh()
 
     def apply(self, hidden: tuple[str, ...], locked: tuple[str, ...]) -> None:
-        self.restore()
-        self.hidden, self.locked = tuple(hidden), tuple(locked)
-        self._apply()
+        """A lesson step's controls (the project's stay as they are)."""
+        self._lesson = (tuple(hidden), tuple(locked))
+        self._refresh()
 
     def restore(self) -> None:
+        """The lesson is left: its controls come back (the project's classroom mode stays)."""
+        self._lesson = ((), ())
+        self._refresh()
+
+    @Slot()
+    def _refresh(self) -> None:
+        self._put_back()
+        project = self.window.document.classroom
+        self.hidden = tuple(dict.fromkeys(self._lesson[0] + project.hidden))
+        self.locked = tuple(dict.fromkeys(self._lesson[1] + project.locked))
+        self._apply()
+
+    def _put_back(self) -> None:
         """Every hidden or locked control as it was before."""
         for target, attribute, value in self._saved.values():
             try:
@@ -593,6 +615,13 @@ def install_lessons(window: Any) -> LessonPanel:
         anchor = getattr(window, "action_save_as", None)
         after = actions[actions.index(anchor) + 1] if anchor in actions[:-1] else None
         file_menu.insertAction(after, save_action)
+    classroom_action = QAction("Classroom &Mode…", window)
+    classroom_action.setObjectName("actionClassroomMode")
+    classroom_action.setStatusTip("Hide or lock controls for students; saved with the project")
+    classroom_action.triggered.connect(lambda: edit_classroom(window))
+    window.action_classroom_mode = classroom_action
+    if file_menu is not None:
+        file_menu.insertAction(after, classroom_action)
 
     if _start_lesson is not None:
         lesson, _start_lesson = _start_lesson, None
@@ -612,6 +641,61 @@ def _offer_first_lesson(window: Any, lesson: Lesson, open_lesson: Any) -> None:
     # Permanent: a status message (the drawing tool's hint, a hover tip) never covers it.
     window.statusBar().insertPermanentWidget(0, offer)
     offer.show()
+
+
+class ClassroomDialog(QDialog):
+    """File ▸ Classroom Mode…: which controls this project hides or locks for students."""
+
+    def __init__(self, classroom: ClassroomControls, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("classroomDialog")
+        self.setWindowTitle("Classroom Mode")
+        intro = QLabel(
+            "Hide or lock controls for students. The choice is saved with the project and applied whenever "
+            "it is opened; lessons can add their own. This dialog stays in the File menu to undo it."
+        )
+        intro.setWordWrap(True)
+        grid = QGridLayout()
+        grid.addWidget(QLabel("<b>Control</b>"), 0, 0)
+        grid.addWidget(QLabel("<b>Hide</b>"), 0, 1)
+        grid.addWidget(QLabel("<b>Lock</b>"), 0, 2)
+        self.boxes: dict[str, tuple[QCheckBox, QCheckBox]] = {}
+        for row, (name, control) in enumerate(CONTROLS.items(), start=1):
+            label = QLabel(control.description[:1].upper() + control.description[1:])
+            hide, lock = QCheckBox(), QCheckBox()
+            hide.setObjectName(f"classroomHide_{name}")
+            lock.setObjectName(f"classroomLock_{name}")
+            hide.setChecked(name in classroom.hidden)
+            lock.setChecked(name in classroom.locked)
+            hide.setAccessibleName(f"Hide {control.description}")
+            lock.setAccessibleName(f"Lock {control.description}")
+            grid.addWidget(label, row, 0)
+            grid.addWidget(hide, row, 1, Qt.AlignmentFlag.AlignHCenter)
+            grid.addWidget(lock, row, 2, Qt.AlignmentFlag.AlignHCenter)
+            self.boxes[name] = (hide, lock)
+        standard = QDialogButtonBox.StandardButton
+        buttons = QDialogButtonBox(standard.Ok | standard.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(grid)
+        layout.addWidget(buttons)
+
+    def classroom(self) -> ClassroomControls:
+        hidden = tuple(name for name, (hide, _) in self.boxes.items() if hide.isChecked())
+        locked = tuple(name for name, (_, lock) in self.boxes.items() if lock.isChecked())
+        return ClassroomControls(hidden, locked)
+
+
+def edit_classroom(window: Any) -> None:
+    """File ▸ Classroom Mode…: one undo step on the project."""
+    dialog = ClassroomDialog(window.document.classroom, window)
+    try:
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            window.document.set_classroom(dialog.classroom(), "Classroom mode")
+    finally:
+        dialog.deleteLater()
 
 
 def save_as_lesson(

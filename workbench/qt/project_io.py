@@ -26,6 +26,7 @@ def document_to_project(document: Document) -> Project:
         epoch=document.epoch,
         shuffle_state=document.shuffle_state,
         recording=_saved_recording(document),
+        classroom=document.classroom,
     )
 
 
@@ -56,4 +57,5 @@ def load_project_into(document: Document, project, path: Path | None) -> None:
         shuffle_state=project.shuffle_state,
         recording=project.recording,
         path=path,
+        classroom=project.classroom,
     )

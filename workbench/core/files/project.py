@@ -28,6 +28,7 @@ import numpy as np
 
 from workbench import __version__
 from workbench.core import limits
+from workbench.core.controls import ClassroomControls
 from workbench.core.data.dataset import Dataset, DatasetFormatError
 from workbench.core.files.atomic import atomic_write_bytes
 from workbench.core.model.spec import NetworkSpec, SpecError, TrainingSettings
@@ -83,6 +84,8 @@ class Project:
     shuffle_state: dict[str, Any] | None = None
     #: The run's weight recording (`workbench.core.training.recording`), None when there is none.
     recording: Recording | None = None
+    #: Controls the window hides or locks when it opens the project (a teacher's classroom mode).
+    classroom: ClassroomControls = field(default_factory=ClassroomControls)
 
     def __post_init__(self) -> None:
         history = TrainingHistory.coerce(self.history)
@@ -168,6 +171,7 @@ def project_to_bytes(project: Project) -> bytes:
             "shuffle": _check_shuffle_state(project.shuffle_state, "cannot save the project"),
             "recording": _encode_recording(project.recording),
         },
+        **({"classroom": project.classroom.to_dict()} if project.classroom else {}),
     }
     text = json.dumps(document, ensure_ascii=False, allow_nan=False, indent=1)
     return (_LEAF_LIST.sub(_join_lines, text) + "\n").encode("utf-8")
@@ -347,8 +351,12 @@ def _decode_document(document: dict[str, Any]) -> Project:
     history = _decode_history(_get(state, "history", dict))
     shuffle = _check_shuffle_state(state.get("shuffle"), "damaged project file")
     recording = _decode_recording(state.get("recording"), spec, step) if weights is not None else None
+    try:  # optional: an older Workbench ignores it (the project opens with every control available)
+        classroom = ClassroomControls.from_dict(document.get("classroom", {}))
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from None
     return Project(
-        dataset, spec, settings, weights, optimizer_state, history, step, epoch, shuffle, recording
+        dataset, spec, settings, weights, optimizer_state, history, step, epoch, shuffle, recording, classroom
     )
 
 

@@ -38,9 +38,9 @@ from typing import Any
 import numpy as np
 
 from workbench.core import limits
+from workbench.core.controls import CONTROLS, VIEWS
 from workbench.core.data.dataset import DEFAULT_CLASS_NAMES, Dataset, DatasetFormatError
 from workbench.core.data.generators import GENERATORS
-from workbench.core.lessons.controls import CONTROLS, VIEWS
 from workbench.core.model.spec import (
     FEATURES,
     LayerSpec,
