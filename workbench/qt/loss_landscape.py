@@ -216,6 +216,10 @@ class ParameterPicker(QWidget):
         layout.addWidget(QLabel(label))
         self.tensor = QComboBox()
         self.tensor.setToolTip("The tensor, named as in the exported state_dict")
+        # Compact (long names elide; the popup shows them whole): two pickers side by side must not make the
+        # dock wider than a laptop screen allows once the lesson panel is open too.
+        self.tensor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.tensor.setMinimumContentsLength(6)
         self.row = QSpinBox()
         self.row.setToolTip("Index i: the neuron (output feature) of the layer")
         self.col = QSpinBox()
@@ -308,6 +312,9 @@ class LossLandscapeView(QWidget):
         self.kind = QComboBox()
         for key, text in KINDS:
             self.kind.addItem(text, key)
+        # Long entries are elided in a narrow dock rather than widening it (the popup shows them whole).
+        self.kind.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.kind.setMinimumContentsLength(14)
         self.kind.setToolTip(
             "Two parameters: the exact objective as two weights change (the rest fixed).\n"
             "Random: filter-normalised random directions (Li et al. 2018).\n"
@@ -368,11 +375,17 @@ class LossLandscapeView(QWidget):
         race.addWidget(self.learning_rate)
         race.addWidget(QLabel("steps"))
         race.addWidget(self.steps)
-        race.addWidget(self.race_button)
         race.addStretch(1)
         layout.addWidget(self.race_row)
+        self.race_button_row = QWidget()
+        button_row = QHBoxLayout(self.race_button_row)
+        button_row.setContentsMargins(0, 0, 0, 0)
+        button_row.addWidget(self.race_button)
+        button_row.addStretch(1)
+        layout.addWidget(self.race_button_row)
 
         self.plot = pg.PlotWidget()
+        self.plot.setMinimumHeight(150)  # the surface itself: never squeezed away by the controls above
         self.plot.setObjectName("lossLandscapePlot")
         self.plot.setMenuEnabled(False)
         self.plot.getPlotItem().hideButtons()
@@ -448,7 +461,7 @@ class LossLandscapeView(QWidget):
 
     def _update_controls(self) -> None:
         kind = self.kind.currentData()
-        for widget in (self.pick1, self.pick2, self.race_row):
+        for widget in (self.pick1, self.pick2, self.race_row, self.race_button_row):
             widget.setVisible(kind == "params")
         self.target.setVisible(kind == "params")
         if kind != "params":
