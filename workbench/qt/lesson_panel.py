@@ -149,7 +149,7 @@ class LessonPanel(QWidget):
         layout.addWidget(self.goals_box)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
-        self.setMinimumWidth(250)
+        self.setMinimumWidth(230)
 
         self._timer = QTimer(self)
         self._timer.setInterval(CHECK_INTERVAL_MS)

@@ -219,7 +219,7 @@ class ParameterPicker(QWidget):
         # Compact (long names elide; the popup shows them whole): two pickers side by side must not make the
         # dock wider than a laptop screen allows once the lesson panel is open too.
         self.tensor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.tensor.setMinimumContentsLength(6)
+        self.tensor.setMinimumContentsLength(4)
         self.row = QSpinBox()
         self.row.setToolTip("Index i: the neuron (output feature) of the layer")
         self.col = QSpinBox()
@@ -420,6 +420,8 @@ class LossLandscapeView(QWidget):
         self.caption = QLabel()
         self.caption.setObjectName("lossLandscapeCaption")
         self.caption.setWordWrap(True)
+        # Two lines at least: a dock squeezed in height would otherwise draw the caption under the plot.
+        self.caption.setMinimumHeight(2 * self.caption.fontMetrics().lineSpacing() + 4)
         layout.addWidget(self.caption)
 
         for signal in (
