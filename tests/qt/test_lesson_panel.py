@@ -105,6 +105,16 @@ def test_a_steps_set_up_is_one_undo_step(lesson_window) -> None:
     assert document.settings.learning_rate == 0.001
 
 
+def test_a_steps_set_up_says_every_weight_starts_afresh(make_window) -> None:
+    """The network panel said "the others are kept" after a lesson's new network, yet the step starts from
+    fresh weights (so the window's run is the run `lesson check` verified)."""
+    window = make_window()
+    install_panels(window)
+    window.lesson_panel.open(find_lesson("linearization"))
+    status = window.findChild(QWidget, "networkStatus").text()
+    assert "afresh (seed 1)" in status and "kept" not in status
+
+
 def test_reset_this_step_puts_the_set_up_back(lesson_window) -> None:
     window = lesson_window
     panel = window.lesson_panel

@@ -400,7 +400,10 @@ class NetworkPanel(QWidget):
 
     @Slot()
     def _on_weights_replaced(self) -> None:
-        self.canvas.set_weights(self._document.weights)
+        document = self._document
+        self.canvas.set_weights(document.weights)
+        if document.weights is None and document.weights_change == "edit":  # Reset, a lesson step: all new
+            self._show_status(f"All weights start afresh (seed {document.settings.seed}).")
 
     @Slot()
     def _on_dataset_changed(self) -> None:
