@@ -79,3 +79,34 @@ def test_a_saturated_layer_is_named():
     weights[1] = (np.zeros_like(w), np.full_like(b, 30.0))  # layer 2 is +1 for every point
     message = explain_stuck(spec, weights, SPIRAL.points, TrainingSettings(), 0.5)
     assert message.startswith("Layer 2 gives the same output for every point")
+
+
+def test_a_regression_no_better_than_the_mean_is_diagnosed_and_a_learning_one_is_not():
+    """For values, chance is the mean everywhere (R² 0): bumps fitted by a plane stay there."""
+    bumps = generate("gauss", n_points=300, seed=0)
+    train = ~bumps.is_test
+
+    def run(hidden: tuple[LayerSpec, ...], optimizer: str) -> str | None:
+        spec = NetworkSpec(hidden=hidden, task="regression")
+        settings = TrainingSettings(optimizer=optimizer, learning_rate=0.01 if optimizer == "adam" else 0.03)
+        trainer = Trainer(bumps, spec, settings, record_every=100)
+        trainer.step(3000)
+        history = trainer.history
+        return diagnose(
+            trainer.spec,
+            trainer.get_weights(),
+            bumps.points[train],
+            bumps.labels[train],
+            settings,
+            [m.step for m in history],
+            [m.train_r2 for m in history],
+        )
+
+    assert "no hidden layer" in run((), "momentum")
+    assert "a tilted plane of values" in run((), "momentum")
+    assert run((LayerSpec(8), LayerSpec(8)), "adam") is None
+    spec = NetworkSpec(hidden=(LayerSpec(8),), task="regression")
+    message = explain_stuck(
+        spec, Network(spec).get_weights(), bumps.points, TrainingSettings(), -0.2, "regression"
+    )
+    assert "no better than predicting the mean (R² -0.20)" in message

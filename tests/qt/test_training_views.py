@@ -420,3 +420,18 @@ def test_panel_says_why_training_is_stuck_at_chance(qtbot) -> None:
         qtbot.waitUntil(lambda: not panel.diagnosis.isVisible(), timeout=WAIT_MS)
     finally:
         controller.shutdown()
+
+
+def test_panel_says_when_a_regression_is_no_better_than_the_mean(qtbot) -> None:
+    bumps = generate("gauss", n_points=300, seed=0)
+    document = Document(bumps, NetworkSpec(hidden=(), task="regression"), TrainingSettings(seed=0))
+    controller = TrainingController(document)
+    try:
+        panel = TrainingPanel(document, controller)
+        qtbot.addWidget(panel)
+        panel.show()
+        controller.start()
+        qtbot.waitUntil(lambda: panel.diagnosis.isVisible(), timeout=WAIT_MS)
+        assert "no hidden layer" in panel.diagnosis.text() and "plane of values" in panel.diagnosis.text()
+    finally:
+        controller.shutdown()

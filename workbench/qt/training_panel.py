@@ -436,6 +436,7 @@ class TrainingPanel(QWidget):
         )
         self.diagnosis.hide()
         self._readings: deque[tuple[int, float]] = deque(maxlen=DIAGNOSIS_READINGS)
+        self._readings_task = "classification"
         readout_box = QFrame()
         readout_box.setFrameShape(QFrame.Shape.StyledPanel)
         readout_box.setLayout(grid)
@@ -547,7 +548,7 @@ class TrainingPanel(QWidget):
             self.readout["test_acc"].setText(format_number(m.test_rmse))
             self.readout["train_r2"].setText(format_number(m.train_r2))
             self.readout["test_r2"].setText(format_number(m.test_r2))
-            self.diagnosis.hide()  # the diagnosis reads class accuracy against chance
+            self._update_diagnosis(frame)  # stuck: R² stays at 0, the mean everywhere
             return
         self.readout["train_acc"].setText(format_percent(m.train_accuracy))
         self.readout["test_acc"].setText(format_percent(m.test_accuracy))
@@ -558,8 +559,12 @@ class TrainingPanel(QWidget):
         m = frame.snapshot.metrics
         if self._readings and m.step < self._readings[-1][0]:
             self._readings.clear()  # a new run
+        if self._readings and self._readings_task != frame.snapshot.spec.task:
+            self._readings.clear()  # the task switched: accuracy and R² do not mix
+        self._readings_task = frame.snapshot.spec.task
+        score = m.train_r2 if frame.snapshot.spec.is_regression else m.train_accuracy
         if not self._readings or m.step > self._readings[-1][0]:
-            self._readings.append((m.step, m.train_accuracy))
+            self._readings.append((m.step, score))
         dataset = self._document.dataset
         train = ~dataset.is_test
         try:

@@ -3,7 +3,8 @@
 A network that predicts the same class everywhere shows an empty canvas and flat curves, and a beginner cannot
 tell a dead ReLU layer from a learning rate that is too small. `stuck_at_chance` recognises the situation from
 the recent accuracy; `explain_stuck` looks at the network itself (its layers' outputs on the training points)
-and names the most likely cause; `diagnose` does both.
+and names the most likely cause; `diagnose` does both. For regression, chance is predicting the mean
+everywhere: R² stays at 0.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def explain_stuck(
     points: np.ndarray,
     settings: TrainingSettings,
     accuracy: float,
+    task: str = "classification",
 ) -> str:
     """The most likely reason a network stays at chance, in one line (checked in order: a dead or
     saturated layer, a step activation, a one-neuron bottleneck, a tiny learning rate, a deep narrow
@@ -93,6 +95,9 @@ def explain_stuck(
                 f"Layer {number} has a single neuron: everything has to pass through one number. "
                 "Give it more neurons (+)."
             )
+    if not hidden:
+        shape = "a tilted plane of values" if task == "regression" else "one straight line between classes"
+        return f"The network has no hidden layer, so it can only draw {shape}. Add a hidden layer (+)."
     if settings.learning_rate < TINY_LEARNING_RATE:
         return (
             f"The learning rate ({settings.learning_rate:g}) is so small that the weights hardly move: "
@@ -103,6 +108,11 @@ def explain_stuck(
         return (
             "Deep, narrow networks often start stuck like this: Reset Weights for another start, or use "
             f"{advice}."
+        )
+    if task == "regression":
+        return (
+            f"Training is stuck no better than predicting the mean (R² {accuracy:.2f}): Reset Weights, or "
+            "change the activation or the learning rate."
         )
     return (
         f"Training is stuck at chance ({100 * accuracy:.0f} %, always the largest class): Reset Weights, or "
@@ -122,12 +132,13 @@ def diagnose(
     """One line explaining why training is stuck at chance, or None when it is not (or cannot tell).
 
     `points` and `labels` are the training points; `steps` and `accuracies` the run's recent training
-    accuracy (oldest first).
+    accuracy (oldest first) — for a regression network (`spec.task`) its training R², whose chance level is 0
+    (the mean everywhere); `labels` are then not used.
     """
-    chance = chance_accuracy(labels)
+    chance = 0.0 if spec.is_regression else chance_accuracy(labels)
     if weights is None or not stuck_at_chance(steps, accuracies, chance):
         return None
-    return explain_stuck(spec, weights, points, settings, accuracies[-1])
+    return explain_stuck(spec, weights, points, settings, accuracies[-1], spec.task)
 
 
 __all__ = ["bypassed", "chance_accuracy", "diagnose", "explain_stuck", "stuck_at_chance"]
