@@ -356,3 +356,15 @@ def test_export_animation_of_a_regression_run_draws_values(make_window, qtbot, m
     # Orange bottom-left and blue top-right (the corners of the visible area, clear of caption and bar).
     bottom_left, top_right = last[-6, 4], last[30, -6]
     assert bottom_left[0] > bottom_left[2] + 30 and top_right[2] > top_right[0] + 30
+
+
+def test_the_status_bar_names_the_value_of_the_point_under_the_cursor(window, qtbot) -> None:
+    document = window.document
+    document.apply_edit(ReplaceDataset(Dataset.regression([[1.0, 2.0], [-3.0, -3.0]], [0.25, -1.5])))
+    label = window.cursor_label
+    window.canvas.cursorMoved.emit(1.0 + 0.5 * window.canvas.pixel_size(), 2.0)
+    assert "value = 0.25" in label.text()
+    window.canvas.cursorMoved.emit(-3.0, -3.0)
+    assert "value = -1.5" in label.text()
+    window.canvas.cursorMoved.emit(4.0, -4.0)  # on no point
+    assert "value" not in label.text() and "x = +4.00" in label.text()

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
@@ -48,6 +49,8 @@ from workbench.qt.theme import ThemeManager, theme_color
 from workbench.qt.tools import TOOLS
 
 APP_NAME = "Neural Network Workbench"
+#: Up to this many regression points the status bar names the value of the point under the cursor.
+CURSOR_VALUE_POINTS = 200_000
 #: Bump when the dock layout changes incompatibly: an old saved layout is then ignored, not half-applied.
 STATE_VERSION = 2
 #: The status bar names each class with its count up to this many classes; beyond, only the totals.
@@ -925,7 +928,16 @@ class MainWindow(QMainWindow):
         self._on_class_changed(self.canvas.current_class)
 
     def _show_cursor(self, x: float, y: float) -> None:
-        self.cursor_label.setText(f"x = {x:+.2f}   y = {y:+.2f}")
+        text = f"x = {x:+.2f}   y = {y:+.2f}"
+        dataset = self.document.dataset
+        # Regression: the value of the point under the cursor (a point is ~8 px across: within 6 px it is
+        # the one pointed at). Skipped for huge datasets, where the search would cost milliseconds per move.
+        if dataset.targets is not None and 0 < len(dataset) <= CURSOR_VALUE_POINTS:
+            distance = np.hypot(dataset.points[:, 0] - x, dataset.points[:, 1] - y)
+            nearest = int(np.argmin(distance))
+            if distance[nearest] <= 6 * self.canvas.pixel_size():
+                text += f"   value = {format_value(float(dataset.targets[nearest]))}"
+        self.cursor_label.setText(text)
 
     def _on_tool_changed(self, name: str) -> None:
         if name in self.tool_actions:
