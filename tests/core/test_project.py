@@ -109,6 +109,7 @@ def test_file_is_strict_utf8_json_documented_fields(valid_bytes):
         "history",
         "shuffle",
         "recording",
+        "gradients",
     }
 
 
@@ -325,3 +326,30 @@ def test_a_damaged_shuffling_state_is_a_clear_error(valid_bytes):
         project_from_bytes(json.dumps(document).encode())
     del document["state"]["shuffle"]  # files without it (older ones) open: the batch order starts afresh
     assert project_from_bytes(json.dumps(document).encode()).shuffle_state is None
+
+
+def test_the_gradient_flow_is_saved_and_a_continued_run_goes_on_from_it(tmp_path):
+    """Reopening a project showed an empty Gradient Flow plot; the curves now come back and continue."""
+    trainer = _trained(steps=400)
+    flow = trainer.gradient_flow
+    assert len(flow) == 8  # one measurement every 50 steps
+    path = tmp_path / "run.wbproj"
+    save_project(Project.from_trainer(trainer), path)
+    loaded = load_project(path).gradients
+    np.testing.assert_array_equal(loaded.steps, flow.steps)
+    np.testing.assert_array_equal(loaded.grad_norms, flow.grad_norms)
+    np.testing.assert_array_equal(loaded.update_ratios, flow.update_ratios)
+    continued = load_project(path).make_trainer()
+    continued.step(100)
+    trainer.step(100)
+    np.testing.assert_array_equal(continued.gradient_flow.steps, trainer.gradient_flow.steps)
+    np.testing.assert_allclose(continued.gradient_flow.grad_norms, trainer.gradient_flow.grad_norms)
+
+
+def test_a_damaged_gradient_flow_is_a_clear_error_and_a_missing_one_is_none(valid_bytes):
+    document = json.loads(valid_bytes)
+    document["state"]["gradients"]["steps"]["shape"] = [1]
+    with pytest.raises(ProjectFormatError, match=r"state\.gradients"):
+        project_from_bytes(json.dumps(document).encode())
+    del document["state"]["gradients"]
+    assert project_from_bytes(json.dumps(document).encode()).gradients is None

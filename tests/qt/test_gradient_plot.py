@@ -130,3 +130,26 @@ def test_plot_and_glow_render_from_1_to_200_wide(qtbot, widths) -> None:
     plot.set_flow(flow.frozen())
     assert len(plot.curves) == len(widths) + 1
     assert not plot.grab().isNull()
+
+
+def test_a_reopened_project_shows_its_gradient_curves_before_training(make_window, qtbot, tmp_path) -> None:
+    """The curves are saved with the project: opening it draws them at once, where the run left them."""
+    from workbench.core.data.generators import generate
+    from workbench.core.files.project import Project, save_project
+    from workbench.core.model.spec import TrainingSettings
+    from workbench.core.training.trainer import Trainer
+
+    trainer = Trainer(generate("moons", n_points=200, seed=1), NetworkSpec(), TrainingSettings())
+    trainer.step(500)
+    path = tmp_path / "run.wbproj"
+    save_project(Project.from_trainer(trainer), path)
+    window = make_window()
+    install_panels(window)
+    assert window.files.open_project(path)
+    plot = window.findChild(QWidget, "gradientPlot")
+    saved = trainer.gradient_flow
+    qtbot.waitUntil(lambda: plot._flow is not None and len(plot._flow) == len(saved), timeout=WAIT_MS)
+    assert not window.training.is_running
+    steps, values = plot.curves[0].getData()
+    np.testing.assert_array_equal(steps, saved.steps)
+    np.testing.assert_allclose(values, np.log10(saved.grad_norms[:, 0]))  # the plot's axis is logarithmic

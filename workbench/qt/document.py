@@ -29,6 +29,7 @@ from workbench.core.data.dataset import Dataset
 from workbench.core.data.edits import Edit, ReplaceDataset
 from workbench.core.model.network_edits import with_outputs
 from workbench.core.model.spec import NetworkSpec, TrainingSettings
+from workbench.core.training.gradient_flow import GradientFlow
 from workbench.core.training.history import TrainingHistory
 from workbench.core.training.recording import Recording, RecordingError
 
@@ -230,6 +231,7 @@ class Document(QObject):
         self._optimizer_state_step: int | None = None
         self._shuffle_state: dict | None = None
         self._recording: Recording | None = None
+        self._gradients: GradientFlow | None = None
         self._weights_change = "edit"
         self._continue_commands: list[_ContinueCommand] = []  # newest last (see MAX_UNDO_RECORDINGS)
         self._path: Path | None = None
@@ -255,6 +257,11 @@ class Document(QObject):
     def weights(self) -> Weights | None:
         """Last known weights (from the trainer or a file); None until a network exists."""
         return self._weights
+
+    @property
+    def gradients(self) -> GradientFlow | None:
+        """The run's gradient flow as last received from the trainer or a file (frozen), or None."""
+        return self._gradients
 
     @property
     def classroom(self) -> ClassroomControls:
@@ -417,6 +424,7 @@ class Document(QObject):
         optimizer_state: dict | None = None,
         shuffle_state: dict | None = None,
         recording: Recording | None = None,
+        gradients: GradientFlow | None = None,
     ) -> None:
         """Store the trainer's latest state so Save writes it; marks the document modified. Not undoable.
 
@@ -426,6 +434,8 @@ class Document(QObject):
         self._weights = [(_frozen(w), _frozen(b)) for w, b in weights]
         self._history = TrainingHistory.coerce(history).frozen()
         self._step, self._epoch = int(step), int(epoch)
+        if gradients is not None:
+            self._gradients = gradients
         if optimizer_state is not None:
             self.record_optimizer_state(optimizer_state, step, shuffle_state)
         if recording is not None:
@@ -467,6 +477,7 @@ class Document(QObject):
         recording: Recording | None = None,
         path: Path | None = None,
         classroom: ClassroomControls | None = None,
+        gradients: GradientFlow | None = None,
     ) -> None:
         """Replace everything (New, Open, Restore); clears undo history and the modified flag.
 
@@ -489,6 +500,7 @@ class Document(QObject):
         self._trained_since_save = False
         self._path = Path(path) if path else None
         self._classroom = classroom or ClassroomControls()
+        self._gradients = gradients if weights is not None else None
         self.undo_stack.setClean()
         self.classroomChanged.emit()
         self.datasetChanged.emit()
@@ -538,8 +550,9 @@ class Document(QObject):
 
     def _set_weights(self, weights: Weights | None) -> None:
         self._weights = _copy_weights(weights)
-        # New weights train with a fresh optimizer and batch order.
+        # New weights train with a fresh optimizer and batch order (and measure a new gradient flow).
         self._optimizer_state = self._optimizer_state_step = self._shuffle_state = None
+        self._gradients = None
         self._weights_change = "edit"
         self.weightsReplaced.emit()
         self._drop_recording()  # a fresh run: the trainer records it anew

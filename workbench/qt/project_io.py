@@ -27,7 +27,21 @@ def document_to_project(document: Document) -> Project:
         shuffle_state=document.shuffle_state,
         recording=_saved_recording(document),
         classroom=document.classroom,
+        gradients=_saved_gradients(document),
     )
+
+
+def _saved_gradients(document: Document):
+    """The document's gradient flow, when it belongs to the weights Save writes (not past their step)."""
+    flow = document.gradients
+    if flow is None or document.weights is None or not len(flow):
+        return None
+    if flow.n_layers != document.spec.output_node:
+        return None
+    if flow.steps[-1] > document.step:
+        flow = flow.copy()
+        flow.cut_after(document.step)
+    return flow if len(flow) else None
 
 
 def _saved_recording(document: Document):
@@ -58,4 +72,5 @@ def load_project_into(document: Document, project, path: Path | None) -> None:
         recording=project.recording,
         path=path,
         classroom=project.classroom,
+        gradients=project.gradients,
     )

@@ -307,6 +307,7 @@ class TrainingController(QObject):
                 state,
                 snapshot.shuffle_state,
                 snapshot.recording,
+                snapshot.gradients,
             )
             self._recorded_history = self.document.history
             return
@@ -371,6 +372,7 @@ class TrainingController(QObject):
             optimizer_state=doc.optimizer_state if continue_run else None,
             shuffle_state=doc.shuffle_state if continue_run else None,
             recording=doc.recording if continue_run else None,
+            gradients=doc.gradients if continue_run else None,
         )
 
     def _send(self, message: Any) -> None:

@@ -32,6 +32,7 @@ from workbench.core.controls import ClassroomControls
 from workbench.core.data.dataset import Dataset, DatasetFormatError
 from workbench.core.files.atomic import atomic_write_bytes
 from workbench.core.model.spec import NetworkSpec, SpecError, TrainingSettings
+from workbench.core.training.gradient_flow import GradientFlow
 from workbench.core.training.history import (
     COLUMNS,
     COUNT_COLUMNS,
@@ -86,6 +87,8 @@ class Project:
     recording: Recording | None = None
     #: Controls the window hides or locks when it opens the project (a teacher's classroom mode).
     classroom: ClassroomControls = field(default_factory=ClassroomControls)
+    #: The run's gradient flow (per-layer ‖∂L/∂W‖ and ‖ΔW‖/‖W‖ over the steps), None when not measured.
+    gradients: GradientFlow | None = None
 
     def __post_init__(self) -> None:
         history = TrainingHistory.coerce(self.history)
@@ -95,8 +98,8 @@ class Project:
 
     @classmethod
     def from_trainer(cls, trainer: Trainer, recording: Recording | None = None) -> Project:
-        """Capture a trainer's dataset, spec, settings, weights, optimizer state and history (and the
-        `recording` of its run, if it was recorded)."""
+        """Capture a trainer's dataset, spec, settings, weights, optimizer state, history and gradient flow
+        (and the `recording` of its run, if it was recorded)."""
         snapshot = trainer.snapshot(with_history=False)
         return cls(
             dataset=trainer.dataset,
@@ -109,6 +112,7 @@ class Project:
             epoch=int(snapshot.epoch),
             shuffle_state=trainer.shuffle_state(),
             recording=recording,
+            gradients=trainer.gradient_flow,
         )
 
     def make_trainer(self) -> Trainer:
@@ -119,7 +123,7 @@ class Project:
         if self.optimizer_state is not None and self.weights is not None:
             trainer.load_optimizer_state(self.optimizer_state)
         if self.weights is not None:
-            trainer.set_progress(self.step, self.epoch, self.history)
+            trainer.set_progress(self.step, self.epoch, self.history, self.gradients)
             if self.shuffle_state is not None:
                 trainer.load_shuffle_state(self.shuffle_state)
         return trainer
@@ -170,6 +174,7 @@ def project_to_bytes(project: Project) -> bytes:
             "history": _encode_history(project.history),
             "shuffle": _check_shuffle_state(project.shuffle_state, "cannot save the project"),
             "recording": _encode_recording(project.recording),
+            **({} if not project.gradients else {"gradients": _encode_gradients(project.gradients)}),
         },
         **({"classroom": project.classroom.to_dict()} if project.classroom else {}),
     }
@@ -257,6 +262,14 @@ def _encode_tree(value: Any) -> Any:
     if value is None or isinstance(value, str):
         return value
     raise TypeError(f"cannot store a {type(value).__name__} in a project file")
+
+
+def _encode_gradients(flow: GradientFlow) -> dict[str, Any]:
+    return {
+        "steps": _encode_array(flow.steps, "int64"),
+        "grad_norms": _encode_array(flow.grad_norms, "float64"),
+        "update_ratios": _encode_array(flow.update_ratios, "float64"),
+    }
 
 
 def _encode_history(history: TrainingHistory) -> dict[str, Any]:
@@ -355,9 +368,41 @@ def _decode_document(document: dict[str, Any]) -> Project:
         classroom = ClassroomControls.from_dict(document.get("classroom", {}))
     except ValueError as exc:
         raise _Invalid(str(exc)) from None
+    gradients = _decode_gradients(state.get("gradients"), spec, step) if weights is not None else None
     return Project(
-        dataset, spec, settings, weights, optimizer_state, history, step, epoch, shuffle, recording, classroom
+        dataset,
+        spec,
+        settings,
+        weights,
+        optimizer_state,
+        history,
+        step,
+        epoch,
+        shuffle,
+        recording,
+        classroom,
+        gradients,
     )
+
+
+def _decode_gradients(value: Any, spec: NetworkSpec, step: int) -> GradientFlow | None:
+    """`state.gradients` (optional: files without it, or older ones, start an empty gradient plot)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _Invalid("state.gradients must be an object")
+    layers = spec.output_node  # one row entry per Linear: hidden layers and the output
+    steps = _decode_array(value.get("steps"), "int64", "state.gradients.steps", (None,))
+    n = len(steps)
+    where = "state.gradients"
+    norms = _decode_array(value.get("grad_norms"), "float64", f"{where}.grad_norms", (n, layers))
+    ratios = _decode_array(value.get("update_ratios"), "float64", f"{where}.update_ratios", (n, layers))
+    if n and ((np.diff(steps) < 0).any() or steps[0] < 0 or steps[-1] > step):
+        raise _Invalid("state.gradients.steps must rise from 0 up to the project's step")
+    for name, array in (("grad_norms", norms), ("update_ratios", ratios)):
+        if (array[np.isfinite(array)] < 0).any() or np.isinf(array).any():
+            raise _Invalid(f"state.gradients.{name} must be norms: not negative, not infinite")
+    return GradientFlow.from_rows(steps, norms, ratios)
 
 
 def _task_mismatch(spec: NetworkSpec, dataset: Dataset) -> str:

@@ -102,6 +102,23 @@ class GradientFlow:
         view.deltas, view.deltas_step = self.deltas, self.deltas_step
         return view
 
+    @classmethod
+    def from_rows(
+        cls,
+        steps: np.ndarray,
+        grad_norms: np.ndarray,
+        update_ratios: np.ndarray,
+        max_entries: int = MAX_ENTRIES,
+    ) -> GradientFlow:
+        """A frozen flow from saved rows (a project file): steps (n,), norms and ratios (n, layers); thinned
+        to `max_entries` as a run would be. No per-neuron |δ| (those are for the live diagram only)."""
+        norms = np.asarray(grad_norms, dtype=np.float64)
+        flow = cls(norms.shape[1] if norms.ndim == 2 else 0, max_entries)
+        flow._replace(np.asarray(steps, np.int64), norms, np.asarray(update_ratios, np.float64))
+        while flow._length > flow._max:
+            flow._thin()
+        return flow.frozen()
+
     def copy(self) -> GradientFlow:
         """A new owner with the same rows, free to append."""
         flow = GradientFlow(self.n_layers, self._max)

@@ -109,6 +109,8 @@ class WeightsLoad:
     #: A continued run's weight recording (the project's, or a branch for "Continue from here"); None
     #: records the run anew from its step.
     recording: Recording | None = None
+    #: A continued run's gradient flow (the project's), so its Gradient Flow curves go on where they were.
+    gradients: GradientFlow | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -499,7 +501,7 @@ class _TrainingLoop:
             trainer.reset_weights()  # fresh optimizer, step 0, empty history ...
             trainer.set_weights(load.weights)  # ... from these weights
             if load.continue_run:
-                trainer.set_progress(load.step, load.epoch, load.history)
+                trainer.set_progress(load.step, load.epoch, load.history, load.gradients)
                 if load.optimizer_state:
                     trainer.load_optimizer_state(load.optimizer_state)
                 if load.shuffle_state:
