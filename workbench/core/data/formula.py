@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -92,7 +93,9 @@ def parse_formula(text: str) -> Formula:
     if len(source) > MAX_LENGTH:
         raise FormulaError(f"the formula is longer than {MAX_LENGTH} characters")
     try:
-        tree = ast.parse(source.replace("^", "**"), mode="eval")
+        with warnings.catch_warnings():  # e.g. "2x" warns "invalid decimal literal" on stderr before failing
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(source.replace("^", "**"), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         raise FormulaError(f"{source!r} is not a formula: check the brackets and operators") from None
     try:
