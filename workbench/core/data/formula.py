@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -97,7 +98,9 @@ def parse_formula(text: str) -> Formula:
             warnings.simplefilter("ignore", SyntaxWarning)
             tree = ast.parse(source.replace("^", "**"), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        raise FormulaError(f"{source!r} is not a formula: check the brackets and operators") from None
+        implied = re.search(r"\d\s*[A-Za-z(]|\)\s*[\w(]", source)
+        hint = f" (write products with *, e.g. {implied.group(0)[0]}*...)" if implied else ""
+        raise FormulaError(f"{source!r} is not a formula: check the brackets and operators{hint}") from None
     try:
         _check(tree.body)
     except RecursionError:
@@ -132,8 +135,10 @@ def _check(node: ast.AST) -> None:
         _check(node.operand)
         return
     if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Attribute):
+            raise FormulaError("call only the listed functions, e.g. sin(x): no methods or attributes")
         if not isinstance(node.func, ast.Name):
-            raise FormulaError("only functions named by themselves can be called, e.g. sin(x); no methods")
+            raise FormulaError("a bracket right after a value is not a product: write *, e.g. (x+1)*y")
         if node.func.id not in FUNCTIONS:
             raise FormulaError(f"{node.func.id!r} is not one of the functions {', '.join(FUNCTIONS)}")
         _, arity = FUNCTIONS[node.func.id]
