@@ -8,6 +8,7 @@ import builtins
 import contextlib
 import math
 import os
+import re
 import subprocess
 import sys
 
@@ -181,3 +182,12 @@ def test_every_whitelisted_function_is_callable_by_name():
         arguments = ", ".join(["abs(x) / 10 + 0.1", "abs(y) / 10 + 0.2"][:arity])
         values = parse_formula(f"{name}({arguments})")(X, Y)
         assert values.shape == X.shape
+
+
+@pytest.mark.parametrize(
+    ("text", "advice"),
+    [("2x", "write products with *"), ("(x+1)(y)", "write *"), ("x.real()", "no methods")],
+)
+def test_a_missing_multiplication_sign_is_named(text, advice):
+    with pytest.raises(FormulaError, match=re.escape(advice)):
+        parse_formula(text)
