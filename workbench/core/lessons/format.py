@@ -492,24 +492,16 @@ def _data(raw: dict[str, Any]) -> DataSetup:
         other = sorted(set(raw) & {"generator", "example", "rows", "classes", "relabel", "class_names"})
         if other:
             raise LessonError(f"data: a regression dataset takes no {', '.join(other)}")
-        noise = raw.get("noise")
-        if noise is not None and (isinstance(noise, bool) or not isinstance(noise, (int, float))):
-            raise LessonError("data: noise must be a number")
-        seed = raw.get("seed", 0)
-        if not limits.SEED.contains(seed):
-            raise LessonError(f"data: {limits.SEED.message}")
-        fraction = raw.get("test_fraction", 0.2)
-        if not limits.TEST_FRACTION.contains(fraction):
-            raise LessonError(f"data: {limits.TEST_FRACTION.message}")
+        noise, seed, fraction = _noise_seed_and_fraction(raw)
         return DataSetup(
             generator=None,
             task=task,
             dataset=str(raw["dataset"]),
             formula=raw.get("formula"),
             points=_optional_int(raw, "points", limits.POINTS),
-            noise=None if noise is None else float(noise),
-            seed=int(seed),
-            test_fraction=float(fraction),
+            noise=noise,
+            seed=seed,
+            test_fraction=fraction,
         )
     sources = [key for key in ("generator", "example", "rows") if key in raw]
     if len(sources) > 1:
@@ -525,15 +517,7 @@ def _data(raw: dict[str, Any]) -> DataSetup:
         raise LessonError("data: class_names must be a list of texts")
     points = _optional_int(raw, "points", limits.POINTS)
     classes = _optional_int(raw, "classes", limits.CLASSES)
-    noise = raw.get("noise")
-    if noise is not None and (isinstance(noise, bool) or not isinstance(noise, (int, float))):
-        raise LessonError("data: noise must be a number")
-    seed = raw.get("seed", 0)
-    if not limits.SEED.contains(seed):
-        raise LessonError(f"data: {limits.SEED.message}")
-    fraction = raw.get("test_fraction", 0.2)
-    if not limits.TEST_FRACTION.contains(fraction):
-        raise LessonError(f"data: {limits.TEST_FRACTION.message}")
+    noise, seed, fraction = _noise_seed_and_fraction(raw)
     relabel = raw.get("relabel", [])
     if not isinstance(relabel, list) or not all(isinstance(c, int) and c >= 0 for c in relabel):
         raise LessonError("data: relabel must be a list of class numbers, e.g. [0, 1, 0, 1]")
@@ -545,13 +529,27 @@ def _data(raw: dict[str, Any]) -> DataSetup:
         class_names=tuple(names),
         points=points,
         classes=classes,
-        noise=None if noise is None else float(noise),
-        seed=int(seed),
-        test_fraction=float(fraction),
+        noise=noise,
+        seed=seed,
+        test_fraction=fraction,
         relabel=tuple(relabel),
         task=task,
         formula=raw.get("formula"),
     )
+
+
+def _noise_seed_and_fraction(raw: dict[str, Any]) -> tuple[float | None, int, float]:
+    """The knobs every kind of generated data takes: noise (None: the generator's), seed, test fraction."""
+    noise = raw.get("noise")
+    if noise is not None and (isinstance(noise, bool) or not isinstance(noise, (int, float))):
+        raise LessonError("data: noise must be a number")
+    seed = raw.get("seed", 0)
+    if not limits.SEED.contains(seed):
+        raise LessonError(f"data: {limits.SEED.message}")
+    fraction = raw.get("test_fraction", 0.2)
+    if not limits.TEST_FRACTION.contains(fraction):
+        raise LessonError(f"data: {limits.TEST_FRACTION.message}")
+    return None if noise is None else float(noise), int(seed), float(fraction)
 
 
 def _rows(value: Any) -> tuple[tuple[float, ...], ...]:
