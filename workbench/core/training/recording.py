@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from workbench.core.model.spec import NetworkSpec, SpecError
+from workbench.core.training.history import COLUMNS, COUNT_COLUMNS, OPTIONAL_COLUMNS
 
 #: Snapshots a run keeps at most: a scrubbing slider a few hundred pixels wide has no use for more.
 MAX_RECORDS = 256
@@ -62,18 +63,10 @@ ARRAY_OVERHEAD = 130
 #: Version of the recording's block in a project file.
 FORMAT_VERSION = 1
 
-METRIC_NAMES = (
-    "train_loss",
-    "train_accuracy",
-    "test_loss",
-    "test_accuracy",
-    "train_rmse",
-    "train_r2",
-    "test_rmse",
-    "test_r2",
-)
+#: The metrics of a record: the history's columns without the counters (step and epoch are the record's own).
+METRIC_NAMES = tuple(name for name in COLUMNS if name not in COUNT_COLUMNS)
 #: Metrics added with regression: recordings written before them read NaN.
-OPTIONAL_METRIC_NAMES = ("train_rmse", "train_r2", "test_rmse", "test_r2")
+OPTIONAL_METRIC_NAMES = OPTIONAL_COLUMNS
 _MAX_STEP = 2**63 - 1
 _MAX_LEVEL = 62
 
