@@ -31,7 +31,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDockWidget,
     QDoubleSpinBox,
     QFrame,
     QHBoxLayout,
@@ -50,6 +49,7 @@ from workbench.core.model.spec import SpecError
 from workbench.core.present import backprop
 from workbench.core.present.backprop import BackpropTrace, WalkStep, fmt
 from workbench.core.present.network_layout import NEGATIVE_COLOR, POSITIVE_COLOR
+from workbench.qt.docks import add_tabbed_dock
 from workbench.qt.theme import qcolor, view_color
 
 #: Neurons shown per column at most; a wider layer shows its largest |δ| and "+N more".
@@ -858,22 +858,22 @@ def install_backprop_inspector(window: Any) -> BackpropInspector:
     ends inspector mode on the canvas.
     """
     inspector = BackpropInspector(window.document, window.canvas)
-    dock = QDockWidget("Backprop", window)
-    dock.setObjectName("backpropInspectorDock")
-    dock.setWidget(inspector)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    docks = getattr(window, "docks", {})
-    if "hiddenSpacePlot" in docks:
-        window.tabifyDockWidget(docks["hiddenSpacePlot"], dock)
+    dock = add_tabbed_dock(
+        window,
+        inspector,
+        "Backprop",
+        "backpropInspector",
+        beside="hiddenSpacePlot",
+        area=Qt.DockWidgetArea.RightDockWidgetArea,
+        keep_in_front=False,
+    )
     dock.hide()
     dock.visibilityChanged.connect(lambda visible: visible or inspector.set_picking(False))
     dock.visibilityChanged.connect(lambda visible: visible and inspector.schedule_refresh())
     controller = getattr(window, "training", None)
     if controller is not None:  # live training writes weights without an undo step: follow its frames
         controller.frameArrived.connect(lambda _frame: dock.isVisible() and inspector.schedule_refresh())
-    toggle = dock.toggleViewAction()
-    toggle.setText("Backprop Inspector")
-    window.view_menu.addAction(toggle)
+    dock.toggleViewAction().setText("Backprop Inspector")
     train_menu = next(
         (a.menu() for a in window.menuBar().actions() if a.menu() and a.text().replace("&", "") == "Train"),
         None,

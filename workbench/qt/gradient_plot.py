@@ -24,7 +24,6 @@ from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDockWidget,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -38,6 +37,7 @@ from workbench.core.model.engine import Network
 from workbench.core.present.deltas import delta_point_sizes, point_deltas
 from workbench.core.present.views import ViewFrame
 from workbench.core.training.gradcheck import GradientCheckResult, check_project_gradients
+from workbench.qt.docks import add_tabbed_dock
 from workbench.qt.frame_throttle import FrameThrottle
 from workbench.qt.theme import theme_color
 
@@ -385,21 +385,7 @@ def install_gradients(window: Any) -> GradientPlot:
     """
     controller = getattr(window, "training", None)
     plot = GradientPlot(controller)
-    dock = QDockWidget("Gradient Flow", window)
-    dock.setObjectName("gradientPlotDock")
-    plot.setAccessibleName("Gradient Flow")
-    dock.setWidget(plot)
-    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-    docks = getattr(window, "docks", {})
-    if "lossPlot" in docks:
-        window.tabifyDockWidget(docks["lossPlot"], dock)
-        docks["lossPlot"].raise_()
-    docks["gradientPlot"] = dock
-    view_menu = getattr(window, "view_menu", None)
-    if view_menu is not None:
-        toggle = dock.toggleViewAction()
-        toggle.setStatusTip("Show or hide the Gradient Flow panel")
-        view_menu.insertAction(getattr(window, "_dock_actions_anchor", None), toggle)
+    add_tabbed_dock(window, plot, "Gradient Flow", "gradientPlot", beside="lossPlot")
     window.gradient_plot = plot
     panel = window.findChild(QWidget, "networkPanel")
     if panel is not None and hasattr(panel, "neuronHovered"):

@@ -27,7 +27,6 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDockWidget,
     QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
@@ -52,6 +51,7 @@ from workbench.core.present.landscape import (
     compute_slice,
     descend,
 )
+from workbench.qt.docks import add_tabbed_dock
 from workbench.qt.document import Document
 from workbench.qt.theme import view_color
 
@@ -815,24 +815,15 @@ def install_landscape(window: Any) -> LossLandscapeView:
     """Add the Loss Surface dock (tabbed with the hidden space) and its View menu entry to the main window;
     the worker thread stops on `window.closing`."""
     view = LossLandscapeView(window.document)
-    dock = QDockWidget("Loss Surface", window)
-    dock.setObjectName("lossLandscapeDock")
-    view.setAccessibleName("Loss Surface")
-    dock.setWidget(view)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    dock = add_tabbed_dock(
+        window,
+        view,
+        "Loss Surface",
+        "lossLandscape",
+        beside="hiddenSpacePlot",
+        area=Qt.DockWidgetArea.RightDockWidgetArea,
+    )
     dock.visibilityChanged.connect(view.dock_visibility_changed)
-    below = getattr(window, "docks", {}).get("hiddenSpacePlot")
-    if below is not None:
-        window.tabifyDockWidget(below, dock)
-        below.raise_()
-    toggle = dock.toggleViewAction()
-    toggle.setStatusTip("Show or hide the Loss Surface panel")
-    menu = getattr(window, "view_menu", None)
-    anchor = getattr(window, "_dock_actions_anchor", None)  # with the other panels' toggles
-    if menu is not None and anchor is not None:
-        menu.insertAction(anchor, toggle)
-    elif menu is not None:
-        menu.addAction(toggle)
     window.closing.connect(view.shutdown)
     timeline = getattr(window, "timeline", None)
     if timeline is not None:  # looking back marks that moment on the run's path

@@ -250,25 +250,18 @@ def install_prediction_scatter(window: Any) -> PredictionScatter:
 
     Uses the window's `document`, `training` controller (when installed), `docks` and `view_menu`.
     """
-    from PySide6.QtWidgets import QDockWidget
+    from workbench.qt.docks import add_tabbed_dock
 
     scatter = PredictionScatter(window.document, getattr(window, "training", None))
-    dock = QDockWidget("Predicted vs Actual", window)
-    dock.setObjectName("predictionScatterDock")
-    scatter.setAccessibleName("Predicted vs Actual")
-    dock.setWidget(scatter)
+    dock = add_tabbed_dock(
+        window,
+        scatter,
+        "Predicted vs Actual",
+        "predictionScatter",
+        beside="lossPlot",
+        status_tip="Show or hide the Predicted vs Actual panel (regression)",
+    )
     dock.visibilityChanged.connect(scatter.dock_visibility_changed)
-    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-    docks = getattr(window, "docks", {})
-    if "lossPlot" in docks:
-        window.tabifyDockWidget(docks["lossPlot"], dock)
-        docks["lossPlot"].raise_()
-    docks["predictionScatter"] = dock
-    view_menu = getattr(window, "view_menu", None)
-    if view_menu is not None:
-        toggle = dock.toggleViewAction()
-        toggle.setStatusTip("Show or hide the Predicted vs Actual panel (regression)")
-        view_menu.insertAction(getattr(window, "_dock_actions_anchor", None), toggle)
     window.prediction_scatter = scatter
     return scatter
 
