@@ -589,9 +589,7 @@ def _output_values_caption(spec: NetworkSpec) -> str:
             " This layer feeds the output, so the predicted value is a plane over it (the colours behind the "
             "points): equal predictions lie on parallel straight lines."
         )
-    out = spec.output_node
-    others = sorted((set(spec.sources(out)) | set(spec.residual_sources(out))) - {len(spec.hidden)})
-    names = ", ".join("the inputs" if node == 0 else f"layer {node}" for node in others)
+    names = _other_output_sources(spec)
     return f" The output also reads {names}, so its prediction depends on more than this plane shows."
 
 
@@ -601,13 +599,18 @@ def _output_regions_caption(spec: NetworkSpec) -> str:
             " This layer feeds the output, so the output's class borders are straight lines here: "
             "the layers before it have made the classes linearly separable (or not yet)."
         )
-    out = spec.output_node
-    others = sorted((set(spec.sources(out)) | set(spec.residual_sources(out))) - {len(spec.hidden)})
-    names = ", ".join("the inputs" if node == 0 else f"layer {node}" for node in others)
+    names = _other_output_sources(spec)
     return (
         f" The output also reads {names}, so its class borders depend on more than this plane shows and "
         "are not drawn here."
     )
+
+
+def _other_output_sources(spec: NetworkSpec) -> str:
+    """What the output reads besides the last hidden layer, named for a caption ("the inputs, layer 1")."""
+    out = spec.output_node
+    others = sorted((set(spec.sources(out)) | set(spec.residual_sources(out))) - {len(spec.hidden)})
+    return ", ".join("the inputs" if node == 0 else f"layer {node}" for node in others)
 
 
 # ------------------------------------------------------------------------------------------------------
